@@ -1,0 +1,358 @@
+/**
+ * Reads the YAML config, validates it against the schema and reports every
+ * problem at once as `FILE:LINE:COL: key.path: message`. Secret values are
+ * never part of a message.
+ *
+ * @module
+ */
+import { isMap, isNode, LineCounter, parseDocument } from "yaml";
+import type { Document, Node } from "yaml";
+import type { z } from "zod";
+import { type Config, configSchema, knownKeysAt } from "./schema.ts";
+
+/** Where the config lives unless `--config` says otherwise. */
+export const DEFAULT_CONFIG_PATH = "/etc/ups-monitor/config.yaml";
+
+/** One problem of a config file. */
+export interface ConfigIssue {
+  /** Path of the file. */
+  file: string;
+  /** 1-based line, when the problem has a place in the file. */
+  line?: number;
+  /** 1-based column, when the problem has a place in the file. */
+  column?: number;
+  /** Dotted key path, e.g. `ups.check_interval` or `shutdown.remotes.0.host`. */
+  key?: string;
+  /** What is wrong, in words. */
+  message: string;
+}
+
+/**
+ * Formats an issue as `FILE:LINE:COL: key.path: message`.
+ *
+ * @param issue The issue.
+ * @returns One line of text.
+ */
+export function formatIssue(issue: ConfigIssue): string {
+  const place = issue.line === undefined
+    ? issue.file
+    : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
+  return issue.key
+    ? `${place}: ${issue.key}: ${issue.message}`
+    : `${place}: ${issue.message}`;
+}
+
+/** The config file is missing, unreadable or invalid; `issues` lists every problem. */
+export class ConfigError extends Error {
+  /** Every problem found, in file order. */
+  readonly issues: ConfigIssue[];
+
+  /**
+   * @param issues The problems; at least one.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(issues: ConfigIssue[], options?: ErrorOptions) {
+    super(issues.map(formatIssue).join("\n"), options);
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+/** A loaded config with the secrets it refers to. */
+export interface LoadedConfig {
+  /** Path the config was read from. */
+  path: string;
+  /** The validated config. */
+  config: Config;
+  /** The NUT password, from `ups.password` or the first line of `ups.password_file`. */
+  nutPassword: string | null;
+}
+
+/**
+ * Reads and validates a config file.
+ *
+ * @param path Path of the YAML file.
+ * @returns The validated config.
+ * @throws {ConfigError} When the file is missing, unreadable or invalid.
+ */
+export async function loadConfig(path: string): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError([{
+      file: path,
+      message: `cannot read the config: ${reason(error)}`,
+    }], {
+      cause: error,
+    });
+  }
+  const config = parseConfig(text, path);
+  let nutPassword = config.ups.password;
+  const passwordFile = config.ups.password_file;
+  if (passwordFile !== null) {
+    try {
+      nutPassword = (await Deno.readTextFile(passwordFile)).split(/\r?\n/)[0] ??
+        "";
+    } catch (error) {
+      throw new ConfigError([{
+        file: path,
+        ...placeOf(text, ["ups", "password_file"]),
+        key: "ups.password_file",
+        message: `cannot read "${passwordFile}": ${reason(error)}`,
+      }], { cause: error });
+    }
+    if (nutPassword === "") {
+      throw new ConfigError([{
+        file: path,
+        ...placeOf(text, ["ups", "password_file"]),
+        key: "ups.password_file",
+        message:
+          `"${passwordFile}" is empty: its first line must be the password`,
+      }]);
+    }
+  }
+  return { path, config, nutPassword };
+}
+
+/**
+ * Parses and validates config text.
+ *
+ * @param text The YAML text.
+ * @param file The name used in messages.
+ * @returns The validated config.
+ * @throws {ConfigError} With every problem of the text.
+ */
+export function parseConfig(text: string, file: string): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((error) => {
+      const [start] = error.pos;
+      const { line, col } = lineCounter.linePos(start);
+      // The first line only: later lines quote the source, which may hold a secret.
+      const message = (error.message.split("\n")[0] ?? "").replace(
+        / at line \d+, column \d+:?$/,
+        "",
+      );
+      return {
+        file,
+        line,
+        column: col,
+        message: `invalid YAML: ${lowerFirst(message)}`,
+      };
+    }));
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (data === null || data === undefined) {
+    throw new ConfigError([{
+      file,
+      message: "the config is empty: set at least ups.name",
+    }]);
+  }
+  const result = configSchema.safeParse(data);
+  if (result.success) return result.data;
+  const issues = result.error.issues.flatMap((issue) =>
+    toIssues(issue, doc, lineCounter, file)
+  );
+  issues.sort((a, b) =>
+    (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)
+  );
+  throw new ConfigError(issues);
+}
+
+function toIssues(
+  issue: z.core.$ZodIssue,
+  doc: Document,
+  lineCounter: LineCounter,
+  file: string,
+): ConfigIssue[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => {
+      const path = [...issue.path, key];
+      const known = knownKeysAt(issue.path);
+      const hint = closest(key, known);
+      return {
+        file,
+        ...locate(doc, lineCounter, path, true),
+        key: dotted(path),
+        message: hint
+          ? `unknown key (did you mean "${hint}"?)`
+          : `unknown key${
+            known.length > 0
+              ? ` (known: ${known.map((k) => `"${k}"`).join(", ")})`
+              : ""
+          }`,
+      };
+    });
+  }
+  return [{
+    file,
+    ...locate(doc, lineCounter, issue.path, false),
+    ...(issue.path.length > 0 ? { key: dotted(issue.path) } : {}),
+    message: describeIssue(issue, doc),
+  }];
+}
+
+function describeIssue(issue: z.core.$ZodIssue, doc: Document): string {
+  switch (issue.code) {
+    case "invalid_type": {
+      const present = doc.hasIn(issue.path);
+      if (!present) return "required key is missing";
+      return `expected ${article(issue.expected)}, got ${
+        typeName(doc.getIn(issue.path))
+      }`;
+    }
+    case "too_big":
+      return issue.origin === "array"
+        ? `expected at most ${issue.maximum} items`
+        : `expected at most ${issue.maximum}${
+          issue.inclusive ? "" : " (exclusive)"
+        }`;
+    case "too_small":
+      if (issue.origin === "array") {
+        return `expected at least ${issue.minimum} item(s)`;
+      }
+      if (issue.origin === "string") return "must not be empty";
+      return issue.minimum === 0 && !issue.inclusive
+        ? "expected a number above 0"
+        : `expected at least ${issue.minimum}${
+          issue.inclusive ? "" : " (exclusive)"
+        }`;
+    case "invalid_value":
+      return `expected one of ${
+        issue.values.map((v) => JSON.stringify(v)).join(", ")
+      }`;
+    case "invalid_format":
+      return issue.format === "url"
+        ? "expected an http or https URL"
+        : issue.message;
+    case "not_multiple_of":
+      return `expected a multiple of ${issue.divisor}`;
+    case "invalid_union":
+      return issue.message.startsWith("Invalid input")
+        ? "value has the wrong shape"
+        : issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+function article(type: string): string {
+  if (type === "int") return "an integer";
+  if (type === "array") return "a list";
+  if (type === "object") return "a mapping";
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function typeName(value: unknown): string {
+  if (value === null || value === undefined) return "nothing (null)";
+  if (Array.isArray(value)) return "a list";
+  if (isMap(value)) return "a mapping";
+  if (isNode(value)) return typeName(value.toJSON());
+  if (typeof value === "object") return "a mapping";
+  return article(typeof value);
+}
+
+function dotted(path: readonly PropertyKey[]): string {
+  return path.map(String).join(".");
+}
+
+/** Line and column of the node at `path`, or of its nearest existing ancestor. */
+function locate(
+  doc: Document,
+  lineCounter: LineCounter,
+  path: readonly PropertyKey[],
+  atKey: boolean,
+): { line?: number; column?: number } {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const here = path.slice(0, depth) as unknown[];
+    const node = depth === 0 ? doc.contents : doc.getIn(here, true);
+    let target: unknown = node;
+    if (depth > 0 && (atKey || depth < path.length)) {
+      // Point at the key itself when the value is missing or the key is unknown.
+      const parent = depth === 1
+        ? doc.contents
+        : doc.getIn(here.slice(0, -1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) =>
+          isNode(p.key) && String(p.key.toJSON()) === here.at(-1)
+        );
+        if (pair && isNode(pair.key)) target = pair.key;
+      }
+    }
+    if (isNode(target) && (target as Node).range) {
+      const { line, col } = lineCounter.linePos((target as Node).range![0]);
+      return { line, column: col };
+    }
+  }
+  return {};
+}
+
+/** Line and column of a key in config text, for problems found after validation. */
+function placeOf(
+  text: string,
+  path: string[],
+): { line?: number; column?: number } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  return locate(doc, lineCounter, path, true);
+}
+
+function reason(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (
+    error instanceof Deno.errors.PermissionDenied ||
+    error instanceof Deno.errors.NotCapable
+  ) {
+    return "permission denied";
+  }
+  if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
+  if (
+    error instanceof TypeError &&
+    /invalid utf-8|stream did not contain valid UTF-8/i.test(error.message)
+  ) {
+    return "not UTF-8 text";
+  }
+  return error instanceof Error ? lowerFirst(error.message) : String(error);
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** The known key nearest to a typo, when it is near enough to be a typo. */
+function closest(typo: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = editDistance(typo.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(typo.length / 3))
+    ? best
+    : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,193 @@
+/**
+ * The ups-monitor command line: picks the subcommand, runs it and turns its
+ * outcome into the exit code (0 success, 1 runtime failure, 2 usage or
+ * config error). The only place that exits.
+ *
+ * @module
+ */
+import { ConfigError } from "./lib/config/load.ts";
+import { checkCommand } from "./lib/cli/check.ts";
+import {
+  type Command,
+  type CommandContext,
+  type TextWriter,
+  UsageError,
+} from "./lib/cli/context.ts";
+import { migrateCommand } from "./lib/cli/migrate.ts";
+import { pendingCommand } from "./lib/cli/pending.ts";
+import { schemaCommand } from "./lib/cli/schema.ts";
+import { versionCommand } from "./lib/cli/version.ts";
+import { ConsoleLogger, underJournald } from "./lib/system/log.ts";
+
+const CONFIG_FLAG = { config: { type: "string" } } as const;
+
+/** Every subcommand by name; `run` is the default. */
+export const COMMANDS: Record<string, Command> = {
+  run: pendingCommand(
+    "run",
+    "watch the UPS and shut down when the power cannot be trusted",
+    {
+      usage: "[run] [--config PATH] [--dry-run]",
+      flags: { ...CONFIG_FLAG, "dry-run": { type: "boolean" } },
+      issue: "the monitor (issue 4)",
+    },
+  ),
+  check: checkCommand,
+  status: pendingCommand(
+    "status",
+    "read the UPS once and show what the triggers say",
+    {
+      usage: "status [--config PATH] [--json]",
+      flags: { ...CONFIG_FLAG, json: { type: "boolean" } },
+      issue: "the NUT client (issue 3)",
+    },
+  ),
+  plan: pendingCommand(
+    "plan",
+    "print the shutdown sequence in order with worst-case times",
+    {
+      usage: "plan [--config PATH]",
+      flags: CONFIG_FLAG,
+      issue: "the shutdown sequence (issue 5)",
+    },
+  ),
+  "notify-test": pendingCommand(
+    "notify-test",
+    "send a test notification to every channel",
+    {
+      usage: "notify-test [--config PATH]",
+      flags: CONFIG_FLAG,
+      issue: "notifications (issue 6)",
+    },
+  ),
+  reset: pendingCommand("reset", "clear the crisis flag", {
+    usage: "reset [--config PATH]",
+    flags: CONFIG_FLAG,
+    issue: "the shutdown sequence (issue 5)",
+  }),
+  migrate: migrateCommand,
+  schema: schemaCommand,
+  version: versionCommand,
+};
+
+function overview(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, command]) =>
+    `  ${name.padEnd(width)}  ${command.summary}`
+  );
+  return `Usage: ups-monitor [COMMAND] [OPTIONS]
+
+Watches a UPS through a NUT server and shuts down VMs, containers, file
+systems, remote machines and this host, in order, when the power fails.
+
+Commands (default: run):
+${lines.join("\n")}
+
+Every command takes --help and --log-format text|json.
+Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
+`;
+}
+
+/** Output writers of the real process. */
+function processWriter(
+  stream: { writeSync(data: Uint8Array): number },
+): TextWriter {
+  const encoder = new TextEncoder();
+  return {
+    write(text: string) {
+      const bytes = encoder.encode(text);
+      let written = 0;
+      while (written < bytes.length) {
+        written += stream.writeSync(bytes.subarray(written));
+      }
+    },
+  };
+}
+
+/** `--log-format` is read before dispatch so that early messages use it. */
+function logFormatFlag(args: string[]): "text" | "json" | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    const value = arg.startsWith("--log-format=")
+      ? arg.slice("--log-format=".length)
+      : arg === "--log-format"
+      ? args[i + 1]
+      : undefined;
+    if (value === "text" || value === "json") return value;
+  }
+  return undefined;
+}
+
+/**
+ * Runs ups-monitor with command-line arguments.
+ *
+ * @param args The arguments after the program name.
+ * @param io Output writers; the process's stdout and stderr by default.
+ * @returns The exit code.
+ */
+export async function main(
+  args: string[],
+  io: { stdout?: TextWriter; stderr?: TextWriter } = {},
+): Promise<number> {
+  const stdout = io.stdout ?? processWriter(Deno.stdout);
+  const stderr = io.stderr ?? processWriter(Deno.stderr);
+  const format = logFormatFlag(args);
+  const logger = new ConsoleLogger({
+    format: format ?? "text",
+    journald: underJournald(),
+    write: (line) => stderr.write(line + "\n"),
+  });
+  const first = args[0];
+  if (first === "--help" || first === "-h" || first === "help") {
+    stdout.write(overview());
+    return 0;
+  }
+  if (first === "--version") args = ["version", ...args.slice(1)];
+  const named = first !== undefined && !first.startsWith("-");
+  const name = named ? first : "run";
+  const command = COMMANDS[name];
+  if (!command) {
+    stderr.write(`Unknown command "${name}"\n\n${overview()}`);
+    return 2;
+  }
+  const rest = named ? args.slice(1) : args;
+  if (rest.includes("--help") || rest.includes("-h")) {
+    stdout.write(command.usage + "\n");
+    return 0;
+  }
+  const context: CommandContext = {
+    args: rest,
+    stdout,
+    stderr,
+    logger,
+    logFormatFlag: format,
+  };
+  try {
+    return await command.run(context);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      stderr.write(`${error.message}\n\n${command.usage}\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      if (format === "json") {
+        logger.error("config.invalid", "Invalid configuration", { issues: error.issues });
+      } else {
+        stderr.write(`Invalid configuration:\n${error.message}\n`);
+      }
+      return 2;
+    }
+    logger.error(
+      "command.failed",
+      error instanceof Error ? error.message : String(error),
+      {
+        command: name,
+      },
+    );
+    return 1;
+  } finally {
+    logger.close();
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
