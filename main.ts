@@ -171,7 +171,9 @@ export async function main(
     }
     if (error instanceof ConfigError) {
       if (format === "json") {
-        logger.error("config.invalid", "Invalid configuration", { issues: error.issues });
+        logger.error("config.invalid", "Invalid configuration", {
+          issues: error.issues,
+        });
       } else {
         stderr.write(`Invalid configuration:\n${error.message}\n`);
       }

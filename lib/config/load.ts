@@ -203,6 +203,10 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document): string {
     case "invalid_type": {
       const present = doc.hasIn(issue.path);
       if (!present) return "required key is missing";
+      const value = doc.getIn(issue.path);
+      if (issue.expected === "int" && typeof value === "number") {
+        return `expected a whole number, got ${value}`;
+      }
       return `expected ${article(issue.expected)}, got ${
         typeName(doc.getIn(issue.path))
       }`;

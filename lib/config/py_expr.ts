@@ -225,7 +225,7 @@ export function evaluatePython(
         pos += 2;
         if (
           token.value === "default_factory" && peek()?.kind === "name" &&
-          isFactory(peek()!.value)
+          isFactory(String(peek()!.value))
         ) {
           keywords.set(
             token.value,

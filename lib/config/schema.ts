@@ -51,6 +51,13 @@ function count(
     .describe(`${description} Default ${fallback}.`);
 }
 
+function optionalPath(description: string) {
+  const text = description.includes("Default")
+    ? description
+    : `${description} Default none.`;
+  return absolutePath(description).nullable().default(null).describe(text);
+}
+
 const colorSchema = z.number().int().min(0).max(0xffffff);
 
 /** Step kinds of the shutdown sequence, in their fixed order. */
@@ -76,15 +83,15 @@ const upsSchema = z.strictObject({
   password: z.string().min(1).nullable().default(null).describe(
     "Password of the NUT user. Secret: never printed. Prefer password_file.",
   ),
-  "password_file": absolutePath(
+  "password_file": optionalPath(
     "File whose first line is the NUT password (keeps the secret out of the config). Default none.",
-  ).nullable().default(null),
+  ),
   tls: z.enum(["off", "starttls", "required"]).default("starttls").describe(
     "STARTTLS: off; starttls (use TLS when the server offers it, else plaintext, as upsc does); required (refuse plaintext). Default starttls.",
   ),
-  "ca_file": absolutePath(
+  "ca_file": optionalPath(
     "PEM file of the CA that signed upsd's certificate. Default: the system roots.",
-  ).nullable().default(null),
+  ),
   "check_interval": duration("Time between two polls of the UPS.", "1s"),
   "connect_timeout": duration("Bound of a TCP connect to upsd.", "5s"),
   "reply_timeout": duration(
@@ -105,14 +112,19 @@ const upsSchema = z.strictObject({
       message: "set either password or password_file, not both",
     });
   }
-  if (
-    (ups.password !== null || ups.password_file !== null) &&
-    ups.username === null
-  ) {
+  const hasPassword = ups.password !== null || ups.password_file !== null;
+  if (hasPassword && ups.username === null) {
     ctx.addIssue({
       code: "custom",
       path: ["username"],
       message: "a NUT password needs a username",
+    });
+  }
+  if (!hasPassword && ups.username !== null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["username"],
+      message: "a NUT username needs a password or password_file",
     });
   }
 });
@@ -279,12 +291,13 @@ const remoteSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(22).describe(
     "SSH port. Default 22.",
   ),
-  "identity_file": absolutePath(
+  "identity_file": optionalPath(
     "Private key for this host. Default: ssh's own.",
-  )
-    .nullable().default(null),
+  ),
   "known_hosts": absolutePath("known_hosts file holding this host's key.")
-    .default("/etc/ups-monitor/known_hosts"),
+    .default("/etc/ups-monitor/known_hosts").describe(
+      "known_hosts file holding this host's key.",
+    ),
   "host_key_policy": z.enum(["strict", "accept-new", "off"]).default("strict")
     .describe(
       "strict: the key must be in known_hosts; accept-new: trust a first key; off: no checking (logged loudly). Default strict.",
@@ -383,14 +396,15 @@ const shutdownSchema = z.strictObject({
 const pathsSchema = z.strictObject({
   state: absolutePath("State snapshot (JSON), written each poll.").default(
     "/var/run/ups-monitor.state",
-  ),
+  ).describe("State snapshot (JSON), written each poll."),
   flag: absolutePath("Crisis flag: a shutdown sequence is active.").default(
     "/var/run/ups-shutdown-scheduled",
-  ),
+  ).describe("Crisis flag: a shutdown sequence is active."),
   history: absolutePath("Battery history for the depletion rate.").default(
     "/var/run/ups-battery-history",
-  ),
-  pid: absolutePath("Marks a live daemon.").default("/var/run/ups-monitor.pid"),
+  ).describe("Battery history for the depletion rate."),
+  pid: absolutePath("Marks a live daemon.").default("/var/run/ups-monitor.pid")
+    .describe("Marks a live daemon."),
 }).prefault({}).describe("Runtime files, all written atomically.");
 
 const loggingSchema = z.strictObject({
@@ -401,7 +415,9 @@ const loggingSchema = z.strictObject({
     "Lowest level logged. Default info.",
   ),
   file: absolutePath("Detailed log file with timestamps; null for none.")
-    .nullable().default("/var/log/ups-monitor.log"),
+    .nullable().default("/var/log/ups-monitor.log").describe(
+      "Detailed log file with timestamps; null for none.",
+    ),
 }).prefault({}).describe("Logging; journald is primary.");
 
 /** The whole configuration file. */
@@ -464,7 +480,7 @@ export const SECRET_MASK = "***";
  * @returns A plain object ready for YAML or JSON.
  */
 export function effectiveConfig(config: Config): Record<string, unknown> {
-  const masked = structuredClone(config) as Config;
+  const masked = JSON.parse(JSON.stringify(config)) as Config;
   if (masked.ups.password !== null) masked.ups.password = SECRET_MASK;
   for (const channel of masked.notifications.channels) {
     channel.url = maskUrl(channel.url);

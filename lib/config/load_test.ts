@@ -1,0 +1,225 @@
+import assert from "node:assert/strict";
+import { ConfigError, formatIssue, loadConfig, parseConfig } from "./load.ts";
+
+const FIXTURES = new URL("../../fixtures/configs/", import.meta.url);
+
+async function problemsOf(name: string): Promise<string[]> {
+  const path = `fixtures/configs/invalid/${name}`;
+  const text = await Deno.readTextFile(new URL(`invalid/${name}`, FIXTURES));
+  try {
+    parseConfig(text, path);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `${name}: ${error}`);
+    return error.issues.map(formatIssue);
+  }
+  assert.fail(`${name} was accepted`);
+}
+
+const INVALID: Record<string, string> = {
+  "bad_channel_kind.yaml":
+    `6:13: notifications.channels.0.kind: expected a channel with kind "discord" or "webhook"`,
+  "bad_custom_position.yaml":
+    `7:14: shutdown.custom.0.after: expected one of "start", "vms", "containers", "sync", "filesystems", "remotes"`,
+  "bad_duration.yaml":
+    `4:19: ups.check_interval: expected a duration such as 90, "90s" or "15m", got "5 parsecs"`,
+  "bad_enum.yaml":
+    `4:8: ups.tls: expected one of "off", "starttls", "required"`,
+  "bad_ups_name.yaml": `3:9: ups.name: "http" is not a port number (1-65535)`,
+  "bad_webhook.yaml":
+    `7:12: notifications.channels.0.url: expected an http or https URL`,
+  "duplicate_key.yaml": `4:3: invalid YAML: map keys must be unique`,
+  "empty_command.yaml":
+    `6:14: shutdown.local.command: expected at least 1 item(s)`,
+  "missing_name.yaml": `2:1: ups.name: required key is missing`,
+  "out_of_range.yaml": `5:16: triggers.low_battery: expected at most 100`,
+  "password_twice.yaml":
+    `6:18: ups.password_file: set either password or password_file, not both`,
+  "relative_path.yaml":
+    `5:10: paths.state: expected an absolute path (starting with "/")`,
+  "remote_without_user.yaml":
+    `6:7: shutdown.remotes.0.user: required key is missing`,
+  "unknown_key.yaml":
+    `4:3: ups.chek_interval: unknown key (did you mean "check_interval"?)`,
+  "unknown_section.yaml":
+    `4:1: notification: unknown key (did you mean "notifications"?)`,
+  "username_without_password.yaml":
+    `4:13: ups.username: a NUT username needs a password or password_file`,
+  "wrong_type.yaml":
+    `5:16: triggers.low_battery: expected a number, got a list`,
+  "yaml_syntax.yaml": `4:1: invalid YAML: missing closing "quote`,
+};
+
+Deno.test("parseConfig() reports each invalid fixture as FILE:LINE:COL: key: message", async () => {
+  const names = [];
+  for await (const entry of Deno.readDir(new URL("invalid/", FIXTURES))) {
+    if (entry.name !== "empty.yaml") names.push(entry.name);
+  }
+  assert.deepEqual(
+    names.sort(),
+    Object.keys(INVALID).sort(),
+    "every fixture has an expectation",
+  );
+  for (const [name, expected] of Object.entries(INVALID)) {
+    assert.deepEqual(await problemsOf(name), [
+      `fixtures/configs/invalid/${name}:${expected}`,
+    ]);
+  }
+});
+
+Deno.test("parseConfig() reports an empty file", async () => {
+  assert.deepEqual(await problemsOf("empty.yaml"), [
+    "fixtures/configs/invalid/empty.yaml: the config is empty: set at least ups.name",
+  ]);
+});
+
+Deno.test("parseConfig() reports every problem at once, in file order", () => {
+  const text = [
+    "ups:",
+    "  name: ups@nas:99999",
+    "  check_intervall: 2",
+    "triggers:",
+    "  low_battery: -1",
+    "  depletion: {min_samples: 1.5}",
+  ].join("\n");
+  assert.throws(() => parseConfig(text, "c.yaml"), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(error.message.split("\n"), [
+      `c.yaml:2:9: ups.name: "99999" is not a port number (1-65535)`,
+      `c.yaml:3:3: ups.check_intervall: unknown key (did you mean "check_interval"?)`,
+      `c.yaml:5:16: triggers.low_battery: expected at least 0`,
+      `c.yaml:6:28: triggers.depletion.min_samples: expected a whole number, got 1.5`,
+    ]);
+    return true;
+  });
+});
+
+Deno.test("parseConfig() lists the known keys when a typo is not close to any", () => {
+  assert.throws(
+    () => parseConfig("ups:\n  name: u\npaths:\n  bogus: /x\n", "c.yaml"),
+    new ConfigError([{
+      file: "c.yaml",
+      line: 4,
+      column: 3,
+      key: "paths.bogus",
+      message: `unknown key (known: "state", "flag", "history", "pid")`,
+    }]),
+  );
+});
+
+Deno.test("parseConfig() never echoes a secret in its messages", () => {
+  const cases = [
+    'ups:\n  name: u\n  username: mon\n  password: "hunter2-secret\n',
+    "ups:\n  name: u\n  username: mon\n  password: hunter2-secret\n  password_file: /p\n",
+    "ups:\n  name: u\n  username: mon\n  password: [hunter2-secret]\n",
+    "ups: {name: u}\nnotifications:\n  channels:\n    - {kind: discord, url: hunter2-secret}\n",
+    "ups: {name: u}\nnotifications:\n  channels:\n    - {kind: webhook, url: 'https://x/hunter2-secret', headers: {A: [hunter2-secret]}}\n",
+  ];
+  for (const text of cases) {
+    assert.throws(() => parseConfig(text, "c.yaml"), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.ok(!error.message.includes("hunter2"), error.message);
+      return true;
+    });
+  }
+});
+
+Deno.test("parseConfig() gives the minimal config the seed's defaults", async () => {
+  const config = parseConfig(
+    await Deno.readTextFile(new URL("minimal.yaml", FIXTURES)),
+    "minimal.yaml",
+  );
+  assert.equal(config.ups.name, "UPS@192.168.178.11");
+  assert.equal(config.ups.check_interval, 1000);
+  assert.equal(config.ups.max_stale_data_tolerance, 3);
+  assert.equal(config.ups.tls, "starttls");
+  assert.equal(config.triggers.low_battery, 20);
+  assert.equal(config.triggers.critical_runtime, 600_000);
+  assert.deepEqual(config.triggers.depletion, {
+    "critical_rate": 15,
+    window: 300_000,
+    "grace_period": 90_000,
+    "min_samples": 30,
+  });
+  assert.deepEqual(config.triggers.extended_time, {
+    enabled: true,
+    after: 900_000,
+  });
+  assert.equal(config.notifications.timeout, 3000);
+  assert.equal(config.notifications.crisis_timeout, 10_000);
+  assert.deepEqual(config.notifications.colors, {
+    red: 15158332,
+    orange: 15105570,
+    yellow: 15844367,
+    green: 3066993,
+    blue: 3447003,
+  });
+  assert.deepEqual(config.notifications.channels, []);
+  assert.equal(config.shutdown.dry_run, false);
+  assert.equal(config.shutdown.vms.max_wait, 30_000);
+  assert.equal(config.shutdown.filesystems.timeout, 15_000);
+  assert.deepEqual(config.shutdown.local.command, ["shutdown", "-h", "now"]);
+  assert.deepEqual(config.paths, {
+    state: "/var/run/ups-monitor.state",
+    flag: "/var/run/ups-shutdown-scheduled",
+    history: "/var/run/ups-battery-history",
+    pid: "/var/run/ups-monitor.pid",
+  });
+  assert.equal(config.logging.file, "/var/log/ups-monitor.log");
+});
+
+Deno.test("parseConfig() accepts durations as seconds or text", () => {
+  const config = parseConfig(
+    [
+      "ups:",
+      "  name: u",
+      "  check_interval: 500ms",
+      "  connect_timeout: 2",
+      "  reply_timeout: '7'",
+      "triggers:",
+      "  critical_runtime: 1m30s",
+      "  extended_time: {after: 1h}",
+      "  depletion: {grace_period: 1.5s}",
+    ].join("\n"),
+    "c.yaml",
+  );
+  assert.equal(config.ups.check_interval, 500);
+  assert.equal(config.ups.connect_timeout, 2000);
+  assert.equal(config.ups.reply_timeout, 7000);
+  assert.equal(config.triggers.critical_runtime, 90_000);
+  assert.equal(config.triggers.extended_time.after, 3_600_000);
+  assert.equal(config.triggers.depletion.grace_period, 1500);
+});
+
+Deno.test("loadConfig() reports a missing file, a directory and an unreadable password file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await assert.rejects(loadConfig(`${dir}/none.yaml`), {
+      name: "ConfigError",
+      message: `${dir}/none.yaml: cannot read the config: no such file`,
+    });
+    await assert.rejects(loadConfig(dir), {
+      name: "ConfigError",
+      message: `${dir}: cannot read the config: it is a directory`,
+    });
+    const config = `${dir}/c.yaml`;
+    await Deno.writeTextFile(
+      config,
+      `ups:\n  name: u\n  username: mon\n  password_file: ${dir}/pw\n`,
+    );
+    await assert.rejects(loadConfig(config), {
+      message:
+        `${config}:4:3: ups.password_file: cannot read "${dir}/pw": no such file`,
+    });
+    await Deno.writeTextFile(`${dir}/pw`, "\n");
+    await assert.rejects(loadConfig(config), {
+      message:
+        `${config}:4:3: ups.password_file: "${dir}/pw" is empty: its first line must be the password`,
+    });
+    await Deno.writeTextFile(`${dir}/pw`, "s3cret pass\nignored\n");
+    const loaded = await loadConfig(config);
+    assert.equal(loaded.nutPassword, "s3cret pass");
+    assert.equal(loaded.config.ups.password, null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

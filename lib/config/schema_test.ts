@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { isMap, isSeq, parseDocument } from "yaml";
+import type { Node } from "yaml";
+import { parseConfig } from "./load.ts";
+import {
+  configJsonSchema,
+  effectiveConfig,
+  knownKeysAt,
+  SECRET_MASK,
+  secretsOf,
+} from "./schema.ts";
+
+const FULL = new URL("../../fixtures/configs/full.yaml", import.meta.url);
+
+/** Every key path of the schema; array items appear as `[]`. */
+function schemaPaths(prefix: string[] = []): string[] {
+  const paths: string[] = [];
+  for (const key of knownKeysAt(prefix.filter((p) => p !== "[]"))) {
+    const path = [...prefix, key];
+    paths.push(path.join("."));
+    const children = knownKeysAt(
+      [...path.filter((p) => p !== "[]"), 0].slice(0, -1),
+    );
+    if (children.length > 0) paths.push(...schemaPaths(path));
+    else {
+      const items = knownKeysAt([...path.filter((p) => p !== "[]"), 0]);
+      if (items.length > 0) paths.push(...schemaPaths([...path, "[]"]));
+    }
+  }
+  return paths;
+}
+
+/** Every key path written in a YAML file; array items appear as `[]`. */
+function yamlPaths(
+  node: Node | null | undefined,
+  prefix: string[] = [],
+): string[] {
+  if (isMap(node)) {
+    return node.items.flatMap((pair) => {
+      const path = [...prefix, String((pair.key as Node).toJSON())];
+      return [path.join("."), ...yamlPaths(pair.value as Node, path)];
+    });
+  }
+  if (isSeq(node)) {
+    return node.items.flatMap((item) =>
+      yamlPaths(item as Node, [...prefix, "[]"])
+    );
+  }
+  return [];
+}
+
+Deno.test("full.yaml is valid and names every key of the schema", async () => {
+  const text = await Deno.readTextFile(FULL);
+  parseConfig(text, "full.yaml");
+  const written = new Set(yamlPaths(parseDocument(text).contents));
+  // Headers are a free-form mapping: their names are the user's.
+  const missing = schemaPaths().filter((path) =>
+    !written.has(path) && !path.includes(".headers.")
+  );
+  assert.deepEqual(missing, []);
+  assert.ok(written.has("shutdown.remotes.[].host_key_policy"));
+});
+
+Deno.test("effectiveConfig() masks passwords, webhook URLs and header values", async () => {
+  const config = parseConfig(await Deno.readTextFile(FULL), "full.yaml");
+  const printed = JSON.stringify(effectiveConfig(config));
+  for (const secret of secretsOf(config)) {
+    assert.ok(!printed.includes(secret), secret);
+  }
+  assert.deepEqual(secretsOf(config), [
+    "example-nut-password",
+    "https://discord.com/api/webhooks/000000000000000000/example-token",
+    "https://ntfy.example.net/ups",
+    "Bearer example-token",
+  ]);
+  const shown = effectiveConfig(config) as {
+    ups: { password: string; "check_interval": string };
+    notifications: { channels: { url: string }[] };
+  };
+  assert.equal(shown.ups.password, SECRET_MASK);
+  assert.equal(shown.ups.check_interval, "1s");
+  assert.equal(shown.notifications.channels[0]?.url, "https://discord.com/***");
+});
+
+Deno.test("configJsonSchema() documents every key and requires only ups.name", () => {
+  const schema = configJsonSchema() as {
+    required?: string[];
+    properties: Record<
+      string,
+      {
+        required?: string[];
+        properties?: Record<string, { description?: string }>;
+      }
+    >;
+  };
+  assert.deepEqual(schema.required, ["ups"]);
+  assert.deepEqual(schema.properties["ups"]?.required, ["name"]);
+  const ups = schema.properties["ups"]?.properties ?? {};
+  for (const [key, value] of Object.entries(ups)) {
+    assert.ok(
+      value.description && value.description.length > 10,
+      `ups.${key} has a description`,
+    );
+  }
+  assert.match(ups["check_interval"]?.description ?? "", /Default 1s/);
+});

@@ -1,0 +1,83 @@
+/**
+ * The seam between the monitor and its notification channels. The monitor
+ * and the shutdown sequence only know {@linkcode Notifier}; Discord and
+ * webhook delivery plug in behind it.
+ *
+ * @module
+ */
+import type { Logger } from "../system/log.ts";
+
+/** How bad an event is; decides the Discord color and what a full queue drops first. */
+export type Severity = "critical" | "warning" | "quality" | "recovery" | "info";
+
+/** One thing worth telling a human. */
+export interface Notification {
+  /** Stable dotted event name, e.g. `power.on_battery`. */
+  event: string;
+  /** How bad it is. */
+  severity: Severity;
+  /** Short title, e.g. "On battery". */
+  title: string;
+  /** One or two sentences with the numbers behind the event. */
+  message: string;
+  /** The UPS name as configured. */
+  ups: string;
+  /** Numbers and reasons shown as fields (charge, runtime, voltage…). */
+  fields?: Record<string, string | number>;
+  /** When it happened, milliseconds since the epoch. */
+  timeMs: number;
+}
+
+/** Delivers notifications without ever blocking the poll loop. */
+export interface Notifier {
+  /** Queues a notification; returns at once. */
+  notify(notification: Notification): void;
+  /**
+   * Switches to crisis mode (a shutdown sequence runs): from now on each
+   * notification is delivered in order, within the crisis budget.
+   */
+  enterCrisis(): void;
+  /**
+   * Waits until queued notifications are delivered or `timeoutMs` passes.
+   *
+   * @returns Whether everything was delivered.
+   */
+  flush(timeoutMs: number): Promise<boolean>;
+}
+
+/** A notifier without channels: every notification becomes a log line. */
+export class LogNotifier implements Notifier {
+  #logger: Logger;
+  #crisis = false;
+
+  /** @param logger Where notifications are written. */
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  notify(notification: Notification): void {
+    const level = notification.severity === "critical" ||
+        notification.severity === "warning"
+      ? "warning"
+      : "info";
+    this.#logger[level](
+      "notify.message",
+      `${notification.title}: ${notification.message}`,
+      {
+        "notified_event": notification.event,
+        severity: notification.severity,
+        ups: notification.ups,
+        crisis: this.#crisis || undefined,
+        ...notification.fields,
+      },
+    );
+  }
+
+  enterCrisis(): void {
+    this.#crisis = true;
+  }
+
+  flush(_timeoutMs: number): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+}

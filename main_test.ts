@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { COMMANDS, main } from "./main.ts";
+import { runProgram } from "./lib/testing/program.ts";
+
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+
+async function runMain(args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    stdout: { write: (text) => void (stdout += text) },
+    stderr: { write: (text) => void (stderr += text) },
+  });
+  return { code, stdout, stderr };
+}
+
+Deno.test("main() prints the overview for --help and lists every command", async () => {
+  const { code, stdout } = await runMain(["--help"]);
+  assert.equal(code, 0);
+  for (const name of Object.keys(COMMANDS)) {
+    assert.match(stdout, new RegExp(`^  ${name} `, "m"));
+  }
+});
+
+Deno.test("main() prints each command's usage for --help", async () => {
+  for (const name of Object.keys(COMMANDS)) {
+    const { code, stdout } = await runMain([name, "--help"]);
+    assert.equal(code, 0, name);
+    assert.match(stdout, /^Usage: ups-monitor /, name);
+  }
+});
+
+Deno.test("main() rejects an unknown command or option with exit 2", async () => {
+  const command = await runMain(["frobnicate"]);
+  assert.equal(command.code, 2);
+  assert.match(command.stderr, /^Unknown command "frobnicate"\n/);
+  const option = await runMain(["check", "--bogus"]);
+  assert.equal(option.code, 2);
+  assert.match(
+    option.stderr,
+    /^Unknown option "--bogus"\n\nUsage: ups-monitor check/,
+  );
+  const missing = await runMain(["check", "--config"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /^Option "--config" needs a value\n/);
+  const extra = await runMain(["schema", "extra"]);
+  assert.equal(extra.code, 2);
+  assert.match(extra.stderr, /^Unexpected argument "extra"\n/);
+});
+
+Deno.test("main() says which issue brings a command that is not available yet, exit 2", async () => {
+  const pending: [string[], string][] = [
+    [
+      ["--dry-run"],
+      '"run" is not available yet: it comes with the monitor (issue 4)',
+    ],
+    [
+      ["status", "--json"],
+      '"status" is not available yet: it comes with the NUT client (issue 3)',
+    ],
+    [
+      ["plan"],
+      '"plan" is not available yet: it comes with the shutdown sequence (issue 5)',
+    ],
+    [
+      ["notify-test"],
+      '"notify-test" is not available yet: it comes with notifications (issue 6)',
+    ],
+    [
+      ["reset"],
+      '"reset" is not available yet: it comes with the shutdown sequence (issue 5)',
+    ],
+  ];
+  for (const [args, message] of pending) {
+    const { code, stderr } = await runMain(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.equal(stderr.split("\n")[0], message);
+  }
+});
+
+Deno.test("ups-monitor check prints the effective config with secrets masked", async () => {
+  const { code, stdout, stderr } = await runProgram([
+    "check",
+    "--config",
+    `${FIXTURES}configs/full.yaml`,
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.match(
+    stdout,
+    /^# Effective config of .*full\.yaml: defaults filled in, secrets masked\n/,
+  );
+  assert.match(stdout, /^ {2}password: "\*\*\*"$/m);
+  assert.match(stdout, /^ {6}url: https:\/\/discord\.com\/\*\*\*$/m);
+  assert.match(stdout, /^ {2}check_interval: 1s$/m);
+  for (
+    const secret of ["example-nut-password", "example-token", "/webhooks/"]
+  ) {
+    assert.ok(!stdout.includes(secret) && !stderr.includes(secret), secret);
+  }
+});
+
+Deno.test("ups-monitor check exits 2 and lists every problem of an invalid config", async () => {
+  const file = `${FIXTURES}configs/invalid/password_twice.yaml`;
+  const text = await runProgram(["check", "--config", file]);
+  assert.equal(text.code, 2);
+  assert.equal(
+    text.stderr,
+    `Invalid configuration:\n${file}:6:18: ups.password_file: set either password or password_file, not both\n`,
+  );
+  assert.ok(!text.stderr.includes("hunter2"));
+  const json = await runProgram([
+    "check",
+    "--config",
+    file,
+    "--log-format",
+    "json",
+  ]);
+  assert.equal(json.code, 2);
+  const line = JSON.parse(json.stderr);
+  assert.equal(line.event, "config.invalid");
+  assert.deepEqual(line.issues, [{
+    file,
+    line: 6,
+    column: 18,
+    key: "ups.password_file",
+    message: "set either password or password_file, not both",
+  }]);
+  const missing = await runMain(["check", "--config", `${FIXTURES}none.yaml`]);
+  assert.equal(missing.code, 2);
+  assert.equal(
+    missing.stderr,
+    `Invalid configuration:\n${FIXTURES}none.yaml: cannot read the config: no such file\n`,
+  );
+});
+
+Deno.test("ups-monitor migrate prints a config that check accepts", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const seed of ["ups_monitor_3.py", "ups_monitor_2.sh"]) {
+      const migrated = await runProgram(["migrate", `${FIXTURES}seed/${seed}`]);
+      assert.equal(migrated.code, 0, migrated.stderr);
+      assert.match(migrated.stderr, /^note: .*unknown setting, not migrated$/m);
+      await Deno.writeTextFile(`${dir}/${seed}.yaml`, migrated.stdout);
+      const checked = await runMain([
+        "check",
+        "--config",
+        `${dir}/${seed}.yaml`,
+      ]);
+      assert.equal(checked.code, 0, checked.stderr);
+    }
+    const missing = await runMain(["migrate", `${dir}/none.py`]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^Cannot read ".*none\.py": no such file\n/);
+    await Deno.writeTextFile(`${dir}/other.py`, "print('hello')\n");
+    const other = await runMain(["migrate", `${dir}/other.py`]);
+    assert.equal(other.code, 2);
+    assert.match(
+      other.stderr,
+      /^Cannot migrate ".*other\.py": it has no settings of the old script\n/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ups-monitor schema prints a JSON Schema and version prints the versions", async () => {
+  const schema = await runMain(["schema"]);
+  assert.equal(schema.code, 0);
+  const parsed = JSON.parse(schema.stdout);
+  assert.equal(parsed.$schema, "https://json-schema.org/draft/2020-12/schema");
+  assert.deepEqual(parsed.required, ["ups"]);
+  const version = await runProgram(["version"]);
+  assert.equal(version.code, 0);
+  assert.match(
+    version.stdout,
+    /^ups-monitor \d+\.\d+\.\d+\ndeno 2\.\d+\.\d+ .*\npermissions: read=all write=all net=all run=all /,
+  );
+});
