@@ -176,3 +176,27 @@ Deno.test("ups-monitor schema prints a JSON Schema and version prints the versio
     /^ups-monitor \d+\.\d+\.\d+\ndeno 2\.\d+\.\d+ .*\npermissions: read=all write=all net=all run=all /,
   );
 });
+
+Deno.test("ups-monitor check takes the log format from the config unless --log-format is given", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      "ups: {name: u}\nlogging: {format: json}\n",
+    );
+    const fromConfig = await runMain(["check", "--config", `${dir}/c.yaml`]);
+    assert.equal(fromConfig.code, 0);
+    assert.equal(JSON.parse(fromConfig.stderr).event, "config.valid");
+    const fromFlag = await runMain([
+      "check",
+      "--config",
+      `${dir}/c.yaml`,
+      "--log-format",
+      "text",
+    ]);
+    assert.equal(fromFlag.code, 0);
+    assert.match(fromFlag.stderr, /Config is valid event=config\.valid/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

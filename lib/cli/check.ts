@@ -38,6 +38,10 @@ Options:
     }
     const path = String(values["config"] ?? DEFAULT_CONFIG_PATH);
     const loaded = await loadConfig(path);
+    context.logger.configure({
+      format: context.logFormatFlag ?? loaded.config.logging.format,
+      level: loaded.config.logging.level,
+    });
     context.logger.addSecrets(secretsOf(loaded.config));
     if (loaded.nutPassword) context.logger.addSecrets([loaded.nutPassword]);
     context.stdout.write(
