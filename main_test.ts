@@ -200,3 +200,58 @@ Deno.test("ups-monitor check takes the log format from the config unless --log-f
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ups-monitor check refuses a config that names what the permissions do not grant", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = `${dir}/config.yaml`;
+    await Deno.writeTextFile(
+      config,
+      [
+        "ups:",
+        "  name: ups@127.0.0.1:3493",
+        "paths:",
+        `  state: ${dir}/state/ups.state`,
+        "logging:",
+        "  file: null",
+        "shutdown: {vms: {enabled: false}, containers: {enabled: false}}",
+      ].join("\n"),
+    );
+    // A narrow grant of our own: the config may be read, nothing else.
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        `--allow-read=${
+          new URL("./", import.meta.url).pathname
+        },${config},/proc`,
+        "--allow-net=127.0.0.1:3493",
+        "--allow-run=sync,shutdown",
+        "--allow-env",
+        new URL("./main.ts", import.meta.url).pathname,
+        "check",
+        "--config",
+        config,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 2, stderr);
+    assert.deepEqual(stderr.trimEnd().split("\n"), [
+      "Invalid configuration:",
+      `${config}:4:3: paths.state: read access to "${dir}/state/ups.state" is not granted to this program`,
+      `${config}:4:3: paths.state: write access to "${dir}/state" is not granted to this program`,
+      `${config}:3:1: paths.flag: read access to "/var/run/ups-shutdown-scheduled" is not granted to this program`,
+      `${config}:3:1: paths.flag: write access to "/var/run" is not granted to this program`,
+      `${config}:3:1: paths.history: read access to "/var/run/ups-battery-history" is not granted to this program`,
+      `${config}:3:1: paths.history: write access to "/var/run" is not granted to this program`,
+      `${config}:3:1: paths.pid: read access to "/var/run/ups-monitor.pid" is not granted to this program`,
+      `${config}:3:1: paths.pid: write access to "/var/run" is not granted to this program`,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

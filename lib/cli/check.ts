@@ -5,7 +5,13 @@
  * @module
  */
 import { stringify } from "yaml";
-import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.ts";
+import {
+  ConfigError,
+  DEFAULT_CONFIG_PATH,
+  issueAt,
+  loadConfig,
+} from "../config/load.ts";
+import { missingPermissions, permissionNeeds } from "../system/permissions.ts";
 import { effectiveConfig, secretsOf } from "../config/schema.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { Command } from "./context.ts";
@@ -18,8 +24,9 @@ export const checkCommand: Command = {
   usage:
     `Usage: ups-monitor check [--config PATH] [--remote] [--log-format text|json]
 
-Validates the config file and prints the effective config: every setting with
-its default filled in, durations as text, secrets masked. Exit 0 when the
+Validates the config file, checks that this program holds every permission the
+config needs (paths, hosts, commands), and prints the effective config: every
+setting with its default filled in, durations as text, secrets masked. Exit 0 when the
 config is valid, 2 with every problem listed as FILE:LINE:COL: key: message.
 
 Options:
@@ -43,6 +50,20 @@ Options:
       level: loaded.config.logging.level,
     });
     context.logger.addSecrets(secretsOf(loaded.config));
+    const missing = await missingPermissions(
+      permissionNeeds(loaded.config, path),
+    );
+    if (missing.length > 0) {
+      throw new ConfigError(
+        missing.map((need) =>
+          issueAt(
+            loaded,
+            need.key,
+            `${need.what} is not granted to this program`,
+          )
+        ),
+      );
+    }
     if (loaded.nutPassword) context.logger.addSecrets([loaded.nutPassword]);
     context.stdout.write(
       `# Effective config of ${path}: defaults filled in, secrets masked\n` +

@@ -66,6 +66,28 @@ export interface LoadedConfig {
   config: Config;
   /** The NUT password, from `ups.password` or the first line of `ups.password_file`. */
   nutPassword: string | null;
+  /** The YAML text, to place problems found after validation. */
+  text: string;
+}
+
+/**
+ * An issue about a key of a loaded config, placed at that key's line.
+ *
+ * @param loaded The loaded config.
+ * @param key Dotted key path (`shutdown.remotes.0.host`), or undefined for the file.
+ * @param message What is wrong.
+ * @returns The issue.
+ */
+export function issueAt(
+  loaded: LoadedConfig,
+  key: string | undefined,
+  message: string,
+): ConfigIssue {
+  if (key === undefined) return { file: loaded.path, message };
+  const path = key.split(".").map((part) =>
+    /^\d+$/.test(part) ? Number(part) : part
+  );
+  return { file: loaded.path, ...placeOf(loaded.text, path), key, message };
 }
 
 /**
@@ -112,7 +134,7 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
       }]);
     }
   }
-  return { path, config, nutPassword };
+  return { path, config, nutPassword, text };
 }
 
 /**
@@ -300,7 +322,7 @@ function locate(
 /** Line and column of a key in config text, for problems found after validation. */
 function placeOf(
   text: string,
-  path: string[],
+  path: readonly (string | number)[],
 ): { line?: number; column?: number } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });

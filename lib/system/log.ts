@@ -231,5 +231,10 @@ function jsonReplacer(_key: string, value: unknown): unknown {
  * @returns `true` under a systemd service with journal output.
  */
 export function underJournald(): boolean {
-  return Deno.env.get("JOURNAL_STREAM") !== undefined;
+  try {
+    return Deno.env.get("JOURNAL_STREAM") !== undefined;
+  } catch {
+    // Without env permission the daemon cannot tell; plain lines are the safe choice.
+    return false;
+  }
 }

@@ -1,0 +1,162 @@
+/**
+ * The startup self-check: every path, host and program the config names is
+ * asked of `Deno.permissions.query` before the first poll, so a missing
+ * permission shows at start (exit 2, with the config line that asked) and
+ * never first in the middle of a shutdown.
+ *
+ * @module
+ */
+import type { Config } from "../config/schema.ts";
+import { formatEndpoint, parseUpsAddress } from "../config/ups_address.ts";
+
+/** One permission the config needs, and the config key that needs it. */
+export interface PermissionNeed {
+  /** What to query. */
+  descriptor: Deno.PermissionDescriptor;
+  /** Dotted config key that asks for it; absent for the program's own needs. */
+  key?: string;
+  /** Human text, e.g. `write access to "/var/run"`. */
+  what: string;
+}
+
+/** The kernel's id of this boot: persisted outages are only resumed within it. */
+export const BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id";
+
+/** The mount table, read to skip mounts that are not mounted. */
+export const MOUNT_TABLE_PATH = "/proc/self/mountinfo";
+
+function dirname(path: string): string {
+  const cut = path.lastIndexOf("/");
+  return cut <= 0 ? "/" : path.slice(0, cut);
+}
+
+function read(path: string, key?: string): PermissionNeed {
+  return {
+    descriptor: { name: "read", path },
+    ...(key ? { key } : {}),
+    what: `read access to "${path}"`,
+  };
+}
+
+function write(path: string, key?: string): PermissionNeed {
+  return {
+    descriptor: { name: "write", path },
+    ...(key ? { key } : {}),
+    what: `write access to "${path}"`,
+  };
+}
+
+function run(command: string, key: string): PermissionNeed {
+  return {
+    descriptor: { name: "run", command },
+    key,
+    what: `permission to run "${command}"`,
+  };
+}
+
+function net(host: string, key: string): PermissionNeed {
+  return {
+    descriptor: { name: "net", host },
+    key,
+    what: `network access to "${host}"`,
+  };
+}
+
+/** host:port of a URL, as Deno's net permission spells it. */
+function urlHost(url: string): string {
+  const parsed = new URL(url);
+  const port = parsed.port || (parsed.protocol === "https:" ? "443" : "80");
+  return `${parsed.hostname}:${port}`;
+}
+
+/**
+ * Everything the config asks of the runtime.
+ *
+ * @param config A validated config.
+ * @param configPath Where the config was read from.
+ * @returns The needs, in config order.
+ */
+export function permissionNeeds(
+  config: Config,
+  configPath: string,
+): PermissionNeed[] {
+  const needs: PermissionNeed[] = [read(configPath), read(BOOT_ID_PATH)];
+  const address = parseUpsAddress(config.ups.name);
+  if (address.ok) needs.push(net(formatEndpoint(address.value), "ups.name"));
+  if (config.ups.password_file) {
+    needs.push(read(config.ups.password_file, "ups.password_file"));
+  }
+  if (config.ups.ca_file) needs.push(read(config.ups.ca_file, "ups.ca_file"));
+  config.notifications.channels.forEach((channel, i) => {
+    // The host only: the URL itself is a secret.
+    needs.push(net(urlHost(channel.url), `notifications.channels.${i}.url`));
+  });
+  const { shutdown } = config;
+  if (shutdown.vms.enabled) needs.push(run("virsh", "shutdown.vms.enabled"));
+  if (shutdown.containers.enabled) {
+    for (
+      const engine of shutdown.containers.engine === "auto"
+        ? ["docker", "podman"]
+        : [shutdown.containers.engine]
+    ) {
+      needs.push(run(engine, "shutdown.containers.engine"));
+    }
+  }
+  if (shutdown.sync.enabled) needs.push(run("sync", "shutdown.sync.enabled"));
+  if (shutdown.filesystems.enabled && shutdown.filesystems.mounts.length > 0) {
+    needs.push(
+      run("umount", "shutdown.filesystems.mounts"),
+      read(MOUNT_TABLE_PATH, "shutdown.filesystems.mounts"),
+    );
+  }
+  shutdown.remotes.forEach((remote, i) => {
+    if (!remote.enabled) return;
+    const key = `shutdown.remotes.${i}`;
+    needs.push(
+      run("ssh", `${key}.host`),
+      run("ssh-keygen", `${key}.known_hosts`),
+    );
+    needs.push(read(remote.known_hosts, `${key}.known_hosts`));
+    if (remote.identity_file) {
+      needs.push(read(remote.identity_file, `${key}.identity_file`));
+    }
+  });
+  shutdown.custom.forEach((step, i) => {
+    if (step.enabled && step.command[0]) {
+      needs.push(run(step.command[0], `shutdown.custom.${i}.command`));
+    }
+  });
+  if (shutdown.local.enabled && shutdown.local.command[0]) {
+    needs.push(run(shutdown.local.command[0], "shutdown.local.command"));
+  }
+  for (const name of ["state", "flag", "history", "pid"] as const) {
+    const path = config.paths[name];
+    // Atomic writes put a temp file next to the target: the directory must be writable.
+    needs.push(
+      read(path, `paths.${name}`),
+      write(dirname(path), `paths.${name}`),
+    );
+  }
+  if (config.logging.file) {
+    needs.push(write(config.logging.file, "logging.file"));
+  }
+  return needs;
+}
+
+/**
+ * Queries each need and returns those not granted. Under `--no-prompt` a
+ * permission that would prompt reads `"prompt"`: it counts as missing.
+ *
+ * @param needs What the config asks for.
+ * @returns The needs that are not granted.
+ */
+export async function missingPermissions(
+  needs: readonly PermissionNeed[],
+): Promise<PermissionNeed[]> {
+  const missing: PermissionNeed[] = [];
+  for (const need of needs) {
+    const status = await Deno.permissions.query(need.descriptor);
+    if (status.state !== "granted") missing.push(need);
+  }
+  return missing;
+}
