@@ -14,6 +14,7 @@ import {
   UsageError,
 } from "./lib/cli/context.ts";
 import { migrateCommand } from "./lib/cli/migrate.ts";
+import { notifyTestCommand } from "./lib/cli/notify.ts";
 import { pendingCommand } from "./lib/cli/pending.ts";
 import { schemaCommand } from "./lib/cli/schema.ts";
 import { versionCommand } from "./lib/cli/version.ts";
@@ -51,15 +52,7 @@ export const COMMANDS: Record<string, Command> = {
       issue: "the shutdown sequence (issue 5)",
     },
   ),
-  "notify-test": pendingCommand(
-    "notify-test",
-    "send a test notification to every channel",
-    {
-      usage: "notify-test [--config PATH]",
-      flags: CONFIG_FLAG,
-      issue: "notifications (issue 6)",
-    },
-  ),
+  "notify-test": notifyTestCommand,
   reset: pendingCommand("reset", "clear the crisis flag", {
     usage: "reset [--config PATH]",
     flags: CONFIG_FLAG,

@@ -63,10 +63,6 @@ Deno.test("main() says which issue brings a command that is not available yet, e
       '"plan" is not available yet: it comes with the shutdown sequence (issue 5)',
     ],
     [
-      ["notify-test"],
-      '"notify-test" is not available yet: it comes with notifications (issue 6)',
-    ],
-    [
       ["reset"],
       '"reset" is not available yet: it comes with the shutdown sequence (issue 5)',
     ],

@@ -38,11 +38,17 @@ export interface Notifier {
    */
   enterCrisis(): void;
   /**
-   * Waits until queued notifications are delivered or `timeoutMs` passes.
+   * Waits until queued notifications are delivered or `timeoutMs` passes. In
+   * crisis mode the wait is also bounded by what is left of the crisis
+   * budget, and returns at once after a failed send, so reporting never makes
+   * a shutdown late; only the `final` flush (the summary before the local
+   * shutdown) waits its full `timeoutMs` regardless.
    *
+   * @param timeoutMs Longest wait in milliseconds.
+   * @param options `final: true` for the last flush of a shutdown sequence.
    * @returns Whether everything was delivered.
    */
-  flush(timeoutMs: number): Promise<boolean>;
+  flush(timeoutMs: number, options?: { final?: boolean }): Promise<boolean>;
 }
 
 /** A notifier without channels: every notification becomes a log line. */
@@ -77,7 +83,7 @@ export class LogNotifier implements Notifier {
     this.#crisis = true;
   }
 
-  flush(_timeoutMs: number): Promise<boolean> {
+  flush(_timeoutMs: number, _options?: { final?: boolean }): Promise<boolean> {
     return Promise.resolve(true);
   }
 }

@@ -1,0 +1,173 @@
+/**
+ * Discord webhook payloads: one embed per notification, colored by severity,
+ * packed several to a message, always inside Discord's documented limits
+ * (truncating, never failing). Pure.
+ *
+ * @module
+ */
+import type { Notification, Severity } from "./notifier.ts";
+
+/** Discord's limits on embeds and messages (developer docs, "Embed Limits"). */
+export const DISCORD_LIMITS = {
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  /** Sum of title, description, field names and values, footer of all embeds. */
+  message: 6000,
+  embeds: 10,
+} as const;
+
+/** The five colors of the config, decimal RGB. */
+export interface Colors {
+  red: number;
+  orange: number;
+  yellow: number;
+  green: number;
+  blue: number;
+}
+
+/** A Discord embed as the webhook API takes it. */
+export interface Embed {
+  title: string;
+  description: string;
+  color: number;
+  timestamp: string;
+  fields: { name: string; value: string; inline: boolean }[];
+  footer: { text: string };
+}
+
+/** The JSON body of one webhook request. */
+export interface DiscordPayload {
+  username?: string;
+  embeds: Embed[];
+  /** No pings: UPS text must never mention @everyone. */
+  "allowed_mentions": { parse: never[] };
+}
+
+const SEVERITY_COLOR: Record<Severity, keyof Colors> = {
+  critical: "red",
+  warning: "orange",
+  quality: "yellow",
+  recovery: "green",
+  info: "blue",
+};
+
+/**
+ * Shortens text to `max` characters, marking the cut with an ellipsis.
+ *
+ * @param text Any text.
+ * @param max Maximum length, at least 1.
+ * @returns The text, or its head plus "…".
+ */
+export function truncate(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  return chars.slice(0, Math.max(0, max - 1)).join("") + "…";
+}
+
+function size(embed: Embed): number {
+  return [...embed.title].length + [...embed.description].length +
+    [...embed.footer.text].length +
+    embed.fields.reduce(
+      (sum, f) => sum + [...f.name].length + [...f.value].length,
+      0,
+    );
+}
+
+/**
+ * The embed of one notification, within the per-embed limits.
+ *
+ * @param notification What happened.
+ * @param colors The configured palette.
+ * @returns The embed.
+ */
+export function buildEmbed(notification: Notification, colors: Colors): Embed {
+  const fields = Object.entries(notification.fields ?? {})
+    .filter(([name, value]) => name !== "" && String(value) !== "")
+    .slice(0, DISCORD_LIMITS.fields)
+    .map(([name, value]) => ({
+      name: truncate(name, DISCORD_LIMITS.fieldName),
+      value: truncate(String(value), DISCORD_LIMITS.fieldValue),
+      inline: true,
+    }));
+  return {
+    title: truncate(
+      notification.title || notification.event,
+      DISCORD_LIMITS.title,
+    ),
+    description: truncate(notification.message, DISCORD_LIMITS.description),
+    color: colors[SEVERITY_COLOR[notification.severity]],
+    timestamp: new Date(notification.timeMs).toISOString(),
+    fields,
+    footer: {
+      text: truncate(
+        `ups-monitor · ${notification.ups}`,
+        DISCORD_LIMITS.footer,
+      ),
+    },
+  };
+}
+
+/** Shrinks an embed until it fits in `budget` characters: fields first, then the description. */
+function fitEmbed(embed: Embed, budget: number): Embed {
+  const fitted = { ...embed, fields: [...embed.fields] };
+  while (size(fitted) > budget && fitted.fields.length > 0) fitted.fields.pop();
+  const excess = size(fitted) - budget;
+  if (excess > 0) {
+    fitted.description = truncate(
+      fitted.description,
+      Math.max(1, [...fitted.description].length - excess),
+    );
+  }
+  return fitted;
+}
+
+/**
+ * Packs embeds into as few messages as the limits allow, in order.
+ *
+ * @param embeds Embeds in the order they must arrive.
+ * @param username Optional sender name.
+ * @returns Payloads, each within 10 embeds and 6000 characters.
+ */
+export function packMessages(
+  embeds: readonly Embed[],
+  username?: string | null,
+): DiscordPayload[] {
+  const messages: DiscordPayload[] = [];
+  let current: Embed[] = [];
+  let used = 0;
+  const close = () => {
+    if (current.length === 0) return;
+    messages.push({
+      ...(username ? { username: truncate(username, 80) } : {}),
+      embeds: current,
+      "allowed_mentions": { parse: [] },
+    });
+    current = [];
+    used = 0;
+  };
+  for (const embed of embeds) {
+    const fitted = fitEmbed(embed, DISCORD_LIMITS.message);
+    if (
+      current.length === DISCORD_LIMITS.embeds ||
+      used + size(fitted) > DISCORD_LIMITS.message
+    ) close();
+    current.push(fitted);
+    used += size(fitted);
+  }
+  close();
+  return messages;
+}
+
+/**
+ * The number of characters a payload counts against Discord's 6000 limit.
+ *
+ * @param payload A payload.
+ * @returns The sum over its embeds.
+ */
+export function payloadSize(payload: DiscordPayload): number {
+  return payload.embeds.reduce((sum, embed) => sum + size(embed), 0);
+}
