@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Notification, Severity } from "./notifier.ts";
+import type { Notification, Severity } from "./notification.ts";
 
 /** Discord's limits on embeds and messages (developer docs, "Embed Limits"). */
 export const DISCORD_LIMITS = {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Notification, Severity } from "./notifier.ts";
+import type { Notification, Severity } from "./notification.ts";
 
 /** What a generic webhook receives for one event. */
 export interface WebhookBody {

@@ -1,0 +1,50 @@
+/**
+ * What the monitor and the shutdown sequence tell people, and the seam
+ * behind which channels deliver it. Pure: types only.
+ *
+ * @module
+ */
+
+/** How bad an event is; decides the Discord color and what a full queue drops first. */
+export type Severity = "critical" | "warning" | "quality" | "recovery" | "info";
+
+/** One thing worth telling a human. */
+export interface Notification {
+  /** Stable dotted event name, e.g. `power.on_battery`. */
+  event: string;
+  /** How bad it is. */
+  severity: Severity;
+  /** Short title, e.g. "On battery". */
+  title: string;
+  /** One or two sentences with the numbers behind the event. */
+  message: string;
+  /** The UPS name as configured. */
+  ups: string;
+  /** Numbers and reasons shown as fields (charge, runtime, voltage…). */
+  fields?: Record<string, string | number>;
+  /** When it happened, milliseconds since the epoch. */
+  timeMs: number;
+}
+
+/** Delivers notifications without ever blocking the poll loop. */
+export interface Notifier {
+  /** Queues a notification; returns at once. */
+  notify(notification: Notification): void;
+  /**
+   * Switches to crisis mode (a shutdown sequence runs): from now on each
+   * notification is delivered in order, within the crisis budget.
+   */
+  enterCrisis(): void;
+  /**
+   * Waits until queued notifications are delivered or `timeoutMs` passes. In
+   * crisis mode the wait is also bounded by what is left of the crisis
+   * budget, and returns at once after a failed send, so reporting never makes
+   * a shutdown late; only the `final` flush (the summary before the local
+   * shutdown) waits its full `timeoutMs` regardless.
+   *
+   * @param timeoutMs Longest wait in milliseconds.
+   * @param options `final: true` for the last flush of a shutdown sequence.
+   * @returns Whether everything was delivered.
+   */
+  flush(timeoutMs: number, options?: { final?: boolean }): Promise<boolean>;
+}
