@@ -1,0 +1,157 @@
+/**
+ * The power core's state and what a step takes and gives: the settings it
+ * reads, the poll input, the context with both clocks, the decision. Pure.
+ *
+ * @module
+ */
+import type { Config } from "../config/schema.ts";
+import type { PowerEvent } from "./events.ts";
+import type { Depletion, History } from "./history.ts";
+import type { PollFailure, Reading } from "./reading.ts";
+import {
+  INITIAL_TRACKERS,
+  type TrackerConfig,
+  type TrackerState,
+} from "./trackers.ts";
+
+/** The settings the power core reads; a whole `Config` fits. */
+export interface PowerConfig extends TrackerConfig {
+  /** `triggers`. */
+  readonly triggers: Config["triggers"];
+  /** `shutdown.rearm_after`. */
+  readonly shutdown: Pick<Config["shutdown"], "rearm_after">;
+}
+
+/** The triggers, in the order they are tried. */
+export const TRIGGERS = [
+  "fsd",
+  "low_battery_flag",
+  "low_charge",
+  "low_runtime",
+  "depletion",
+  "extended_time",
+  "fail_safe",
+] as const;
+
+/** A trigger. */
+export type TriggerName = typeof TRIGGERS[number];
+
+/** A shutdown decision and why. */
+export interface Decision {
+  /** The trigger that matched first. */
+  readonly trigger: TriggerName;
+  /** For people, with the numbers: "charge 18% < 20% for 3 polls". */
+  readonly reason: string;
+  /** The numbers behind it, snake_case keys. */
+  readonly numbers: Readonly<Record<string, number | string>>;
+}
+
+/** Consecutive valid polls each threshold condition has held. */
+export interface Streaks {
+  /** Charge below `low_battery` on battery. */
+  readonly charge: number;
+  /** Runtime below `critical_runtime` on battery. */
+  readonly runtime: number;
+  /** Depletion over the critical rate with grace and samples satisfied. */
+  readonly depletion: number;
+}
+
+/** The power core's state; build it with {@linkcode initialState}. */
+export interface PowerState {
+  /** Tracker states, connection and failure count included. */
+  readonly trackers: TrackerState;
+  /** The last valid reading of this process. */
+  readonly last: Reading | null;
+  /** Monotonic ms of that reading. */
+  readonly lastValidMs: number | null;
+  /** On battery per the last valid reading with a known source. */
+  readonly onBattery: boolean;
+  /** Monotonic ms the outage began, null on line power. */
+  readonly outageStartMs: number | null;
+  /** The outage came from the persisted file, unconfirmed by a reading. */
+  readonly resumed: boolean;
+  /** Monotonic ms since when the UPS is on line power, for re-arming. */
+  readonly lineSinceMs: number | null;
+  /** Charge samples of this outage. */
+  readonly history: History;
+  /** The latest depletion rate, null without two samples. */
+  readonly depletion: Depletion | null;
+  /** How long each threshold condition has held. */
+  readonly streaks: Streaks;
+  /** An FSD latched at start on line power is being ignored. */
+  readonly fsdIgnored: boolean;
+  /** A decision may be handed out. */
+  readonly armed: boolean;
+  /** The latest decision and its wall-clock time. */
+  readonly lastTrigger:
+    | { readonly decision: Decision; readonly wallMs: number }
+    | null;
+}
+
+/** An outage carried over a restart (see `restoreOutage`). */
+export interface ResumedOutage {
+  /** Monotonic ms the outage began, in this process's clock. */
+  readonly outageStartMs: number;
+  /** The charge samples, in this process's clock. */
+  readonly history: History;
+}
+
+/** One poll: a reading, or a failure to get one. */
+export type PollInput =
+  | { readonly kind: "reading"; readonly reading: Reading }
+  | { readonly kind: "failure"; readonly failure: PollFailure };
+
+/** What a step needs besides the state and the poll. */
+export interface StepContext {
+  /** The settings. */
+  readonly config: PowerConfig;
+  /** Monotonic now, ms: all durations are measured with it. */
+  readonly monoMs: number;
+  /** Wall-clock now, ms since the epoch: only stamps the decision. */
+  readonly wallMs: number;
+}
+
+/** The result of one step. */
+export interface StepResult {
+  /** The new state. */
+  readonly state: PowerState;
+  /** What changed, in order; `shutdown.triggered` last. */
+  readonly events: readonly PowerEvent[];
+  /** A new decision to hand to the shutdown sequence, else null. */
+  readonly decision: Decision | null;
+}
+
+/**
+ * The state at start, optionally resuming an outage from before a restart.
+ *
+ * @param resumed The outage restored from the persisted file, if any.
+ * @returns The state.
+ */
+export function initialState(resumed: ResumedOutage | null = null): PowerState {
+  return {
+    trackers: INITIAL_TRACKERS,
+    last: null,
+    lastValidMs: null,
+    onBattery: resumed !== null,
+    outageStartMs: resumed?.outageStartMs ?? null,
+    resumed: resumed !== null,
+    lineSinceMs: null,
+    history: resumed?.history ?? [],
+    depletion: null,
+    streaks: { charge: 0, runtime: 0, depletion: 0 },
+    fsdIgnored: false,
+    armed: true,
+    lastTrigger: null,
+  };
+}
+
+/**
+ * Time on battery, ms; null on line power.
+ *
+ * @param state The state.
+ * @param monoMs Monotonic now, ms.
+ * @returns The duration of the current outage.
+ */
+export function onBatteryMs(state: PowerState, monoMs: number): number | null {
+  return state.outageStartMs === null ? null : monoMs - state.outageStartMs;
+}

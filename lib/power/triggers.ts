@@ -1,0 +1,337 @@
+/**
+ * The shutdown decision (shared/DESIGN.md, first match wins): FSD; OB + LB;
+ * charge below `low_battery`; runtime below `critical_runtime`; depletion
+ * rate above `critical_rate` after the grace period with `min_samples`
+ * readings; time on battery past the extended time; the fail-safe after
+ * `max_stale_data_tolerance` failed polls while on battery. {@linkcode step}
+ * folds one poll into the state and yields events and at most one decision
+ * per arming. Time is a parameter: `monoMs` (monotonic) measures, `wallMs`
+ * only stamps. Pure.
+ *
+ * @module
+ */
+import { fmt, type PowerEvent, powerEvent, round3, shown } from "./events.ts";
+import { addSample, depletionRate } from "./history.ts";
+import { pollFailureOf, type Reading, valueOf } from "./reading.ts";
+import {
+  type Decision,
+  onBatteryMs,
+  type PollInput,
+  type PowerConfig,
+  type PowerState,
+  type StepContext,
+  type StepResult,
+  type Streaks,
+} from "./state.ts";
+import { trackFailure, trackReading } from "./trackers.ts";
+
+/**
+ * Folds one poll into the state: trackers, outage timers, history, streaks,
+ * then the decision. A decision is handed out once; the state re-arms after
+ * `shutdown.rearm_after` on line power (event `shutdown.rearmed`).
+ *
+ * @param state The state.
+ * @param input The poll.
+ * @param ctx Settings and clocks.
+ * @returns The new state, the events and a new decision or null.
+ */
+export function step(
+  state: PowerState,
+  input: PollInput,
+  ctx: StepContext,
+): StepResult {
+  const reading = input.kind === "reading" ? input.reading : null;
+  const failure = input.kind === "failure"
+    ? input.failure
+    : pollFailureOf(input.reading);
+  const events: PowerEvent[] = [];
+  let next: PowerState;
+  if (reading !== null && failure === null) {
+    next = applyReading(state, reading, ctx, events);
+  } else {
+    const update = trackFailure(
+      state.trackers,
+      failure!,
+      ctx.config,
+      ctx.monoMs,
+    );
+    events.push(...update.events);
+    next = { ...state, trackers: update.state };
+  }
+
+  // Re-arm after rearm_after on line power counted from after the decision,
+  // and only once nothing would trigger (a latched FSD would otherwise run
+  // the sequence again every rearm_after).
+  if (
+    !next.armed && next.lineSinceMs !== null &&
+    ctx.monoMs - next.lineSinceMs >= ctx.config.shutdown["rearm_after"] &&
+    decide(next, ctx.config, ctx.monoMs) === null
+  ) {
+    next = { ...next, armed: true };
+    events.push(
+      powerEvent(
+        "shutdown.rearmed",
+        "Shutdown triggers re-armed: on line power again",
+        {
+          "on_line_ms": ctx.monoMs - next.lineSinceMs!,
+        },
+      ),
+    );
+  }
+
+  const found = next.armed ? decide(next, ctx.config, ctx.monoMs) : null;
+  if (found === null) return { state: next, events, decision: null };
+  events.push(
+    powerEvent("shutdown.triggered", `Shutdown triggered: ${found.reason}`, {
+      trigger: found.trigger,
+      reason: found.reason,
+      ...found.numbers,
+    }),
+  );
+  next = {
+    ...next,
+    armed: false,
+    lineSinceMs: null,
+    lastTrigger: { decision: found, wallMs: ctx.wallMs },
+  };
+  return { state: next, events, decision: found };
+}
+
+function applyReading(
+  state: PowerState,
+  reading: Reading,
+  ctx: StepContext,
+  events: PowerEvent[],
+): PowerState {
+  const { config, monoMs } = ctx;
+  const tracked = trackReading(state.trackers, reading, config, monoMs);
+  events.push(...tracked.events);
+  const first = state.last === null;
+  const onBattery = reading.source === "battery" ||
+    (reading.source === "unknown" && state.onBattery);
+  let { outageStartMs, history, lineSinceMs, fsdIgnored } = state;
+  const fields = {
+    charge: valueOf(reading.charge),
+    "runtime_s": valueOf(reading.runtime),
+    "input_voltage": valueOf(reading.inputVoltage),
+    load: valueOf(reading.load),
+  };
+
+  if (onBattery && (!state.onBattery || (first && state.resumed))) {
+    outageStartMs ??= monoMs;
+    const resumed = state.resumed && first;
+    const sinceMs = monoMs - outageStartMs;
+    events.push(
+      powerEvent(
+        "power.on_battery",
+        `${
+          resumed ? "Still on battery after a restart" : "On battery"
+        }: charge ${shown(fields.charge, "%")}, runtime ${
+          shown(fields.runtime_s, "s")
+        }`,
+        {
+          ...fields,
+          resumed,
+          "on_battery_ms": sinceMs,
+        },
+      ),
+    );
+  } else if (!onBattery && state.onBattery) {
+    const sinceMs = monoMs - (outageStartMs ?? monoMs);
+    events.push(
+      powerEvent(
+        "power.restored",
+        `Power restored after ${fmt(sinceMs / 1000, 0)}s on battery: charge ${
+          shown(fields.charge, "%")
+        }`,
+        {
+          ...fields,
+          "on_battery_ms": sinceMs,
+        },
+      ),
+    );
+    outageStartMs = null;
+    history = [];
+  }
+  if (reading.source === "line") lineSinceMs ??= monoMs;
+  else if (onBattery) lineSinceMs = null;
+
+  const fsd = reading.status.flags.has("FSD");
+  if (first && fsd && reading.source !== "battery") {
+    const obeyed = config.triggers["obey_fsd_at_start"];
+    fsdIgnored = !obeyed;
+    events.push(
+      powerEvent(
+        "fsd.latched_at_start",
+        obeyed
+          ? `FSD already latched in upsd at start on line power (status "${reading.status.raw}"): obeyed as obey_fsd_at_start says`
+          : `FSD already latched in upsd at start on line power (status "${reading.status.raw}"): NOT obeyed; restart upsd to clear it, or set triggers.obey_fsd_at_start`,
+        {
+          status: reading.status.raw,
+          obeyed,
+        },
+      ),
+    );
+  } else if (!fsd || reading.source === "battery") {
+    fsdIgnored = false;
+  }
+
+  const t = config.triggers;
+  const charge = valueOf(reading.charge);
+  const runtime = valueOf(reading.runtime);
+  if (onBattery && charge !== null) {
+    history = addSample(history, { monoMs, charge }, t.depletion.window);
+  }
+  const depletion = onBattery
+    ? depletionRate(history, monoMs, t.depletion.window)
+    : null;
+  const sinceMs = outageStartMs === null ? 0 : monoMs - outageStartMs;
+  const bump = (held: boolean, n: number) => held ? n + 1 : 0;
+  const streaks: Streaks = {
+    charge: bump(
+      onBattery && charge !== null && charge < t["low_battery"],
+      state.streaks.charge,
+    ),
+    runtime: bump(
+      onBattery && runtime !== null && runtime * 1000 < t["critical_runtime"],
+      state.streaks.runtime,
+    ),
+    depletion: bump(
+      onBattery && depletion !== null &&
+        sinceMs >= t.depletion["grace_period"] &&
+        depletion.samples >= t.depletion["min_samples"] &&
+        depletion.ratePerMin > t.depletion["critical_rate"],
+      state.streaks.depletion,
+    ),
+  };
+  return {
+    ...state,
+    trackers: tracked.state,
+    last: reading,
+    lastValidMs: monoMs,
+    onBattery,
+    outageStartMs,
+    resumed: state.resumed && !first && onBattery,
+    lineSinceMs,
+    history,
+    depletion,
+    streaks,
+    fsdIgnored,
+  };
+}
+
+/**
+ * The first trigger that matches the state, whether armed or not (what
+ * `ups-monitor status` shows). Charge and runtime need `persistence_polls`
+ * consecutive polls, and so does the depletion rate. Only FSD applies on line
+ * power; FSD latched at start on line power is skipped unless
+ * `obey_fsd_at_start`. OB + LB is not critical during CAL (as upsmon).
+ * Boundaries are strict: 20 % is not below 20 %.
+ *
+ * @param state The state after the latest step.
+ * @param config The settings.
+ * @param monoMs Monotonic now, ms.
+ * @returns The decision, or null when no trigger matches.
+ */
+export function decide(
+  state: PowerState,
+  config: PowerConfig,
+  monoMs: number,
+): Decision | null {
+  const t = config.triggers;
+  const last = state.last;
+  const flags = last?.status.flags;
+  const polls = t["persistence_polls"];
+  if (last !== null && flags!.has("FSD") && !state.fsdIgnored) {
+    return {
+      trigger: "fsd",
+      reason: `FSD flag set (status "${last.status.raw}")`,
+      numbers: { status: last.status.raw ?? "" },
+    };
+  }
+  if (!state.onBattery) return null;
+  if (
+    last !== null && last.source === "battery" && flags!.has("LB") &&
+    !flags!.has("CAL")
+  ) {
+    return {
+      trigger: "low_battery_flag",
+      reason:
+        `UPS low-battery flag on battery (status "${last.status.raw}", charge ${
+          shown(valueOf(last.charge), "%")
+        })`,
+      numbers: { status: last.status.raw ?? "" },
+    };
+  }
+  const charge = last === null ? null : valueOf(last.charge);
+  if (charge !== null && state.streaks.charge >= polls) {
+    return {
+      trigger: "low_charge",
+      reason: `charge ${fmt(charge)}% < ${
+        fmt(t["low_battery"])
+      }% for ${state.streaks.charge} polls`,
+      numbers: {
+        charge,
+        "low_battery": t["low_battery"],
+        polls: state.streaks.charge,
+      },
+    };
+  }
+  const runtime = last === null ? null : valueOf(last.runtime);
+  if (runtime !== null && state.streaks.runtime >= polls) {
+    const limit = t["critical_runtime"] / 1000;
+    return {
+      trigger: "low_runtime",
+      reason: `runtime ${fmt(runtime)}s < ${
+        fmt(limit)
+      }s for ${state.streaks.runtime} polls`,
+      numbers: {
+        "runtime_s": runtime,
+        "critical_runtime_s": limit,
+        polls: state.streaks.runtime,
+      },
+    };
+  }
+  const dep = state.depletion;
+  if (dep !== null && state.streaks.depletion >= polls) {
+    const span = Math.round(dep.spanMs / 1000);
+    return {
+      trigger: "depletion",
+      reason: `depletion ${fmt(dep.ratePerMin, 1)}%/min > ${
+        fmt(t.depletion["critical_rate"])
+      }%/min over ${span}s (${dep.samples} samples)`,
+      numbers: {
+        "rate_per_min": round3(dep.ratePerMin)!,
+        "critical_rate": t.depletion["critical_rate"],
+        "span_s": span,
+        samples: dep.samples,
+      },
+    };
+  }
+  const sinceMs = onBatteryMs(state, monoMs);
+  const ext = t["extended_time"];
+  if (ext.enabled && sinceMs !== null && sinceMs >= ext.after) {
+    return {
+      trigger: "extended_time",
+      reason: `on battery ${fmt(sinceMs / 1000, 0)}s >= ${
+        fmt(ext.after / 1000)
+      }s`,
+      numbers: {
+        "on_battery_s": Math.floor(sinceMs / 1000),
+        "after_s": ext.after / 1000,
+      },
+    };
+  }
+  const failures = state.trackers.failures;
+  const tolerance = config.ups["max_stale_data_tolerance"];
+  if (failures >= tolerance) {
+    const why = state.trackers.lastFailure;
+    return {
+      trigger: "fail_safe",
+      reason:
+        `no valid reading for ${failures} polls (${why?.kind}: ${why?.detail}) while on battery`,
+      numbers: { failures, tolerance, kind: why?.kind ?? "" },
+    };
+  }
+  return null;
+}
