@@ -16,6 +16,8 @@ import {
 import { migrateCommand } from "./lib/cli/migrate.ts";
 import { notifyTestCommand } from "./lib/cli/notify.ts";
 import { pendingCommand } from "./lib/cli/pending.ts";
+import { planCommand } from "./lib/cli/plan.ts";
+import { resetCommand } from "./lib/cli/reset.ts";
 import { schemaCommand } from "./lib/cli/schema.ts";
 import { versionCommand } from "./lib/cli/version.ts";
 import { ConsoleLogger, underJournald } from "./lib/system/log.ts";
@@ -43,21 +45,9 @@ export const COMMANDS: Record<string, Command> = {
       issue: "the NUT client (issue 3)",
     },
   ),
-  plan: pendingCommand(
-    "plan",
-    "print the shutdown sequence in order with worst-case times",
-    {
-      usage: "plan [--config PATH]",
-      flags: CONFIG_FLAG,
-      issue: "the shutdown sequence (issue 5)",
-    },
-  ),
+  plan: planCommand,
   "notify-test": notifyTestCommand,
-  reset: pendingCommand("reset", "clear the crisis flag", {
-    usage: "reset [--config PATH]",
-    flags: CONFIG_FLAG,
-    issue: "the shutdown sequence (issue 5)",
-  }),
+  reset: resetCommand,
   migrate: migrateCommand,
   schema: schemaCommand,
   version: versionCommand,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { COMMANDS, main } from "./main.ts";
+import { makeFakeTools } from "./lib/testing/fake_tools.ts";
 import { runProgram } from "./lib/testing/program.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
@@ -58,14 +59,6 @@ Deno.test("main() says which issue brings a command that is not available yet, e
       ["status", "--json"],
       '"status" is not available yet: it comes with the NUT client (issue 3)',
     ],
-    [
-      ["plan"],
-      '"plan" is not available yet: it comes with the shutdown sequence (issue 5)',
-    ],
-    [
-      ["reset"],
-      '"reset" is not available yet: it comes with the shutdown sequence (issue 5)',
-    ],
   ];
   for (const [args, message] of pending) {
     const { code, stderr } = await runMain(args);
@@ -75,11 +68,11 @@ Deno.test("main() says which issue brings a command that is not available yet, e
 });
 
 Deno.test("ups-monitor check prints the effective config with secrets masked", async () => {
-  const { code, stdout, stderr } = await runProgram([
-    "check",
-    "--config",
-    `${FIXTURES}configs/full.yaml`,
-  ]);
+  await using tools = await makeFakeTools({ engines: ["docker", "podman"] });
+  const { code, stdout, stderr } = await runProgram(
+    ["check", "--config", `${FIXTURES}configs/full.yaml`],
+    { env: { PATH: `${tools.bin}:/usr/sbin:/usr/bin:/sbin:/bin` } },
+  );
   assert.equal(code, 0, stderr);
   assert.match(
     stdout,
@@ -130,6 +123,7 @@ Deno.test("ups-monitor check exits 2 and lists every problem of an invalid confi
 });
 
 Deno.test("ups-monitor migrate prints a config that check accepts", async () => {
+  await using tools = await makeFakeTools({ engines: ["docker"] });
   const dir = await Deno.makeTempDir();
   try {
     for (const seed of ["ups_monitor_3.py", "ups_monitor_2.sh"]) {
@@ -137,11 +131,10 @@ Deno.test("ups-monitor migrate prints a config that check accepts", async () => 
       assert.equal(migrated.code, 0, migrated.stderr);
       assert.match(migrated.stderr, /^note: .*unknown setting, not migrated$/m);
       await Deno.writeTextFile(`${dir}/${seed}.yaml`, migrated.stdout);
-      const checked = await runMain([
-        "check",
-        "--config",
-        `${dir}/${seed}.yaml`,
-      ]);
+      const checked = await runProgram(
+        ["check", "--config", `${dir}/${seed}.yaml`],
+        { env: { PATH: `${tools.bin}:/usr/sbin:/usr/bin:/sbin:/bin` } },
+      );
       assert.equal(checked.code, 0, checked.stderr);
     }
     const missing = await runMain(["migrate", `${dir}/none.py`]);
@@ -178,7 +171,7 @@ Deno.test("ups-monitor check takes the log format from the config unless --log-f
   try {
     await Deno.writeTextFile(
       `${dir}/c.yaml`,
-      "ups: {name: u}\nlogging: {format: json}\n",
+      "ups: {name: u}\nlogging: {format: json}\nshutdown: {vms: {enabled: false}, containers: {enabled: false}}\n",
     );
     const fromConfig = await runMain(["check", "--config", `${dir}/c.yaml`]);
     assert.equal(fromConfig.code, 0);
@@ -221,9 +214,10 @@ Deno.test("ups-monitor check refuses a config that names what the permissions do
         "--no-prompt",
         `--allow-read=${
           new URL("./", import.meta.url).pathname
-        },${config},/proc`,
+        },${config},/usr/bin,/usr/sbin,/bin,/sbin`,
         "--allow-net=127.0.0.1:3493",
-        "--allow-run=sync,shutdown",
+        "--allow-run=sync,shutdown,cat",
+        "--allow-sys=osUptime",
         "--allow-env",
         new URL("./main.ts", import.meta.url).pathname,
         "check",
@@ -250,4 +244,20 @@ Deno.test("ups-monitor check refuses a config that names what the permissions do
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("ups-monitor check reports each command an enabled step needs that is not installed", async () => {
+  const { code, stderr } = await runProgram(
+    ["check", "--config", `${FIXTURES}configs/minimal.yaml`],
+    { env: { PATH: "/nonexistent" } },
+  );
+  assert.equal(code, 2);
+  const file = `${FIXTURES}configs/minimal.yaml`;
+  assert.deepEqual(stderr.trimEnd().split("\n"), [
+    "Invalid configuration:",
+    `${file}: shutdown.vms.enabled: virsh is not installed: install it or disable the step`,
+    `${file}: shutdown.containers.engine: docker or podman is not installed: install it or disable the step`,
+    `${file}: shutdown.sync.enabled: sync is not installed: install it or disable the step`,
+    `${file}: shutdown.local.command: shutdown is not installed: install it or disable the step`,
+  ]);
 });

@@ -1,6 +1,7 @@
 /**
- * `ups-monitor check`: validates the config and prints the effective config
- * with defaults filled in and secrets masked.
+ * `ups-monitor check`: validates the config, the permissions and commands it
+ * needs, prints the effective config with defaults filled in and secrets
+ * masked, and with `--remote` proves SSH and sudo for each remote.
  *
  * @module
  */
@@ -11,11 +12,13 @@ import {
   issueAt,
   loadConfig,
 } from "../config/load.ts";
-import { missingPermissions, permissionNeeds } from "../system/permissions.ts";
 import { effectiveConfig, secretsOf } from "../config/schema.ts";
+import { missingDependencies } from "../shutdown/dependencies.ts";
+import { checkRemotes } from "../shutdown/remote_check.ts";
+import { createRunner } from "../system/exec.ts";
+import { missingPermissions, permissionNeeds } from "../system/permissions.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { Command } from "./context.ts";
-import { UsageError } from "./context.ts";
 
 /** The `check` subcommand. */
 export const checkCommand: Command = {
@@ -25,51 +28,76 @@ export const checkCommand: Command = {
     `Usage: ups-monitor check [--config PATH] [--remote] [--log-format text|json]
 
 Validates the config file, checks that this program holds every permission the
-config needs (paths, hosts, commands), and prints the effective config: every
-setting with its default filled in, durations as text, secrets masked. Exit 0 when the
-config is valid, 2 with every problem listed as FILE:LINE:COL: key: message.
+config needs (paths, hosts, commands) and that every command an enabled step
+runs is installed, and prints the effective config: every setting with its
+default filled in, durations as text, secrets masked. Exit 0 when all is well,
+2 with every problem listed as FILE:LINE:COL: key: message.
 
 Options:
   --config PATH   config file (default ${DEFAULT_CONFIG_PATH})
-  --remote        also prove SSH and sudo for each remote (not yet available)
+  --remote        also connect to each remote and prove, without running it,
+                  that its configured command is allowed (sudo -n -l); exit 1
+                  when one is not
   -h, --help      show this help`,
   async run(context) {
     const { values } = parseCommandArgs(context.args, {
       config: { type: "string" },
       remote: { type: "boolean" },
     });
-    if (values["remote"]) {
-      throw new UsageError(
-        "check --remote is not available yet: it comes with the shutdown sequence (issue 5)",
-      );
-    }
     const path = String(values["config"] ?? DEFAULT_CONFIG_PATH);
     const loaded = await loadConfig(path);
+    const { config } = loaded;
     context.logger.configure({
-      format: context.logFormatFlag ?? loaded.config.logging.format,
-      level: loaded.config.logging.level,
+      format: context.logFormatFlag ?? config.logging.format,
+      level: config.logging.level,
     });
-    context.logger.addSecrets(secretsOf(loaded.config));
-    const missing = await missingPermissions(
-      permissionNeeds(loaded.config, path),
+    context.logger.addSecrets(secretsOf(config));
+    if (loaded.nutPassword) context.logger.addSecrets([loaded.nutPassword]);
+    const missing = await missingPermissions(permissionNeeds(config, path));
+    const searchPath = Deno.env.get("PATH");
+    const absent = await missingDependencies(
+      config,
+      searchPath ? { searchPath } : {},
     );
-    if (missing.length > 0) {
-      throw new ConfigError(
-        missing.map((need) =>
+    if (missing.length > 0 || absent.length > 0) {
+      throw new ConfigError([
+        ...missing.map((need) =>
           issueAt(
             loaded,
             need.key,
             `${need.what} is not granted to this program`,
           )
         ),
-      );
+        ...absent.map((dependency) =>
+          issueAt(
+            loaded,
+            dependency.key,
+            `${dependency.program} is not installed: install it or disable the step`,
+          )
+        ),
+      ]);
     }
-    if (loaded.nutPassword) context.logger.addSecrets([loaded.nutPassword]);
     context.stdout.write(
       `# Effective config of ${path}: defaults filled in, secrets masked\n` +
-        stringify(effectiveConfig(loaded.config), { lineWidth: 0 }),
+        stringify(effectiveConfig(config), { lineWidth: 0 }),
     );
     context.logger.info("config.valid", "Config is valid", { path });
-    return 0;
+    if (!values["remote"]) return 0;
+    const runner = createRunner({ logger: context.logger, dryRun: false });
+    const results = await checkRemotes(config, {
+      runner,
+      logger: context.logger,
+    });
+    for (const result of results) {
+      context.stdout.write(
+        `remote ${result.remote}: ${
+          result.ok ? "ok" : "FAILED"
+        }: ${result.message}\n`,
+      );
+    }
+    if (results.length === 0) {
+      context.stdout.write("No remote machines are configured\n");
+    }
+    return results.every((result) => result.ok) ? 0 : 1;
   },
 };

@@ -295,7 +295,7 @@ function locate(
   path: readonly PropertyKey[],
   atKey: boolean,
 ): { line?: number; column?: number } {
-  for (let depth = path.length; depth >= 0; depth--) {
+  for (let depth = path.length; depth >= 1; depth--) {
     const here = path.slice(0, depth) as unknown[];
     const node = depth === 0 ? doc.contents : doc.getIn(here, true);
     let target: unknown = node;

@@ -10,7 +10,7 @@
  * tone.
  */
 export const POWER_EVENTS = {
-  "power.on_battery": ["warning", "critical"],
+  "power.on_battery": ["warning", "warning"],
   "power.restored": ["info", "recovery"],
   "battery.low_flag": ["warning", "warning"],
   "battery.low_flag_cleared": ["info", "recovery"],

@@ -25,6 +25,12 @@ export const BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id";
 /** The mount table, read to skip mounts that are not mounted. */
 export const MOUNT_TABLE_PATH = "/proc/self/mountinfo";
 
+/**
+ * Deno 2.9 grants files under /proc only with --allow-all, so the boot id and
+ * the mount table are read by running `cat` through the runner.
+ */
+const PROC_READER = "cat";
+
 function dirname(path: string): string {
   const cut = path.lastIndexOf("/");
   return cut <= 0 ? "/" : path.slice(0, cut);
@@ -80,7 +86,17 @@ export function permissionNeeds(
   config: Config,
   configPath: string,
 ): PermissionNeed[] {
-  const needs: PermissionNeed[] = [read(configPath), read(BOOT_ID_PATH)];
+  const needs: PermissionNeed[] = [
+    read(configPath),
+    {
+      descriptor: { name: "run", command: PROC_READER },
+      what: `permission to run "${PROC_READER}" (reads ${BOOT_ID_PATH})`,
+    },
+    {
+      descriptor: { name: "sys", kind: "osUptime" },
+      what: 'system information "osUptime"',
+    },
+  ];
   const address = parseUpsAddress(config.ups.name);
   if (address.ok) needs.push(net(formatEndpoint(address.value), "ups.name"));
   if (config.ups.password_file) {

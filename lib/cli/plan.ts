@@ -1,0 +1,46 @@
+/**
+ * `ups-monitor plan`: prints the shutdown sequence in order, each step with
+ * its worst-case duration, skipped steps marked, the total, and a warning
+ * when the total exceeds the critical runtime.
+ *
+ * @module
+ */
+import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.ts";
+import { secretsOf } from "../config/schema.ts";
+import { buildPlan, formatPlan } from "../shutdown/plan.ts";
+import { parseCommandArgs } from "./args.ts";
+import type { Command } from "./context.ts";
+
+/** The `plan` subcommand. */
+export const planCommand: Command = {
+  summary: "print the shutdown sequence in order with worst-case times",
+  usage: `Usage: ups-monitor plan [--config PATH] [--log-format text|json]
+
+Prints the steps of the shutdown sequence in the order they run (VMs,
+containers, sync, unmounts, remote machines, custom steps, this host), each
+with its worst-case duration, skipped steps marked, and the total. Warns when
+the total exceeds triggers.critical_runtime: the sequence might not finish on
+the battery it starts with. Runs nothing. Exit 0, or 2 on a config error.
+
+Options:
+  --config PATH   config file (default ${DEFAULT_CONFIG_PATH})
+  -h, --help      show this help`,
+  async run(context) {
+    const { values } = parseCommandArgs(context.args, {
+      config: { type: "string" },
+    });
+    const path = String(values["config"] ?? DEFAULT_CONFIG_PATH);
+    const loaded = await loadConfig(path);
+    context.logger.configure({
+      format: context.logFormatFlag ?? loaded.config.logging.format,
+      level: loaded.config.logging.level,
+    });
+    context.logger.addSecrets(secretsOf(loaded.config));
+    const plan = buildPlan(loaded.config);
+    context.stdout.write(formatPlan(plan));
+    for (const warning of plan.warnings) {
+      context.logger.warning("plan.warning", warning, { path });
+    }
+    return 0;
+  },
+};

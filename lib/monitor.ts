@@ -1,0 +1,208 @@
+/**
+ * The poll loop: poll upsd, fold the poll into the power core, log and
+ * notify its events, persist the state snapshot and the outage, and hand a
+ * decision to the shutdown sequence once. It never dies on a bad poll: a
+ * failure is data for the triggers. Clock, client, notifier and sequence are
+ * passed in.
+ *
+ * @module
+ */
+import type { Config } from "./config/schema.ts";
+import { NutConnectionError, NutError, NutTimeoutError } from "./nut/errors.ts";
+import { notificationOf } from "./notify/from_event.ts";
+import type { Notifier } from "./notify/notification.ts";
+import type { PowerEvent } from "./power/events.ts";
+import { restoreOutage, serializeOutage } from "./power/outage.ts";
+import {
+  type PollFailure,
+  READING_VARIABLES,
+  readReading,
+} from "./power/reading.ts";
+import { snapshot } from "./power/snapshot.ts";
+import {
+  type Decision,
+  initialState,
+  type PollInput,
+  type PowerState,
+} from "./power/state.ts";
+import { step } from "./power/triggers.ts";
+import type { Clock } from "./system/clock.ts";
+import { readTextIfExists, writeFileAtomic } from "./system/files.ts";
+import type { Logger } from "./system/log.ts";
+
+/** The part of the NUT client the loop uses. */
+export interface PollingClient {
+  /** Reads the named variables of the configured UPS; absent ones are left out. */
+  poll(names: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** Collaborators of {@linkcode Monitor}. */
+export interface MonitorOptions {
+  config: Config;
+  client: PollingClient;
+  notifier: Notifier;
+  logger: Logger;
+  clock: Clock;
+  /** This boot's id: a persisted outage is only resumed within the same boot. */
+  bootId: string;
+  /** Time since boot, ms, when known (a plausibility check of the outage file). */
+  uptimeMs?: number;
+  /** Starts the shutdown sequence; called once per arming, not awaited by the loop. */
+  onDecision(decision: Decision): void;
+}
+
+/**
+ * Maps a poll error to the failure kind the triggers count.
+ *
+ * @param error What `poll()` threw.
+ * @returns The failure.
+ */
+export function failureOf(error: unknown): PollFailure {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof NutError) {
+    if (error.code === "DATA-STALE") return { kind: "data_stale", detail };
+    if (error.code === "DRIVER-NOT-CONNECTED") {
+      return { kind: "driver_not_connected", detail };
+    }
+    return { kind: "error", detail };
+  }
+  if (error instanceof NutTimeoutError) return { kind: "timeout", detail };
+  if (error instanceof NutConnectionError) {
+    const refused = error.cause instanceof Deno.errors.ConnectionRefused ||
+      /connection refused/i.test(detail);
+    return { kind: refused ? "refused" : "closed", detail };
+  }
+  return { kind: "error", detail };
+}
+
+/** The poll loop of `ups-monitor run`. */
+export class Monitor {
+  #options: MonitorOptions;
+  #state: PowerState = initialState();
+  #writeFailed = new Set<string>();
+
+  /** @param options The config and collaborators. */
+  constructor(options: MonitorOptions) {
+    this.#options = options;
+  }
+
+  /** The power state after the latest poll. */
+  get state(): PowerState {
+    return this.#state;
+  }
+
+  /**
+   * Restores an outage that was in progress when the daemon last stopped
+   * (same boot, plausible clocks), so grace period and extended time go on.
+   */
+  async restore(): Promise<void> {
+    const { config, clock, logger, bootId } = this.#options;
+    if (bootId === "unknown") return;
+    const text = await readTextIfExists(config.paths.history).catch(
+      (error: unknown) => {
+        logger.warning(
+          "outage.discarded",
+          `Cannot read the battery history: ${(error as Error).message}`,
+        );
+        return null;
+      },
+    );
+    if (text === null) return;
+    const restored = restoreOutage(text, {
+      bootId,
+      monoMs: clock.monotonic(),
+      wallMs: clock.now(),
+      windowMs: config.triggers.depletion.window,
+      ...(this.#options.uptimeMs === undefined
+        ? {}
+        : { uptimeMs: this.#options.uptimeMs }),
+    });
+    if (restored.kind === "discarded") {
+      logger.warning(
+        "outage.discarded",
+        `Persisted outage discarded: ${restored.reason}`,
+      );
+    } else if (restored.kind === "resumed") {
+      logger.warning("outage.resumed", restored.message);
+      this.#state = initialState(restored.outage);
+    }
+  }
+
+  /**
+   * Polls every `ups.check_interval` until `signal` aborts.
+   *
+   * @param signal Stops the loop (SIGTERM, SIGINT).
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    const { clock, config } = this.#options;
+    while (!signal.aborted) {
+      const started = clock.monotonic();
+      await this.pollOnce();
+      const wait = config.ups.check_interval - (clock.monotonic() - started);
+      await clock.sleep(Math.max(0, wait), signal).catch(
+        () => {/* stopping */},
+      );
+    }
+  }
+
+  /** One poll, folded into the state, with its events, decision and files. */
+  async pollOnce(): Promise<void> {
+    const { client, clock, config } = this.#options;
+    let input: PollInput;
+    try {
+      const vars = await client.poll(READING_VARIABLES);
+      input = {
+        kind: "reading",
+        reading: readReading(vars, clock.monotonic()),
+      };
+    } catch (error) {
+      input = { kind: "failure", failure: failureOf(error) };
+    }
+    const monoMs = clock.monotonic();
+    const wallMs = clock.now();
+    const result = step(this.#state, input, { config, monoMs, wallMs });
+    this.#state = result.state;
+    for (const event of result.events) this.#report(event, wallMs);
+    if (result.decision) this.#options.onDecision(result.decision);
+    await this.#write(
+      config.paths.state,
+      JSON.stringify(snapshot(this.#state, monoMs)) + "\n",
+    );
+    await this.#write(
+      config.paths.history,
+      serializeOutage(this.#state, {
+        bootId: this.#options.bootId,
+        monoMs,
+        wallMs,
+      }),
+    );
+  }
+
+  #report(event: PowerEvent, wallMs: number): void {
+    const { logger, notifier, config } = this.#options;
+    logger[event.level](event.name, event.message, { ...event.fields });
+    notifier.notify(notificationOf(event, config.ups.name, wallMs));
+  }
+
+  /** Writes a runtime file atomically; a failure is logged once per file, never fatal. */
+  async #write(path: string, text: string): Promise<void> {
+    try {
+      await writeFileAtomic(path, text);
+      if (this.#writeFailed.delete(path)) {
+        this.#options.logger.info(
+          "state.write_restored",
+          `Writing "${path}" works again`,
+        );
+      }
+    } catch (error) {
+      if (!this.#writeFailed.has(path)) {
+        this.#writeFailed.add(path);
+        this.#options.logger.error(
+          "state.write_failed",
+          (error as Error).message,
+          { path },
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Crisis mode as one state machine kept in the flag file: armed (no file) →
+ * running (a sequence runs; progress after each step) → done → re-armed
+ * (the file is removed: by `reset`, by hand, or by the monitor after a
+ * dry-run). Every write is atomic.
+ *
+ * @module
+ */
+import { readTextIfExists, writeJsonAtomic } from "../system/files.ts";
+import type { Runner } from "../system/exec.ts";
+import type { Logger } from "../system/log.ts";
+import { BOOT_ID_PATH } from "../system/permissions.ts";
+import type { StepResult } from "./step.ts";
+
+/** Why the sequence started, as the monitor's trigger says it. */
+export interface SequenceReason {
+  /** Stable trigger name, e.g. `low_battery`, `fsd`, `fail_safe`. */
+  trigger: string;
+  /** Human text with the numbers, e.g. "Battery charge 18 % is below 20 %". */
+  message: string;
+  /** The numbers behind it (charge, runtime, rate…). */
+  fields?: Record<string, string | number>;
+}
+
+/** The content of the flag file while a sequence runs or after it ran. */
+export interface CrisisFlag {
+  /** `running` until the last step ended, then `done`. */
+  state: "running" | "done";
+  /** Why the sequence started. */
+  reason: SequenceReason;
+  /** Wall-clock start, milliseconds since the epoch. */
+  startedAt: number;
+  /** Wall-clock end, once done. */
+  finishedAt?: number;
+  /** The boot the sequence ran in: only this boot may resume it. */
+  bootId: string;
+  /** Whether the sequence was a rehearsal. */
+  dryRun: boolean;
+  /** Ids of the steps that ended (in any way), in order. */
+  completedSteps: string[];
+  /** Their results. */
+  results: StepResult[];
+}
+
+/** What the flag file says. */
+export type CrisisState =
+  | { state: "armed" }
+  | { state: "running" | "done"; flag: CrisisFlag }
+  | { state: "invalid"; error: string };
+
+/**
+ * Reads the crisis state from the flag file. A missing file is `armed`
+ * (also after a user removed it by hand, which is how crisis mode is left).
+ *
+ * @param path The flag file (`paths.flag`).
+ * @returns The state; `invalid` with a reason when the file is not a flag.
+ * @throws {FileError} When the file exists but cannot be read.
+ */
+export async function crisisState(path: string): Promise<CrisisState> {
+  const text = await readTextIfExists(path);
+  if (text === null) return { state: "armed" };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return {
+      state: "invalid",
+      error: `Cannot read the crisis flag "${path}": ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    };
+  }
+  const flag = value as Partial<CrisisFlag> | null;
+  if (
+    typeof flag !== "object" || flag === null ||
+    (flag.state !== "running" && flag.state !== "done") ||
+    typeof flag.bootId !== "string" || typeof flag.startedAt !== "number" ||
+    !Array.isArray(flag.completedSteps) || !Array.isArray(flag.results)
+  ) {
+    return {
+      state: "invalid",
+      error: `Cannot read the crisis flag "${path}": it is not a crisis flag`,
+    };
+  }
+  return { state: flag.state, flag: flag as CrisisFlag };
+}
+
+/**
+ * Writes the flag atomically.
+ *
+ * @param path The flag file.
+ * @param flag The new content.
+ * @param logger Hears of a directory fsync that failed.
+ * @returns When the content is durable.
+ * @throws {FileError} When the file cannot be written.
+ */
+export async function writeCrisisFlag(
+  path: string,
+  flag: CrisisFlag,
+  logger?: Logger,
+): Promise<void> {
+  await writeJsonAtomic(path, flag, logger ? { logger } : {});
+}
+
+/**
+ * Moves a flag that must not be resumed (another boot, unreadable) aside:
+ * renamed to `<path>.archived-<suffix>`, so crisis mode re-arms and the
+ * evidence stays.
+ *
+ * @param path The flag file.
+ * @param suffix Distinguishes archives, e.g. the start time.
+ * @returns The archive's path.
+ * @throws {Deno.errors.NotFound} When the flag vanished meanwhile.
+ */
+export async function archiveCrisisFlag(
+  path: string,
+  suffix: string,
+): Promise<string> {
+  const archived = `${path}.archived-${suffix}`;
+  await Deno.rename(path, archived);
+  return archived;
+}
+
+/**
+ * Removes the flag file: crisis mode re-arms.
+ *
+ * @param path The flag file.
+ * @returns Whether there was a flag to remove.
+ * @throws {Deno.errors.PermissionDenied} When it cannot be removed.
+ */
+export async function clearCrisisFlag(path: string): Promise<boolean> {
+  try {
+    await Deno.remove(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/**
+ * Re-arms after a dry-run sequence (the monitor calls it once the power has
+ * been back for `rearm_after`): removes the flag and logs `shutdown.rearmed`.
+ *
+ * @param path The flag file.
+ * @param logger Receives `shutdown.rearmed`.
+ * @returns Whether there was a flag to remove.
+ */
+export async function rearm(path: string, logger: Logger): Promise<boolean> {
+  const removed = await clearCrisisFlag(path);
+  if (removed) {
+    logger.info("shutdown.rearmed", "Crisis mode re-armed", { flag: path });
+  }
+  return removed;
+}
+
+/**
+ * Reads this boot's id. Deno reads `/proc` only with all permissions, so
+ * `cat` reads it, as a query.
+ *
+ * @param runner The runner.
+ * @returns The boot id, e.g. `0b5c…`.
+ * @throws {Error} When it cannot be read: `Cannot read the boot id: …`.
+ */
+export async function readBootId(runner: Runner): Promise<string> {
+  const result = await runner.run("cat", [BOOT_ID_PATH], {
+    kind: "query",
+    timeoutMs: 5000,
+  });
+  const id = result.stdout.trim();
+  if (result.code !== 0 || id === "") {
+    throw new Error(
+      `Cannot read the boot id from "${BOOT_ID_PATH}": ${
+        result.stderr.trim() || `exit code ${result.code}`
+      }`,
+    );
+  }
+  return id;
+}

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { makeFakeTools } from "../testing/fake_tools.ts";
+import { shutdownConfig } from "../testing/shutdown_config.ts";
+import { makeTempDir } from "../testing/temp_dir.ts";
+import { findProgram, missingDependencies } from "./dependencies.ts";
+import { sudoProbe } from "./remote_check.ts";
+
+Deno.test("missingDependencies() names each program an enabled step needs and cannot find", async () => {
+  await using dir = await makeTempDir();
+  await using fakes = await makeFakeTools({ engines: [] });
+  await Deno.remove(fakes.path("sync"));
+  const config = shutdownConfig(dir.path, {
+    filesystems: { mounts: [{ path: "/mnt/x" }] },
+    remotes: [{ host: "nas", user: "u" }],
+    custom: [{ name: "c", after: "sync", command: ["not-installed-tool"] }],
+    local: { command: [fakes.path("shutdown")] },
+  });
+  // Only the stand-ins' directory: what a bare host would offer.
+  const missing = await missingDependencies(config, { searchPath: fakes.bin });
+  assert.deepEqual(missing.map((m) => m.message), [
+    'Cannot find "docker" or "podman" (needed by shutdown.containers.engine) in PATH',
+    'Cannot find "sync" (needed by shutdown.sync.enabled) in PATH',
+    'Cannot find "cat" (needed by shutdown.filesystems.mounts) in PATH',
+    'Cannot find "ssh-keygen" (needed by shutdown.remotes.0.known_hosts) in PATH',
+    'Cannot find "not-installed-tool" (needed by shutdown.custom.0.command) in PATH',
+  ]);
+  assert.deepEqual(
+    await missingDependencies(
+      shutdownConfig(dir.path, {
+        vms: { enabled: false },
+        containers: { enabled: false },
+      }),
+    ),
+    [],
+  );
+});
+
+Deno.test("findProgram() finds a program in the search path or by its path", async () => {
+  assert.equal(await findProgram("sh", "/nonexistent:/bin"), "/bin/sh");
+  assert.equal(await findProgram("/bin/sh"), "/bin/sh");
+  assert.equal(await findProgram("/etc/passwd"), null);
+  assert.equal(await findProgram("no-such-program-here"), null);
+});
+
+Deno.test("sudoProbe() keeps the command and the options that pick the rule", () => {
+  assert.deepEqual(
+    sudoProbe(["sudo", "-n", "/usr/syno/sbin/synoshutdown", "-s"]),
+    ["sudo", "-n", "-l", "/usr/syno/sbin/synoshutdown", "-s"],
+  );
+  assert.deepEqual(
+    sudoProbe(["/usr/bin/sudo", "-u", "root", "-i", "--", "poweroff", "-f"]),
+    ["/usr/bin/sudo", "-n", "-l", "-u", "root", "poweroff", "-f"],
+  );
+  assert.equal(sudoProbe(["poweroff"]), null);
+});

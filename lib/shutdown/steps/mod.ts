@@ -1,0 +1,30 @@
+/**
+ * The table of step kinds: which function carries out each kind of planned
+ * step. The sequence looks a step up here by its kind.
+ *
+ * @module
+ */
+import type { StepKind } from "../plan.ts";
+import type { StepFunction } from "../step.ts";
+import { commandStep } from "./command.ts";
+import { containersStep } from "./containers.ts";
+import { filesystemsStep } from "./filesystems.ts";
+import { localStep } from "./local.ts";
+import { remotesStep } from "./remotes.ts";
+import { syncStep } from "./sync.ts";
+import { vmsStep } from "./vms.ts";
+
+/** The implementation of every step kind. */
+export const STEP_FUNCTIONS: Readonly<Record<StepKind, StepFunction>> = {
+  vms: vmsStep,
+  containers: containersStep,
+  sync: syncStep,
+  filesystems: filesystemsStep,
+  remotes: remotesStep,
+  local: localStep,
+  custom: commandStep,
+};
+
+export { parseContainers, selectContainers } from "./containers.ts";
+export type { Container } from "./containers.ts";
+export { parseMountInfo } from "./filesystems.ts";
