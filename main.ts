@@ -18,6 +18,7 @@ import { notifyTestCommand } from "./lib/cli/notify.ts";
 import { pendingCommand } from "./lib/cli/pending.ts";
 import { planCommand } from "./lib/cli/plan.ts";
 import { resetCommand } from "./lib/cli/reset.ts";
+import { runCommand } from "./lib/cli/run.ts";
 import { schemaCommand } from "./lib/cli/schema.ts";
 import { versionCommand } from "./lib/cli/version.ts";
 import { ConsoleLogger, underJournald } from "./lib/system/log.ts";
@@ -26,15 +27,7 @@ const CONFIG_FLAG = { config: { type: "string" } } as const;
 
 /** Every subcommand by name; `run` is the default. */
 export const COMMANDS: Record<string, Command> = {
-  run: pendingCommand(
-    "run",
-    "watch the UPS and shut down when the power cannot be trusted",
-    {
-      usage: "[run] [--config PATH] [--dry-run]",
-      flags: { ...CONFIG_FLAG, "dry-run": { type: "boolean" } },
-      issue: "the monitor (issue 4)",
-    },
-  ),
+  run: runCommand,
   check: checkCommand,
   status: pendingCommand(
     "status",

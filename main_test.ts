@@ -52,10 +52,6 @@ Deno.test("main() rejects an unknown command or option with exit 2", async () =>
 Deno.test("main() says which issue brings a command that is not available yet, exit 2", async () => {
   const pending: [string[], string][] = [
     [
-      ["--dry-run"],
-      '"run" is not available yet: it comes with the monitor (issue 4)',
-    ],
-    [
       ["status", "--json"],
       '"status" is not available yet: it comes with the NUT client (issue 3)',
     ],

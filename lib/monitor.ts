@@ -49,6 +49,8 @@ export interface MonitorOptions {
   uptimeMs?: number;
   /** Starts the shutdown sequence; called once per arming, not awaited by the loop. */
   onDecision(decision: Decision): void;
+  /** The power core re-armed itself after `shutdown.rearm_after` on line power. */
+  onRearmed?(): void;
 }
 
 /**
@@ -145,6 +147,11 @@ export class Monitor {
     }
   }
 
+  /** Re-arms the triggers now (the crisis flag was removed by hand). */
+  rearm(): void {
+    this.#state = { ...this.#state, armed: true };
+  }
+
   /** One poll, folded into the state, with its events, decision and files. */
   async pollOnce(): Promise<void> {
     const { client, clock, config } = this.#options;
@@ -163,6 +170,9 @@ export class Monitor {
     const result = step(this.#state, input, { config, monoMs, wallMs });
     this.#state = result.state;
     for (const event of result.events) this.#report(event, wallMs);
+    if (result.events.some((event) => event.name === "shutdown.rearmed")) {
+      this.#options.onRearmed?.();
+    }
     if (result.decision) this.#options.onDecision(result.decision);
     await this.#write(
       config.paths.state,
@@ -180,6 +190,8 @@ export class Monitor {
 
   #report(event: PowerEvent, wallMs: number): void {
     const { logger, notifier, config } = this.#options;
+    // The shutdown sequence reports the trigger itself, with the dry-run mark.
+    if (event.name === "shutdown.triggered") return;
     logger[event.level](event.name, event.message, { ...event.fields });
     notifier.notify(notificationOf(event, config.ups.name, wallMs));
   }

@@ -9,7 +9,7 @@ import type { Notification, Notifier } from "./notification.ts";
 
 export type { Notification, Notifier, Severity } from "./notification.ts";
 
-/** A notifier without channels: every notification becomes a log line. */
+/** A notifier without channels: every notification becomes a debug log line. */
 export class LogNotifier implements Notifier {
   #logger: Logger;
   #crisis = false;
@@ -20,11 +20,8 @@ export class LogNotifier implements Notifier {
   }
 
   notify(notification: Notification): void {
-    const level = notification.severity === "critical" ||
-        notification.severity === "warning"
-      ? "warning"
-      : "info";
-    this.#logger[level](
+    // Whoever raised the event has logged it already: this is the trace of delivery.
+    this.#logger.debug(
       "notify.message",
       `${notification.title}: ${notification.message}`,
       {

@@ -6,6 +6,7 @@ Deno.test("LogNotifier.notify() logs the notification with its event and numbers
   const lines: string[] = [];
   const logger = new ConsoleLogger({
     format: "json",
+    level: "debug",
     write: (line) => lines.push(line),
   });
   const notifier = new LogNotifier(logger);
@@ -30,7 +31,7 @@ Deno.test("LogNotifier.notify() logs the notification with its event and numbers
   assert.equal(await notifier.flush(1000), true);
   const [first, second] = lines.map((line) => JSON.parse(line));
   assert.equal(first.event, "notify.message");
-  assert.equal(first.level, "warning");
+  assert.equal(first.level, "debug");
   assert.equal(first.notified_event, "power.on_battery");
   assert.equal(first.msg, "On battery: Mains power failed");
   assert.equal(first.charge, 97);

@@ -7,7 +7,12 @@
  */
 import { parseConfig } from "../config/load.ts";
 import { readReading } from "./reading.ts";
-import { MONO_START, onBattery, Sim, WALL_START } from "../testing/power_sim.ts";
+import {
+  MONO_START,
+  onBattery,
+  Sim,
+  WALL_START,
+} from "../testing/power_sim.ts";
 import { step } from "./triggers.ts";
 
 const CONFIG = parseConfig("ups:\n  name: u\n", "bench.yaml");

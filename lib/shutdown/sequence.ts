@@ -49,6 +49,12 @@ export interface SequenceOptions {
   searchPath?: string;
   /** Milliseconds between VM state polls. @default 500 */
   vmPollIntervalMs?: number;
+  /**
+   * Runs after the summary, right before the local shutdown, unless in
+   * dry-run: the monitor logs out of upsd there, so a NUT primary stops
+   * waiting for this host. Must bound its own time; a failure is logged.
+   */
+  beforeLocal?: () => Promise<void>;
 }
 
 /** What a finished (or resumed) sequence did. */
@@ -190,6 +196,14 @@ async function execute(
     if (step.kind === "local" && !summarySent) {
       summarySent = true;
       await sendSummary(options, flag);
+      if (options.beforeLocal && !options.runner.dryRun) {
+        await options.beforeLocal().catch((error: unknown) => {
+          logger.warning(
+            "shutdown.before_local_failed",
+            (error as Error).message,
+          );
+        });
+      }
     }
     const result = await runStep(options, step);
     results.push(result);

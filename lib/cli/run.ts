@@ -1,0 +1,107 @@
+/**
+ * `ups-monitor run` (the default): validates the config and the permissions
+ * it needs, then runs the daemon until SIGTERM or SIGINT. SIGHUP reopens the
+ * log file.
+ *
+ * @module
+ */
+import {
+  ConfigError,
+  DEFAULT_CONFIG_PATH,
+  issueAt,
+  loadConfig,
+} from "../config/load.ts";
+import { secretsOf } from "../config/schema.ts";
+import { runDaemon } from "../daemon.ts";
+import { PidFileError } from "../shutdown/pid_file.ts";
+import { systemClock } from "../system/clock.ts";
+import { missingPermissions, permissionNeeds } from "../system/permissions.ts";
+import { parseCommandArgs } from "./args.ts";
+import { type Command, UsageError } from "./context.ts";
+
+const STOP_SIGNALS = ["SIGTERM", "SIGINT"] as const;
+
+/** The `run` subcommand. */
+export const runCommand: Command = {
+  summary: "watch the UPS and shut down when the power cannot be trusted",
+  usage:
+    `Usage: ups-monitor [run] [--config PATH] [--dry-run] [--log-format text|json]
+
+Polls the UPS through upsd every ups.check_interval, reports power events, and
+runs the shutdown sequence once a trigger fires. Checks at start that every
+path, host and command the config names is permitted (exit 2 otherwise).
+SIGTERM or SIGINT stop it cleanly (a running shutdown sequence is finished
+first); SIGHUP reopens the log file.
+
+Options:
+  --config PATH   config file (default ${DEFAULT_CONFIG_PATH})
+  --dry-run       rehearse: run queries, only log actions (also shutdown.dry_run)
+  -h, --help      show this help`,
+  async run(context) {
+    const { values } = parseCommandArgs(context.args, {
+      config: { type: "string" },
+      "dry-run": { type: "boolean" },
+    });
+    const path = String(values["config"] ?? DEFAULT_CONFIG_PATH);
+    const loaded = await loadConfig(path);
+    const { config } = loaded;
+    const { logger } = context;
+    logger.configure({
+      format: context.logFormatFlag ?? config.logging.format,
+      level: config.logging.level,
+    });
+    logger.addSecrets(secretsOf(config));
+    if (loaded.nutPassword) logger.addSecrets([loaded.nutPassword]);
+    const missing = await missingPermissions(permissionNeeds(config, path));
+    if (missing.length > 0) {
+      throw new ConfigError(
+        missing.map((need) =>
+          issueAt(
+            loaded,
+            need.key,
+            `${need.what} is not granted to this program`,
+          )
+        ),
+      );
+    }
+    try {
+      logger.openFile(config.logging.file);
+    } catch (error) {
+      throw new ConfigError([
+        issueAt(
+          loaded,
+          "logging.file",
+          `cannot open the log file: ${(error as Error).message}`,
+        ),
+      ]);
+    }
+    const stop = new AbortController();
+    const onStop = () => stop.abort();
+    const onHangup = () => {
+      logger.reopenFile();
+      logger.info("log.reopened", "SIGHUP: log file reopened");
+    };
+    for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onStop);
+    Deno.addSignalListener("SIGHUP", onHangup);
+    try {
+      return await runDaemon({
+        loaded,
+        dryRun: Boolean(values["dry-run"]) || config.shutdown.dry_run,
+        logger,
+        clock: systemClock,
+        signal: stop.signal,
+        fetch,
+      });
+    } catch (error) {
+      if (error instanceof PidFileError) {
+        throw new UsageError(error.message, { cause: error });
+      }
+      throw error;
+    } finally {
+      for (const signal of STOP_SIGNALS) {
+        Deno.removeSignalListener(signal, onStop);
+      }
+      Deno.removeSignalListener("SIGHUP", onHangup);
+    }
+  },
+};

@@ -1,0 +1,205 @@
+/**
+ * Opening a connection to upsd: TCP within the connect timeout, STARTTLS as
+ * configured (NUT.md 1.7), then the credentials and `LOGIN` that a new
+ * connection has to repeat (NUT.md 2.1). Internal to the client.
+ *
+ * @module
+ */
+
+import { deadline } from "../system/clock.ts";
+import {
+  errorCode,
+  NutConnectionError,
+  NutError,
+  nutError,
+  NutProtocolError,
+  NutTimeoutError,
+} from "./protocol.ts";
+import { Session } from "./session.ts";
+import type { Credentials, LinkOptions } from "./link.ts";
+
+/** Sends one request on a session and returns its reply line. */
+export type SendLine = (
+  session: Session,
+  words: string[],
+  action: string,
+  values?: string[],
+) => Promise<string>;
+
+/** What opening a session needs from the link. */
+export interface Handshake {
+  /** The link's settings. */
+  o: LinkOptions;
+  /** What to replay. */
+  credentials: Credentials;
+  /** How to send a request (bounded by the link's watchdog). */
+  send: SendLine;
+}
+
+const FALLBACK_CODES = ["FEATURE-NOT-CONFIGURED", "FEATURE-NOT-SUPPORTED"];
+
+/**
+ * Opens a session: connect, STARTTLS, credentials, login.
+ *
+ * @param handshake Settings, credentials and a way to send.
+ * @returns The ready session.
+ * @throws {NutConnectionError} When upsd cannot be reached or TLS fails.
+ * @throws {NutError} When TLS is required but refused, or `LOGIN` fails.
+ */
+export async function openSession(handshake: Handshake): Promise<Session> {
+  const { o } = handshake;
+  const { hostname, port, endpoint } = o;
+  let session: Session;
+  {
+    using timer = deadline(o.clock, o.connectTimeoutMs);
+    try {
+      const conn = await o.transport.connect({
+        hostname,
+        port,
+        signal: timer.signal,
+      });
+      session = new Session(conn);
+    } catch (error) {
+      throw connectError(error, timer.signal.aborted, endpoint, o);
+    }
+  }
+  try {
+    if (o.tls !== "off") session = await startTls(handshake, session);
+    await replay(handshake, session);
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  return session;
+}
+
+async function startTls(
+  { o, send }: Handshake,
+  session: Session,
+): Promise<Session> {
+  const { endpoint } = o;
+  const action = `connect to upsd at "${endpoint}"`;
+  const reply = await send(session, ["STARTTLS"], action);
+  const code = errorCode(reply);
+  if (code !== null && FALLBACK_CODES.includes(code)) {
+    if (o.tls === "required") {
+      throw new NutError(
+        code,
+        `Cannot connect to upsd at "${endpoint}" with TLS: the server does not offer TLS ("ERR ${code}")`,
+      );
+    }
+    o.logger.info(
+      "nut.plaintext",
+      "upsd offers no TLS, going on in plaintext",
+      {
+        endpoint,
+      },
+    );
+    return session;
+  }
+  if (reply !== "OK STARTTLS") {
+    throw new NutProtocolError(
+      `Cannot start TLS with upsd at "${endpoint}": unexpected reply`,
+      reply,
+    );
+  }
+  using timer = deadline(o.clock, o.connectTimeoutMs);
+  let tls: Session;
+  try {
+    tls = await session.startTls({
+      hostname: o.hostname,
+      ...(o.caCerts ? { caCerts: o.caCerts } : {}),
+      signal: timer.signal,
+    });
+  } catch (error) {
+    await session.close();
+    if (error instanceof NutConnectionError) throw error;
+    const detail = timer.signal.aborted
+      ? `no handshake within ${o.connectTimeoutMs} ms`
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new NutConnectionError(
+      `Cannot start TLS with upsd at "${endpoint}": ${detail}`,
+      { cause: error },
+    );
+  }
+  // A failed server-side handshake shows only on the next query (nut#3387).
+  const ver = await send(
+    tls,
+    ["VER"],
+    `confirm TLS with upsd at "${endpoint}"`,
+  );
+  if (errorCode(ver) !== null) {
+    throw new NutProtocolError(
+      `Cannot start TLS with upsd at "${endpoint}": "VER" failed`,
+      ver,
+    );
+  }
+  return tls;
+}
+
+async function replay(handshake: Handshake, session: Session): Promise<void> {
+  const { o, send } = handshake;
+  const { username, password, login } = handshake.credentials;
+  const steps = [["USERNAME", username], ["PASSWORD", password]] as const;
+  for (const [word, value] of steps) {
+    if (value === undefined) continue;
+    const what = `the ${word.toLowerCase()}`;
+    const reply = await send(session, [word], `send ${what}`, [value]);
+    if (reply !== "OK") {
+      throw new NutError(
+        errorCode(reply) ?? "",
+        `Cannot send ${what} to upsd at "${o.endpoint}": it answered "${reply}"`,
+      );
+    }
+  }
+  if (username !== undefined) session.sent.username = username;
+  if (password !== undefined) session.sent.password = password;
+  if (login !== undefined) await sendLogin(handshake, session, login);
+}
+
+/**
+ * Sends `LOGIN` on a session and records it there.
+ *
+ * @throws {NutError} ACCESS-DENIED, UNKNOWN-UPS, USERNAME-REQUIRED, ...
+ */
+export async function sendLogin(
+  { o, credentials, send }: Handshake,
+  session: Session,
+  ups: string,
+): Promise<void> {
+  const user = credentials.username;
+  const action = user === undefined
+    ? `log in to UPS "${ups}"`
+    : `log in as "${user}"`;
+  const reply = await send(session, ["LOGIN", ups], action);
+  const code = errorCode(reply);
+  if (code !== null) {
+    throw nutError(code, { action, ups, endpoint: o.endpoint });
+  }
+  session.sent.login = ups;
+}
+
+function connectError(
+  error: unknown,
+  timedOut: boolean,
+  endpoint: string,
+  o: LinkOptions,
+): NutConnectionError {
+  if (timedOut) {
+    return new NutTimeoutError(
+      `Cannot connect to upsd at "${endpoint}": no connection within ${o.connectTimeoutMs} ms`,
+      { cause: error },
+    );
+  }
+  const detail = error instanceof Deno.errors.ConnectionRefused
+    ? "connection refused"
+    : error instanceof Error
+    ? error.message
+    : String(error);
+  return new NutConnectionError(
+    `Cannot connect to upsd at "${endpoint}": ${detail}`,
+    { cause: error },
+  );
+}

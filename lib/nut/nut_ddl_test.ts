@@ -1,0 +1,143 @@
+/**
+ * Every dump of the NUT device dump library (`../shared/nut-ddl`, outside the
+ * repository) served by dummy-ups and read by the client: no error, and the
+ * same variables `upsc` reports. Slow (a minute or two): run it alone with
+ * `deno test -P lib/nut/nut_ddl_test.ts`.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { NutClient } from "./client.ts";
+import { systemClock } from "../system/clock.ts";
+import { ConsoleLogger } from "../system/log.ts";
+import { IN_CI, startUpsd, UPSD_PRESENT } from "../testing/upsd.ts";
+
+const DDL = new URL("../../../shared/nut-ddl/", import.meta.url).pathname;
+const BATCH = 100;
+
+function ddlPresent(): boolean {
+  try {
+    return Deno.statSync(DDL).isDirectory;
+  } catch {
+    return false; // absent outside CI: the test says so and is ignored
+  }
+}
+
+const PRESENT = ddlPresent();
+if (!PRESENT && !IN_CI) {
+  Deno.stderr.writeSync(
+    new TextEncoder().encode(
+      `nut-ddl is not at "${DDL}": its test is ignored\n`,
+    ),
+  );
+}
+
+async function dumps(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}${entry.name}`;
+    if (entry.isDirectory) found.push(...await dumps(`${path}/`));
+    else if (entry.name.endsWith(".dev")) found.push(path);
+  }
+  return found.sort();
+}
+
+/**
+ * A dump (`upsc` output with `#` annotations) as a `.dev` file: comments
+ * stripped, values quoted with `\`, `"` and `#` escaped (NUT.md §6).
+ * `driver.*` is the driver's own and empty values cannot be expressed
+ * (`""` deletes the variable), so both are left out.
+ */
+function toDev(dump: string): { dev: string; names: string[] } {
+  const lines: string[] = [];
+  const names: string[] = [];
+  for (const raw of dump.split("\n")) {
+    const match = /^([A-Za-z0-9_.\-]+):(.*)$/.exec(raw.trim());
+    if (!match || raw.trimStart().startsWith("#")) continue;
+    const name = match[1]!;
+    const value = match[2]!.replace(/(^|\s)#.*$/, "").trim();
+    if (name.startsWith("driver.") || value === "") continue;
+    lines.push(`${name}: "${value.replace(/[\\"#]/g, "\\$&")}"`);
+    names.push(name);
+  }
+  return { dev: lines.join("\n") + "\n", names };
+}
+
+function parseUpsc(text: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const at = line.indexOf(": ");
+    if (at > 0) values.set(line.slice(0, at), line.slice(at + 2));
+  }
+  return values;
+}
+
+async function pool<T>(
+  items: T[],
+  size: number,
+  fn: (item: T) => Promise<void>,
+) {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+        await fn(item);
+      }
+    }),
+  );
+}
+
+Deno.test({
+  name: "NutClient.listVar() reads every nut-ddl dump as upsc does",
+  ignore: !IN_CI && (!PRESENT || !UPSD_PRESENT),
+  timeout: 600_000,
+  async fn() {
+    const files = await dumps(DDL);
+    assert.ok(files.length > 0, `no dumps in "${DDL}"`);
+    const failures: string[] = [];
+    let compared = 0;
+    for (let start = 0; start < files.length; start += BATCH) {
+      const batch = files.slice(start, start + BATCH);
+      const upses: Record<string, string> = {};
+      const expected = new Map<string, string[]>();
+      const sources = new Map<string, string>();
+      for (const [i, file] of batch.entries()) {
+        const { dev, names } = toDev(await Deno.readTextFile(file));
+        const ups = `u${start + i}`;
+        upses[ups] = dev;
+        expected.set(ups, names);
+        sources.set(ups, file.slice(DDL.length));
+      }
+      await using upsd = await startUpsd({ upses, startTimeoutMs: 60_000 });
+      await using client = new NutClient({
+        address: upsd.address(),
+        clock: systemClock,
+        logger: new ConsoleLogger({ write: () => {} }),
+      });
+      await pool(Object.keys(upses), 8, async (ups) => {
+        const source = sources.get(ups)!;
+        try {
+          const [mine, theirs] = await Promise.all([
+            client.listVar(ups),
+            upsd.upsc(upsd.target(ups)).then(parseUpsc),
+          ]);
+          assert.deepEqual(mine, theirs);
+          for (const name of expected.get(ups)!) {
+            assert.ok(mine.has(name), `"${name}" is missing`);
+          }
+          compared++;
+        } catch (error) {
+          failures.push(
+            `${source}: ${error instanceof Error ? error.message : error}`,
+          );
+        }
+      });
+    }
+    assert.deepEqual(
+      failures,
+      [],
+      `${failures.length} of ${files.length} dumps failed`,
+    );
+  },
+});
