@@ -15,29 +15,19 @@ import {
 } from "./lib/cli/context.ts";
 import { migrateCommand } from "./lib/cli/migrate.ts";
 import { notifyTestCommand } from "./lib/cli/notify.ts";
-import { pendingCommand } from "./lib/cli/pending.ts";
 import { planCommand } from "./lib/cli/plan.ts";
 import { resetCommand } from "./lib/cli/reset.ts";
 import { runCommand } from "./lib/cli/run.ts";
+import { statusCommand } from "./lib/cli/status.ts";
 import { schemaCommand } from "./lib/cli/schema.ts";
 import { versionCommand } from "./lib/cli/version.ts";
 import { ConsoleLogger, underJournald } from "./lib/system/log.ts";
-
-const CONFIG_FLAG = { config: { type: "string" } } as const;
 
 /** Every subcommand by name; `run` is the default. */
 export const COMMANDS: Record<string, Command> = {
   run: runCommand,
   check: checkCommand,
-  status: pendingCommand(
-    "status",
-    "read the UPS once and show what the triggers say",
-    {
-      usage: "status [--config PATH] [--json]",
-      flags: { ...CONFIG_FLAG, json: { type: "boolean" } },
-      issue: "the NUT client (issue 3)",
-    },
-  ),
+  status: statusCommand,
   plan: planCommand,
   "notify-test": notifyTestCommand,
   reset: resetCommand,

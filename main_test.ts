@@ -49,20 +49,6 @@ Deno.test("main() rejects an unknown command or option with exit 2", async () =>
   assert.match(extra.stderr, /^Unexpected argument "extra"\n/);
 });
 
-Deno.test("main() says which issue brings a command that is not available yet, exit 2", async () => {
-  const pending: [string[], string][] = [
-    [
-      ["status", "--json"],
-      '"status" is not available yet: it comes with the NUT client (issue 3)',
-    ],
-  ];
-  for (const [args, message] of pending) {
-    const { code, stderr } = await runMain(args);
-    assert.equal(code, 2, args.join(" "));
-    assert.equal(stderr.split("\n")[0], message);
-  }
-});
-
 Deno.test("ups-monitor check prints the effective config with secrets masked", async () => {
   await using tools = await makeFakeTools({ engines: ["docker", "podman"] });
   const { code, stdout, stderr } = await runProgram(

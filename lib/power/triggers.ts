@@ -269,7 +269,7 @@ export function decide(
       trigger: "low_charge",
       reason: `charge ${fmt(charge)}% < ${
         fmt(t["low_battery"])
-      }% for ${state.streaks.charge} polls`,
+      }% for ${pollCount(state.streaks.charge)}`,
       numbers: {
         charge,
         "low_battery": t["low_battery"],
@@ -284,7 +284,7 @@ export function decide(
       trigger: "low_runtime",
       reason: `runtime ${fmt(runtime)}s < ${
         fmt(limit)
-      }s for ${state.streaks.runtime} polls`,
+      }s for ${pollCount(state.streaks.runtime)}`,
       numbers: {
         "runtime_s": runtime,
         "critical_runtime_s": limit,
@@ -329,9 +329,13 @@ export function decide(
     return {
       trigger: "fail_safe",
       reason:
-        `no valid reading for ${failures} polls (${why?.kind}: ${why?.detail}) while on battery`,
+        `no valid reading for ${pollCount(failures)} (${why?.kind}: ${why?.detail}) while on battery`,
       numbers: { failures, tolerance, kind: why?.kind ?? "" },
     };
   }
   return null;
+}
+
+function pollCount(n: number): string {
+  return n === 1 ? "1 poll" : `${n} polls`;
 }

@@ -1,0 +1,266 @@
+/**
+ * `ups-monitor status`: one reading from upsd, in words or JSON, and what the
+ * triggers say about it now. Time on battery and the depletion history come
+ * from the running daemon's files when one is live.
+ *
+ * @module
+ */
+import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.ts";
+import { type Config, secretsOf } from "../config/schema.ts";
+import { formatEndpoint, parseUpsAddress } from "../config/ups_address.ts";
+import { NutClient } from "../nut/client.ts";
+import { MONITOR_VARIABLES } from "../nut/protocol.ts";
+import { fmt } from "../power/events.ts";
+import { restoreOutage } from "../power/outage.ts";
+import {
+  type Reading,
+  readReading,
+  type StatusFlag,
+  type Value,
+  valueOf,
+} from "../power/reading.ts";
+import { snapshot } from "../power/snapshot.ts";
+import { type Decision, initialState } from "../power/state.ts";
+import { decide, step } from "../power/triggers.ts";
+import { readBootId } from "../shutdown/crisis.ts";
+import { livePid } from "../shutdown/pid_file.ts";
+import { systemClock } from "../system/clock.ts";
+import { createRunner } from "../system/exec.ts";
+import { readTextIfExists } from "../system/files.ts";
+import { parseCommandArgs } from "./args.ts";
+import type { Command } from "./context.ts";
+
+/** Each status flag in words. */
+export const FLAG_WORDS: Record<StatusFlag, string> = {
+  OL: "on line power",
+  OB: "on battery",
+  LB: "low battery",
+  HB: "high battery",
+  RB: "replace battery",
+  CHRG: "charging",
+  DISCHRG: "discharging",
+  BYPASS: "on bypass",
+  CAL: "calibrating",
+  OFF: "output off",
+  OVER: "overloaded",
+  TRIM: "trimming voltage (AVR)",
+  BOOST: "boosting voltage (AVR)",
+  FSD: "forced shutdown",
+  ALARM: "alarm",
+};
+
+function shown(value: Value, unit: string): string {
+  return value.known
+    ? `${fmt(value.value)}${unit}`
+    : `unknown (${value.reason})`;
+}
+
+function minutes(seconds: number): string {
+  return seconds >= 60
+    ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
+    : `${Math.round(seconds)} s`;
+}
+
+/** What status prints, as data: also the `--json` output. */
+interface StatusReport {
+  ups: string;
+  endpoint: string;
+  mfr: string | null;
+  model: string | null;
+  status: string | null;
+  flags: string[];
+  words: string[];
+  charge: number | null;
+  "runtime_s": number | null;
+  "input_voltage": number | null;
+  "nominal_voltage": number | null;
+  load: number | null;
+  unknown: Record<string, string>;
+  "on_battery_s": number | null;
+  "depletion_rate_per_min": number | null;
+  daemon: number | null;
+  trigger: Decision | null;
+}
+
+/** Folds one reading (and the daemon's outage, when live) into a decision, as if the reading persisted. */
+async function evaluate(
+  config: Config,
+  reading: Reading,
+  daemon: number | null,
+) {
+  const clock = systemClock;
+  const monoMs = clock.monotonic();
+  let resumed = null;
+  if (daemon !== null) {
+    const bootId = await readBootId(
+      createRunner({ logger: quietLogger, dryRun: true }),
+    );
+    const text = await readTextIfExists(config.paths.history).catch(() => null);
+    const restored = text === null ? null : restoreOutage(text, {
+      bootId,
+      monoMs,
+      wallMs: clock.now(),
+      windowMs: config.triggers.depletion.window,
+    });
+    if (restored?.kind === "resumed") resumed = restored.outage;
+  }
+  // One poll stands for a lasting condition: persistence is the daemon's business.
+  const once = {
+    ...config,
+    triggers: { ...config.triggers, "persistence_polls": 1 },
+  };
+  const result = step(initialState(resumed), { kind: "reading", reading }, {
+    config: once,
+    monoMs,
+    wallMs: clock.now(),
+  });
+  return {
+    decision: result.decision ?? decide(result.state, once, monoMs),
+    snap: snapshot(result.state, monoMs),
+  };
+}
+
+const quietLogger = { debug() {}, info() {}, warning() {}, error() {} };
+
+function render(report: StatusReport): string {
+  const lines = [
+    `UPS "${report.ups}" at ${report.endpoint}${
+      report.mfr || report.model
+        ? ` (${[report.mfr, report.model].filter(Boolean).join(" ")})`
+        : ""
+    }`,
+    `  status       ${report.status ?? "unknown"}${
+      report.words.length ? ` (${report.words.join(", ")})` : ""
+    }`,
+    `  charge       ${
+      report.charge === null
+        ? `unknown (${report.unknown["charge"]})`
+        : `${fmt(report.charge)}%`
+    }`,
+    `  runtime      ${
+      report.runtime_s === null
+        ? `unknown (${report.unknown["runtime"]})`
+        : minutes(report.runtime_s)
+    }`,
+    `  input        ${
+      report.input_voltage === null
+        ? `unknown (${report.unknown["input_voltage"]})`
+        : `${fmt(report.input_voltage)} V`
+    }${
+      report.nominal_voltage === null
+        ? ""
+        : ` (nominal ${fmt(report.nominal_voltage)} V)`
+    }`,
+    `  load         ${
+      report.load === null
+        ? `unknown (${report.unknown["load"]})`
+        : `${fmt(report.load)}%`
+    }`,
+  ];
+  if (report.on_battery_s !== null) {
+    lines.push(`  on battery   ${minutes(report.on_battery_s)}`);
+  }
+  if (report.depletion_rate_per_min !== null) {
+    lines.push(`  depletion    ${fmt(report.depletion_rate_per_min, 2)} %/min`);
+  }
+  lines.push(
+    report.daemon === null
+      ? "  daemon       not running"
+      : `  daemon       running (pid ${report.daemon})`,
+    report.trigger
+      ? `  trigger      ${report.trigger.trigger}: ${report.trigger.reason}`
+      : "  trigger      none: no shutdown trigger matches this reading",
+  );
+  return lines.join("\n") + "\n";
+}
+
+/** The `status` subcommand. */
+export const statusCommand: Command = {
+  summary: "read the UPS once and show what the triggers say",
+  usage:
+    `Usage: ups-monitor status [--config PATH] [--json] [--log-format text|json]
+
+Connects to upsd, reads the UPS once and prints its status in words, charge,
+runtime, input voltage, load and model, and which shutdown trigger (if any)
+this reading would fire if it lasted. With a daemon running, time on battery
+and the depletion rate come from its files. Exit 1 when the server or the UPS
+cannot be read.
+
+Options:
+  --config PATH   config file (default ${DEFAULT_CONFIG_PATH})
+  --json          print one JSON object instead of text
+  -h, --help      show this help`,
+  async run(context) {
+    const { values } = parseCommandArgs(context.args, {
+      config: { type: "string" },
+      json: { type: "boolean" },
+    });
+    const loaded = await loadConfig(
+      String(values["config"] ?? DEFAULT_CONFIG_PATH),
+    );
+    const { config } = loaded;
+    context.logger.configure({
+      format: context.logFormatFlag ?? config.logging.format,
+      level: "error",
+    });
+    context.logger.addSecrets(secretsOf(config));
+    const address = parseUpsAddress(config.ups.name);
+    if (!address.ok) throw new TypeError(address.message);
+    const caCerts = config.ups.ca_file
+      ? [await Deno.readTextFile(config.ups.ca_file)]
+      : undefined;
+    await using client = new NutClient({
+      address: address.value,
+      tls: config.ups.tls,
+      ...(caCerts ? { caCerts } : {}),
+      connectTimeoutMs: config.ups.connect_timeout,
+      replyTimeoutMs: config.ups.reply_timeout,
+      reconnect: { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 0 },
+      clock: systemClock,
+      logger: context.logger,
+    });
+    const vars = await client.poll(MONITOR_VARIABLES);
+    const reading = readReading(vars, systemClock.monotonic());
+    const daemon = await livePid(
+      config.paths.pid,
+      createRunner({ logger: quietLogger, dryRun: true }),
+    ).catch(() => null);
+    const { decision, snap } = await evaluate(config, reading, daemon);
+    const unknown: Record<string, string> = {};
+    for (
+      const [key, value] of Object.entries({
+        charge: reading.charge,
+        runtime: reading.runtime,
+        "input_voltage": reading.inputVoltage,
+        load: reading.load,
+      })
+    ) {
+      if (!value.known) unknown[key] = value.reason;
+    }
+    const report: StatusReport = {
+      ups: address.value.ups,
+      endpoint: formatEndpoint(address.value),
+      mfr: vars.get("ups.mfr") ?? null,
+      model: vars.get("ups.model") ?? null,
+      status: reading.status.raw,
+      flags: [...reading.status.flags, ...reading.status.other],
+      words: [...reading.status.flags].map((flag) => FLAG_WORDS[flag]),
+      charge: valueOf(reading.charge),
+      "runtime_s": valueOf(reading.runtime),
+      "input_voltage": valueOf(reading.inputVoltage),
+      "nominal_voltage": valueOf(reading.nominalVoltage),
+      load: valueOf(reading.load),
+      unknown,
+      "on_battery_s": snap.on_battery_ms === null
+        ? null
+        : Math.round(snap.on_battery_ms / 1000),
+      "depletion_rate_per_min": snap.depletion_rate_per_min,
+      daemon,
+      trigger: decision,
+    };
+    context.stdout.write(
+      values["json"] ? JSON.stringify(report, null, 2) + "\n" : render(report),
+    );
+    return 0;
+  },
+};

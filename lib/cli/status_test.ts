@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import {
+  IGNORE_WITHOUT_UPSD,
+  query,
+  startUpsd,
+  USERS,
+} from "../testing/upsd.ts";
+import { runProgram } from "../testing/program.ts";
+
+async function setVar(
+  port: number,
+  ups: string,
+  name: string,
+  value: string,
+): Promise<void> {
+  const reply = await query(
+    port,
+    `USERNAME ${USERS.admin.name}\nPASSWORD ${USERS.admin.password}\nSET VAR ${ups} ${name} "${value}"`,
+  );
+  assert.match(reply, /^OK/, reply);
+}
+
+Deno.test({
+  name:
+    "ups-monitor status reads the UPS once, in words and JSON, and says which trigger would fire",
+  ignore: IGNORE_WITHOUT_UPSD,
+  timeout: 60_000,
+}, async () => {
+  await using upsd = await startUpsd({ maxAge: 5 });
+  const dir = await Deno.makeTempDir();
+  try {
+    const { ups, host, port } = upsd.address();
+    const config = `${dir}/config.yaml`;
+    await Deno.writeTextFile(
+      config,
+      `ups: {name: "${ups}@${host}:${port}", tls: off}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+logging: {file: null}
+`,
+    );
+    const text = await runProgram(["status", "--config", config]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(
+      text.stdout,
+      [
+        `UPS "${ups}" at ${host}:${port} (Rig Power Rig 1500)`,
+        "  status       OL CHRG (on line power, charging)",
+        "  charge       100%",
+        "  runtime      30 min 0 s",
+        "  input        230.1 V (nominal 230 V)",
+        "  load         23%",
+        "  daemon       not running",
+        "  trigger      none: no shutdown trigger matches this reading",
+        "",
+      ].join("\n"),
+    );
+
+    await setVar(port, ups, "ups.status", "OB DISCHRG");
+    await setVar(port, ups, "battery.charge", "15");
+    await setVar(port, ups, "battery.runtime", "0");
+    let report: Record<string, unknown> = {};
+    for (let i = 0; i < 30 && report["charge"] !== 15; i++) {
+      const json = await runProgram(["status", "--config", config, "--json"]);
+      assert.equal(json.code, 0, json.stderr);
+      report = JSON.parse(json.stdout);
+      if (report["charge"] !== 15) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+    assert.deepEqual(report["flags"], ["OB", "DISCHRG"]);
+    assert.equal(report["runtime_s"], null);
+    assert.deepEqual(report["unknown"], {
+      runtime: `battery.runtime "0" is a sentinel`,
+    });
+    assert.deepEqual(report["trigger"], {
+      trigger: "low_charge",
+      reason: "charge 15% < 20% for 1 poll",
+      numbers: { charge: 15, "low_battery": 20, polls: 1 },
+    });
+
+    await upsd.stopUpsd();
+    const down = await runProgram(["status", "--config", config]);
+    assert.equal(down.code, 1);
+    assert.equal(down.stdout, "");
+    assert.match(
+      down.stderr,
+      new RegExp(
+        `Cannot connect to upsd at "${host}:${port}": connection refused`,
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
