@@ -1,9 +1,20 @@
 import assert from "node:assert/strict";
 import { COMMANDS, main } from "./main.ts";
 import { makeFakeTools } from "./lib/testing/fake_tools.ts";
+import { makeRunDir } from "./lib/testing/temp_dir.ts";
 import { runProgram } from "./lib/testing/program.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+
+/**
+ * Copies a fixture into a directory the daemon's permission set can read
+ * (it reads configs from /etc/ups-monitor and /run, not from a checkout).
+ */
+async function readable(dir: string, fixture: string): Promise<string> {
+  const path = `${dir}/${fixture.split("/").at(-1)}`;
+  await Deno.copyFile(`${FIXTURES}${fixture}`, path);
+  return path;
+}
 
 async function runMain(args: string[]) {
   let stdout = "";
@@ -51,8 +62,9 @@ Deno.test("main() rejects an unknown command or option with exit 2", async () =>
 
 Deno.test("ups-monitor check prints the effective config with secrets masked", async () => {
   await using tools = await makeFakeTools({ engines: ["docker", "podman"] });
+  await using run = await makeRunDir();
   const { code, stdout, stderr } = await runProgram(
-    ["check", "--config", `${FIXTURES}configs/full.yaml`],
+    ["check", "--config", await readable(run.path, "configs/full.yaml")],
     { env: { PATH: `${tools.bin}:/usr/sbin:/usr/bin:/sbin:/bin` } },
   );
   assert.equal(code, 0, stderr);
@@ -71,7 +83,8 @@ Deno.test("ups-monitor check prints the effective config with secrets masked", a
 });
 
 Deno.test("ups-monitor check exits 2 and lists every problem of an invalid config", async () => {
-  const file = `${FIXTURES}configs/invalid/password_twice.yaml`;
+  await using run = await makeRunDir();
+  const file = await readable(run.path, "configs/invalid/password_twice.yaml");
   const text = await runProgram(["check", "--config", file]);
   assert.equal(text.code, 2);
   assert.equal(
@@ -106,10 +119,13 @@ Deno.test("ups-monitor check exits 2 and lists every problem of an invalid confi
 
 Deno.test("ups-monitor migrate prints a config that check accepts", async () => {
   await using tools = await makeFakeTools({ engines: ["docker"] });
-  const dir = await Deno.makeTempDir();
+  const dir = await Deno.makeTempDir({ dir: "/run" });
   try {
     for (const seed of ["ups_monitor_3.py", "ups_monitor_2.sh"]) {
-      const migrated = await runProgram(["migrate", `${FIXTURES}seed/${seed}`]);
+      const migrated = await runProgram([
+        "migrate",
+        await readable(dir, `seed/${seed}`),
+      ]);
       assert.equal(migrated.code, 0, migrated.stderr);
       assert.match(migrated.stderr, /^note: .*unknown setting, not migrated$/m);
       await Deno.writeTextFile(`${dir}/${seed}.yaml`, migrated.stdout);
@@ -144,8 +160,17 @@ Deno.test("ups-monitor schema prints a JSON Schema and version prints the versio
   assert.equal(version.code, 0);
   assert.match(
     version.stdout,
-    /^ups-monitor \d+\.\d+\.\d+\ndeno 2\.\d+\.\d+ .*\npermissions: read=all write=all net=all run=all /,
+    /^ups-monitor \d+\.\d+\.\d+\ndeno 2\.\d+\.\d+ .*\npermissions \(the daemon set\):\n/,
   );
+  assert.match(
+    version.stdout,
+    /^ {2}read {3}\/etc\/ups-monitor \/run .* \(granted\)$/m,
+  );
+  assert.match(
+    version.stdout,
+    /^ {2}write {2}\/run \/var\/run \/var\/log \(granted\)$/m,
+  );
+  assert.match(version.stdout, /^ {2}run {4}all \(granted: all\)$/m);
 });
 
 Deno.test("ups-monitor check takes the log format from the config unless --log-format is given", async () => {
@@ -229,17 +254,35 @@ Deno.test("ups-monitor check refuses a config that names what the permissions do
 });
 
 Deno.test("ups-monitor check reports each command an enabled step needs that is not installed", async () => {
+  await using run = await makeRunDir();
+  const file = await readable(run.path, "configs/minimal.yaml");
   const { code, stderr } = await runProgram(
-    ["check", "--config", `${FIXTURES}configs/minimal.yaml`],
+    ["check", "--config", file],
     { env: { PATH: "/nonexistent" } },
   );
   assert.equal(code, 2);
-  const file = `${FIXTURES}configs/minimal.yaml`;
   assert.deepEqual(stderr.trimEnd().split("\n"), [
     "Invalid configuration:",
     `${file}: shutdown.vms.enabled: virsh is not installed: install it or disable the step`,
     `${file}: shutdown.containers.engine: docker or podman is not installed: install it or disable the step`,
     `${file}: shutdown.sync.enabled: sync is not installed: install it or disable the step`,
     `${file}: shutdown.local.command: shutdown is not installed: install it or disable the step`,
+  ]);
+});
+
+Deno.test("ups-monitor run under the daemon's permissions refuses a config naming paths outside them, exit 2", async () => {
+  await using run = await makeRunDir();
+  const config = `${run.path}/config.yaml`;
+  await Deno.writeTextFile(
+    config,
+    "ups: {name: ups@127.0.0.1:9}\npaths: {state: /srv/ups-monitor/state}\nlogging: {file: /home/ups.log}\n",
+  );
+  const result = await runProgram(["run", "--config", config]);
+  assert.equal(result.code, 2);
+  assert.deepEqual(result.stderr.trimEnd().split("\n"), [
+    "Invalid configuration:",
+    `${config}:2:9: paths.state: read access to "/srv/ups-monitor/state" is not granted to this program`,
+    `${config}:2:9: paths.state: write access to "/srv/ups-monitor" is not granted to this program`,
+    `${config}:3:11: logging.file: write access to "/home/ups.log" is not granted to this program`,
   ]);
 });

@@ -3,11 +3,12 @@
  * client, notifier, monitor), resumes an interrupted sequence, polls until
  * SIGTERM or SIGINT, hands a decision to the shutdown sequence once, and
  * stops cleanly ("monitor stopped", notification queue flushed within a
- * bound). A running sequence is never aborted by a signal.
+ * bound). A running sequence is never aborted by a signal. SIGHUP reloads the
+ * config between sessions: the outage goes on through the history file.
  *
  * @module
  */
-import type { LoadedConfig } from "./config/load.ts";
+import { ConfigError, type LoadedConfig } from "./config/load.ts";
 import { parseUpsAddress } from "./config/ups_address.ts";
 import { Monitor } from "./monitor.ts";
 import { NutClient } from "./nut/client.ts";
@@ -36,17 +37,32 @@ export const STOP_FLUSH_MS = 5000;
 /** What the daemon needs from outside. */
 export interface DaemonOptions {
   loaded: LoadedConfig;
-  /** `--dry-run` or `shutdown.dry_run`. */
-  dryRun: boolean;
+  /** `--dry-run`: a rehearsal whatever the config says. */
+  dryRunFlag: boolean;
   logger: Logger;
   clock: Clock;
   /** Aborts when SIGTERM or SIGINT arrives: the loop stops, a sequence does not. */
   signal: AbortSignal;
   /** The HTTP client for notifications. */
   fetch: typeof globalThis.fetch;
-  /** Builds the runner; tests may wrap it. @default createRunner */
-  makeRunner?: (logger: Logger, dryRun: boolean) => Runner;
+  /** Fires a "hangup" event on SIGHUP. */
+  hangups: EventTarget;
+  /**
+   * Loads and checks the config again (validation and permission self-check).
+   *
+   * @throws {ConfigError} When the new config is rejected.
+   */
+  reload(): Promise<LoadedConfig>;
+  /** Applies logging settings of a newly loaded config. */
+  applyLogging(loaded: LoadedConfig): void;
 }
+
+type Tell = (
+  name: string,
+  tone: "info" | "warning" | "critical",
+  message: string,
+  fields?: Record<string, string>,
+) => void;
 
 /**
  * Runs the daemon until `signal` aborts and any running sequence has ended.
@@ -56,31 +72,43 @@ export interface DaemonOptions {
  * @throws {PidFileError} When another daemon holds the pid file.
  */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
-  const { loaded, logger, clock, dryRun } = options;
+  const { logger } = options;
+  let loaded = options.loaded;
+  const probe = createRunner({ logger, dryRun: false });
+  const bootId = await readBootId(probe);
+  await using _pid = await acquirePidFile(loaded.config.paths.pid, {
+    pid: Deno.pid,
+    runner: probe,
+  });
+  for (let first = true;; first = false) {
+    const next = await runSession(options, loaded, bootId, first);
+    if (next === null) return 0;
+    loaded = next;
+  }
+}
+
+/**
+ * One session with one config: until SIGTERM (returns null) or an accepted
+ * reload (returns the new config).
+ */
+async function runSession(
+  options: DaemonOptions,
+  loaded: LoadedConfig,
+  bootId: string,
+  first: boolean,
+): Promise<LoadedConfig | null> {
+  const { logger, clock } = options;
   const { config } = loaded;
   const ups = config.ups.name;
   const address = parseUpsAddress(ups);
   if (!address.ok) throw new TypeError(address.message);
-  const runner =
-    (options.makeRunner ?? ((l, d) => createRunner({ logger: l, dryRun: d })))(
-      logger,
-      dryRun,
-    );
-  const bootId = await readBootId(runner);
-  await using _pid = await acquirePidFile(config.paths.pid, {
-    pid: Deno.pid,
-    runner,
-  });
+  const dryRun = options.dryRunFlag || config.shutdown.dry_run;
+  const runner = createRunner({ logger, dryRun });
   const notifier: Notifier & { close?(): Promise<void> } =
     config.notifications.channels.length > 0
       ? new ChannelNotifier({ config, fetch: options.fetch, clock, logger })
       : new LogNotifier(logger);
-  const tell = (
-    name: string,
-    tone: "info" | "warning" | "critical",
-    message: string,
-    fields = {},
-  ) => {
+  const tell: Tell = (name, tone, message, fields = {}) => {
     notifier.notify(
       notificationOf({ name, tone, message, fields }, ups, clock.now()),
     );
@@ -99,26 +127,34 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     clock,
     logger,
   });
-
-  const startedMessage =
-    `ups-monitor ${VERSION} watching "${ups}"${dryRun ? " in dry-run" : ""}: ` +
-    `shutdown below ${config.triggers.low_battery}% charge or ${
-      config.triggers.critical_runtime / 1000
-    }s runtime`;
-  logger.info("monitor.started", startedMessage, {
-    version: VERSION,
-    ups,
-    "dry_run": dryRun,
-  });
-  tell("monitor.started", "info", startedMessage, {
-    version: VERSION,
-    "low_battery": `${config.triggers.low_battery}%`,
-    "critical_runtime": `${config.triggers.critical_runtime / 1000}s`,
-    "extended_time": config.triggers.extended_time.enabled
-      ? `${config.triggers.extended_time.after / 1000}s`
-      : "off",
-  });
-  await warnAboutSetup(options, runner, tell);
+  if (first) {
+    const message =
+      `ups-monitor ${VERSION} watching "${ups}"${
+        dryRun ? " in dry-run" : ""
+      }: ` +
+      `shutdown below ${config.triggers.low_battery}% charge or ${
+        config.triggers.critical_runtime / 1000
+      }s runtime`;
+    logger.info("monitor.started", message, {
+      version: VERSION,
+      ups,
+      "dry_run": dryRun,
+    });
+    tell("monitor.started", "info", message, {
+      version: VERSION,
+      "low_battery": `${config.triggers.low_battery}%`,
+      "critical_runtime": `${config.triggers.critical_runtime / 1000}s`,
+      "extended_time": config.triggers.extended_time.enabled
+        ? `${config.triggers.extended_time.after / 1000}s`
+        : "off",
+    });
+  } else {
+    logger.info("config.reloaded", `Config reloaded from "${loaded.path}"`, {
+      ups,
+      "dry_run": dryRun,
+    });
+  }
+  await warnAboutSetup(loaded, runner, logger, tell);
 
   const sequenceOptions: SequenceOptions = {
     config,
@@ -135,24 +171,17 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     },
   };
   let sequence: Promise<unknown> | null = null;
-  const start = (run: () => Promise<unknown>) => {
-    sequence = run().catch((error: unknown) => {
-      logger.error(
-        "shutdown.failed",
-        `The shutdown sequence failed: ${(error as Error).message}`,
-      );
-    });
-  };
-  const resumed = await resumeIfPending(sequenceOptions).catch(
-    (error: unknown) => {
-      logger.error("shutdown.resume_failed", (error as Error).message);
-      return { action: "none" as const };
-    },
-  );
-  if (resumed.action === "resumed") {
-    logger.info("shutdown.resumed_done", "The resumed sequence has ended");
+  if (first) {
+    const resumed = await resumeIfPending(sequenceOptions).catch(
+      (error: unknown) => {
+        logger.error("shutdown.resume_failed", (error as Error).message);
+        return { action: "none" as const };
+      },
+    );
+    if (resumed.action === "resumed") {
+      logger.info("shutdown.resumed_done", "The resumed sequence has ended");
+    }
   }
-
   if (config.ups.username) {
     await client.connect().then(() => client.login()).catch(
       (error: unknown) => {
@@ -179,21 +208,60 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     },
     onDecision(decision: Decision) {
       if (sequence) return;
-      start(() =>
-        runSequence({
-          ...sequenceOptions,
-          reason: {
-            trigger: decision.trigger,
-            message: decision.reason,
-            fields: { ...decision.numbers },
-          },
-        }).finally(() => {
-          sequence = null;
-        })
-      );
+      sequence = runSequence({
+        ...sequenceOptions,
+        reason: {
+          trigger: decision.trigger,
+          message: decision.reason,
+          fields: { ...decision.numbers },
+        },
+      }).catch((error: unknown) => {
+        logger.error(
+          "shutdown.failed",
+          `The shutdown sequence failed: ${(error as Error).message}`,
+        );
+      }).finally(() => {
+        sequence = null;
+        if (pendingReload) void tryReload();
+      });
     },
   });
   await monitor.restore();
+
+  // The session ends on SIGTERM, or when a reloaded config was accepted.
+  const session = new AbortController();
+  const onStop = () => session.abort();
+  options.signal.addEventListener("abort", onStop, { once: true });
+  if (options.signal.aborted) session.abort();
+  let reloaded: LoadedConfig | null = null;
+  let pendingReload = false;
+  const tryReload = async () => {
+    if (sequence) {
+      pendingReload = true;
+      logger.info(
+        "config.reload_deferred",
+        "SIGHUP during a shutdown sequence: the reload waits until it is over",
+      );
+      return;
+    }
+    pendingReload = false;
+    try {
+      reloaded = await options.reload();
+      options.applyLogging(reloaded);
+      session.abort();
+    } catch (error) {
+      const issues = error instanceof ConfigError ? error.issues : undefined;
+      logger.error(
+        "config.reload_rejected",
+        `New config rejected, the old one stays: ${(error as Error).message}`,
+        {
+          ...(issues ? { issues } : {}),
+        },
+      );
+    }
+  };
+  const onHangup = () => void tryReload();
+  options.hangups.addEventListener("hangup", onHangup);
   const rearmCheck = setInterval(() => {
     // A flag removed by hand (the seed's way out of crisis mode) re-arms once no sequence runs.
     if (sequence || monitor.state.armed) return;
@@ -214,9 +282,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     );
   }, Math.max(1000, config.ups.check_interval));
   try {
-    await monitor.run(options.signal);
+    await monitor.run(session.signal);
   } finally {
     clearInterval(rearmCheck);
+    options.hangups.removeEventListener("hangup", onHangup);
+    options.signal.removeEventListener("abort", onStop);
   }
   if (sequence) {
     logger.warning(
@@ -225,26 +295,25 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     );
     await sequence;
   }
-  logger.info("monitor.stopped", "Monitor stopped");
-  tell("monitor.stopped", "info", `ups-monitor stopped watching "${ups}"`);
+  const stopping = reloaded === null || options.signal.aborted;
+  if (stopping) {
+    logger.info("monitor.stopped", "Monitor stopped");
+    tell("monitor.stopped", "info", `ups-monitor stopped watching "${ups}"`);
+  }
   await notifier.flush(STOP_FLUSH_MS);
   await notifier.close?.();
   await runner.killAll();
-  return 0;
+  return stopping ? null : reloaded;
 }
 
 /** Loud warnings at start: missing commands and remotes without a known host key. */
 async function warnAboutSetup(
-  options: DaemonOptions,
+  loaded: LoadedConfig,
   runner: Runner,
-  tell: (
-    name: string,
-    tone: "warning",
-    message: string,
-    fields?: Record<string, string>,
-  ) => void,
+  logger: Logger,
+  tell: Tell,
 ): Promise<void> {
-  const { config } = options.loaded;
+  const { config } = loaded;
   const searchPath = Deno.env.get("PATH");
   for (
     const missing of await missingDependencies(
@@ -252,22 +321,17 @@ async function warnAboutSetup(
       searchPath ? { searchPath } : {},
     )
   ) {
-    options.logger.warning("dependency.missing", missing.message, {
-      key: missing.key,
-    });
+    logger.warning("dependency.missing", missing.message, { key: missing.key });
     tell("dependency.missing", "warning", missing.message);
   }
-  const warnings = await checkKnownHosts(config, {
-    runner,
-    logger: options.logger,
-  }).catch(() => []);
+  const warnings = await checkKnownHosts(config, { runner, logger }).catch(
+    () => [],
+  );
   for (const warning of warnings) {
     const text = warning.fix
       ? `${warning.message}; add it with: ${warning.fix}`
       : warning.message;
-    options.logger.warning("remote.no_host_key", text, {
-      remote: warning.remote,
-    });
+    logger.warning("remote.no_host_key", text, { remote: warning.remote });
     tell("remote.no_host_key", "warning", text);
   }
 }

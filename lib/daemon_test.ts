@@ -22,7 +22,7 @@ Deno.test({
 }, async (t) => {
   await using upsd = await startUpsd({ maxAge: 5 });
   await using tools = await makeFakeTools({ engines: ["docker"] });
-  const dir = await Deno.makeTempDir();
+  const dir = await Deno.makeTempDir({ dir: "/run" });
   const { ups, host, port } = upsd.address();
   await Deno.writeTextFile(
     `${dir}/config.yaml`,

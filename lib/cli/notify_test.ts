@@ -11,7 +11,7 @@ Deno.test(
         ? new Response(null, { status: 204 })
         : new Response("no", { status: 404 })
     );
-    const dir = await Deno.makeTempDir();
+    const dir = await Deno.makeTempDir({ dir: "/run" });
     try {
       const config = `${dir}/config.yaml`;
       await Deno.writeTextFile(

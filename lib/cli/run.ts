@@ -10,6 +10,7 @@ import {
   DEFAULT_CONFIG_PATH,
   issueAt,
   loadConfig,
+  type LoadedConfig,
 } from "../config/load.ts";
 import { secretsOf } from "../config/schema.ts";
 import { runDaemon } from "../daemon.ts";
@@ -31,7 +32,8 @@ Polls the UPS through upsd every ups.check_interval, reports power events, and
 runs the shutdown sequence once a trigger fires. Checks at start that every
 path, host and command the config names is permitted (exit 2 otherwise).
 SIGTERM or SIGINT stop it cleanly (a running shutdown sequence is finished
-first); SIGHUP reopens the log file.
+first); SIGHUP reopens the log file and reloads the config (a config that fails
+validation or the permission check is rejected and the old one stays).
 
 Options:
   --config PATH   config file (default ${DEFAULT_CONFIG_PATH})
@@ -43,54 +45,71 @@ Options:
       "dry-run": { type: "boolean" },
     });
     const path = String(values["config"] ?? DEFAULT_CONFIG_PATH);
-    const loaded = await loadConfig(path);
-    const { config } = loaded;
     const { logger } = context;
-    logger.configure({
-      format: context.logFormatFlag ?? config.logging.format,
-      level: config.logging.level,
-    });
-    logger.addSecrets(secretsOf(config));
-    if (loaded.nutPassword) logger.addSecrets([loaded.nutPassword]);
-    const missing = await missingPermissions(permissionNeeds(config, path));
-    if (missing.length > 0) {
-      throw new ConfigError(
-        missing.map((need) =>
+    const load = async () => {
+      const loaded = await loadConfig(path);
+      const missing = await missingPermissions(
+        permissionNeeds(loaded.config, path),
+      );
+      if (missing.length > 0) {
+        throw new ConfigError(
+          missing.map((need) =>
+            issueAt(
+              loaded,
+              need.key,
+              `${need.what} is not granted to this program`,
+            )
+          ),
+        );
+      }
+      return loaded;
+    };
+    const applyLogging = (loaded: LoadedConfig) => {
+      const { config } = loaded;
+      logger.configure({
+        format: context.logFormatFlag ?? config.logging.format,
+        level: config.logging.level,
+      });
+      logger.addSecrets(secretsOf(config));
+      if (loaded.nutPassword) logger.addSecrets([loaded.nutPassword]);
+      try {
+        logger.openFile(config.logging.file);
+      } catch (error) {
+        throw new ConfigError([
           issueAt(
             loaded,
-            need.key,
-            `${need.what} is not granted to this program`,
-          )
-        ),
-      );
-    }
-    try {
-      logger.openFile(config.logging.file);
-    } catch (error) {
-      throw new ConfigError([
-        issueAt(
-          loaded,
-          "logging.file",
-          `cannot open the log file: ${(error as Error).message}`,
-        ),
-      ]);
-    }
+            "logging.file",
+            `cannot open the log file: ${(error as Error).message}`,
+          ),
+        ]);
+      }
+    };
+    const loaded = await load();
+    applyLogging(loaded);
     const stop = new AbortController();
+    const hangups = new EventTarget();
     const onStop = () => stop.abort();
     const onHangup = () => {
       logger.reopenFile();
-      logger.info("log.reopened", "SIGHUP: log file reopened");
+      logger.info(
+        "log.reopened",
+        "SIGHUP: log file reopened, reloading the config",
+      );
+      hangups.dispatchEvent(new Event("hangup"));
     };
     for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onStop);
     Deno.addSignalListener("SIGHUP", onHangup);
     try {
       return await runDaemon({
         loaded,
-        dryRun: Boolean(values["dry-run"]) || config.shutdown.dry_run,
+        dryRunFlag: Boolean(values["dry-run"]),
         logger,
         clock: systemClock,
         signal: stop.signal,
         fetch,
+        hangups,
+        reload: load,
+        applyLogging,
       });
     } catch (error) {
       if (error instanceof PidFileError) {

@@ -27,7 +27,7 @@ Deno.test({
   timeout: 60_000,
 }, async () => {
   await using upsd = await startUpsd({ maxAge: 5 });
-  const dir = await Deno.makeTempDir();
+  const dir = await Deno.makeTempDir({ dir: "/run" });
   try {
     const { ups, host, port } = upsd.address();
     const config = `${dir}/config.yaml`;

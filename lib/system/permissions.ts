@@ -120,10 +120,8 @@ export function permissionNeeds(
   }
   if (shutdown.sync.enabled) needs.push(run("sync", "shutdown.sync.enabled"));
   if (shutdown.filesystems.enabled && shutdown.filesystems.mounts.length > 0) {
-    needs.push(
-      run("umount", "shutdown.filesystems.mounts"),
-      read(MOUNT_TABLE_PATH, "shutdown.filesystems.mounts"),
-    );
+    // The mount table is read with `cat` (see PROC_READER).
+    needs.push(run("umount", "shutdown.filesystems.mounts"));
   }
   shutdown.remotes.forEach((remote, i) => {
     if (!remote.enabled) return;

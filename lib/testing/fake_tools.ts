@@ -145,7 +145,11 @@ esac
 export async function makeFakeTools(
   options: FakeToolsOptions = {},
 ): Promise<FakeTools> {
-  const dir: TempDir = await makeTempDir({ prefix: "ups-monitor-fakes-" });
+  // Under /run, so the program can find them under the daemon's permissions.
+  const dir: TempDir = await makeTempDir({
+    prefix: "ups-monitor-fakes-",
+    ...(Deno.uid() === 0 ? { dir: "/run" } : {}),
+  });
   const bin = dir.join("bin");
   const state = dir.join("state");
   await Deno.mkdir(bin);

@@ -24,6 +24,8 @@ export interface TempDir extends AsyncDisposable, Disposable {
 export interface TempDirOptions {
   /** Start of the directory's name. @default "ups-monitor-test-" */
   prefix?: string;
+  /** Parent directory. @default the system's temp directory */
+  dir?: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function makeTempDir(
 ): Promise<TempDir> {
   const path = await Deno.makeTempDir({
     prefix: options.prefix ?? "ups-monitor-test-",
+    ...(options.dir ? { dir: options.dir } : {}),
   });
   return new OwnedTempDir(path);
 }
@@ -69,4 +72,15 @@ class OwnedTempDir implements TempDir {
 function ignoreNotFound(error: unknown): void {
   // The test removed the directory itself: nothing left to clean up.
   if (!(error instanceof Deno.errors.NotFound)) throw error;
+}
+
+/**
+ * A temporary directory under /run, which the daemon's permission set may
+ * read and write: configs and runtime files of tests that run the program
+ * under `-P=daemon` go there.
+ *
+ * @returns The directory; dispose it to remove it.
+ */
+export function makeRunDir(): Promise<TempDir> {
+  return makeTempDir({ dir: "/run", prefix: "ups-monitor-test-" });
 }
