@@ -16,7 +16,6 @@ import {
   type Reading,
   readReading,
   type StatusFlag,
-  type Value,
   valueOf,
 } from "../power/reading.ts";
 import { snapshot } from "../power/snapshot.ts";
@@ -48,12 +47,6 @@ export const FLAG_WORDS: Record<StatusFlag, string> = {
   FSD: "forced shutdown",
   ALARM: "alarm",
 };
-
-function shown(value: Value, unit: string): string {
-  return value.known
-    ? `${fmt(value.value)}${unit}`
-    : `unknown (${value.reason})`;
-}
 
 function minutes(seconds: number): string {
   return seconds >= 60

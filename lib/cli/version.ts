@@ -30,7 +30,10 @@ function descriptor(name: string, scope?: string): Deno.PermissionDescriptor {
       return scope ? { name, variable: scope } : { name };
     case "sys":
       return scope
-        ? { name, kind: scope as NonNullable<Deno.SysPermissionDescriptor["kind"]> }
+        ? {
+          name,
+          kind: scope as NonNullable<Deno.SysPermissionDescriptor["kind"]>,
+        }
         : { name };
     default:
       return { name: name as "ffi" };
