@@ -400,9 +400,13 @@ const pathsSchema = z.strictObject({
   flag: absolutePath("Crisis flag: a shutdown sequence is active.").default(
     "/var/run/ups-shutdown-scheduled",
   ).describe("Crisis flag: a shutdown sequence is active."),
-  history: absolutePath("Battery history for the depletion rate.").default(
+  history: absolutePath(
+    "Battery history and the start of the current outage (survives a restart).",
+  ).default(
     "/var/run/ups-battery-history",
-  ).describe("Battery history for the depletion rate."),
+  ).describe(
+    "Battery history and the start of the current outage (survives a restart).",
+  ),
   pid: absolutePath("Marks a live daemon.").default("/var/run/ups-monitor.pid")
     .describe("Marks a live daemon."),
 }).prefault({}).describe("Runtime files, all written atomically.");
