@@ -6,13 +6,9 @@
  * @module
  */
 import { stringify } from "yaml";
-import {
-  ConfigError,
-  DEFAULT_CONFIG_PATH,
-  issueAt,
-  loadConfig,
-} from "../config/load.ts";
-import { effectiveConfig, secretsOf } from "../config/schema.ts";
+import { ConfigError, DEFAULT_CONFIG_PATH, issueAt } from "../config/load.ts";
+import { effectiveConfig } from "../config/schema.ts";
+import { loadForCommand } from "./config.ts";
 import { missingDependencies } from "../shutdown/dependencies.ts";
 import { checkRemotes } from "../shutdown/remote_check.ts";
 import { createRunner } from "../system/exec.ts";
@@ -44,15 +40,8 @@ Options:
       config: { type: "string" },
       remote: { type: "boolean" },
     });
-    const path = String(values["config"] ?? DEFAULT_CONFIG_PATH);
-    const loaded = await loadConfig(path);
-    const { config } = loaded;
-    context.logger.configure({
-      format: context.logFormatFlag ?? config.logging.format,
-      level: config.logging.level,
-    });
-    context.logger.addSecrets(secretsOf(config));
-    if (loaded.nutPassword) context.logger.addSecrets([loaded.nutPassword]);
+    const loaded = await loadForCommand(context, values["config"]);
+    const { config, path } = loaded;
     const missing = await missingPermissions(permissionNeeds(config, path));
     const searchPath = Deno.env.get("PATH");
     const absent = await missingDependencies(

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.ts";
-import { secretsOf } from "../config/schema.ts";
+import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
+import { loadForCommand } from "./config.ts";
 import { post, type PostResult } from "../notify/channel.ts";
 import { buildEmbed, packMessages } from "../notify/discord.ts";
 import type { Notification } from "../notify/notifier.ts";
@@ -44,11 +44,8 @@ Options:
     const { values } = parseCommandArgs(context.args, {
       config: { type: "string" },
     });
-    const loaded = await loadConfig(
-      String(values["config"] ?? DEFAULT_CONFIG_PATH),
-    );
+    const loaded = await loadForCommand(context, values["config"]);
     const { config } = loaded;
-    context.logger.addSecrets(secretsOf(config));
     if (config.notifications.channels.length === 0) {
       throw new UsageError(
         `"${loaded.path}" has no notification channels: add one under notifications.channels`,

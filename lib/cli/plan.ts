@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.ts";
-import { secretsOf } from "../config/schema.ts";
+import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
+import { loadForCommand } from "./config.ts";
 import { buildPlan, formatPlan } from "../shutdown/plan.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { Command } from "./context.ts";
@@ -29,13 +29,8 @@ Options:
     const { values } = parseCommandArgs(context.args, {
       config: { type: "string" },
     });
-    const path = String(values["config"] ?? DEFAULT_CONFIG_PATH);
-    const loaded = await loadConfig(path);
-    context.logger.configure({
-      format: context.logFormatFlag ?? loaded.config.logging.format,
-      level: loaded.config.logging.level,
-    });
-    context.logger.addSecrets(secretsOf(loaded.config));
+    const loaded = await loadForCommand(context, values["config"]);
+    const path = loaded.path;
     const plan = buildPlan(loaded.config);
     context.stdout.write(formatPlan(plan));
     for (const warning of plan.warnings) {

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.ts";
+import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
+import { loadForCommand } from "./config.ts";
 import { clearCrisisFlag, crisisState } from "../shutdown/crisis.ts";
 import { livePid } from "../shutdown/pid_file.ts";
 import { createRunner } from "../system/exec.ts";
@@ -28,12 +29,7 @@ Options:
     const { values } = parseCommandArgs(context.args, {
       config: { type: "string" },
     });
-    const path = String(values["config"] ?? DEFAULT_CONFIG_PATH);
-    const { config } = await loadConfig(path);
-    context.logger.configure({
-      format: context.logFormatFlag ?? config.logging.format,
-      level: config.logging.level,
-    });
+    const { config } = await loadForCommand(context, values["config"]);
     const flagPath = config.paths.flag;
     const state = await crisisState(flagPath);
     if (state.state === "armed") {

@@ -12,8 +12,8 @@ import {
   loadConfig,
   type LoadedConfig,
 } from "../config/load.ts";
-import { secretsOf } from "../config/schema.ts";
 import { runDaemon } from "../daemon.ts";
+import { applyConfigLogging } from "./config.ts";
 import { PidFileError } from "../shutdown/pid_file.ts";
 import { systemClock } from "../system/clock.ts";
 import { missingPermissions, permissionNeeds } from "../system/permissions.ts";
@@ -65,13 +65,8 @@ Options:
       return loaded;
     };
     const applyLogging = (loaded: LoadedConfig) => {
+      applyConfigLogging(context, loaded);
       const { config } = loaded;
-      logger.configure({
-        format: context.logFormatFlag ?? config.logging.format,
-        level: config.logging.level,
-      });
-      logger.addSecrets(secretsOf(config));
-      if (loaded.nutPassword) logger.addSecrets([loaded.nutPassword]);
       try {
         logger.openFile(config.logging.file);
       } catch (error) {

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.ts";
-import { type Config, secretsOf } from "../config/schema.ts";
+import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
+import { loadForCommand } from "./config.ts";
+import type { Config } from "../config/schema.ts";
 import { formatEndpoint, parseUpsAddress } from "../config/ups_address.ts";
 import { NutClient } from "../nut/client.ts";
 import { MONITOR_VARIABLES } from "../nut/protocol.ts";
@@ -188,15 +189,9 @@ Options:
       config: { type: "string" },
       json: { type: "boolean" },
     });
-    const loaded = await loadConfig(
-      String(values["config"] ?? DEFAULT_CONFIG_PATH),
-    );
-    const { config } = loaded;
-    context.logger.configure({
-      format: context.logFormatFlag ?? config.logging.format,
-      level: "error",
-    });
-    context.logger.addSecrets(secretsOf(config));
+    const { config } = await loadForCommand(context, values["config"]);
+    // One reading: the client's reconnect warnings would only repeat the final error.
+    context.logger.configure({ level: "error" });
     const address = parseUpsAddress(config.ups.name);
     if (!address.ok) throw new TypeError(address.message);
     const caCerts = config.ups.ca_file

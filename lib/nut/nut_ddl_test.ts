@@ -8,40 +8,17 @@
  */
 
 import assert from "node:assert/strict";
+import {
+  IGNORE_WITHOUT_NUT_DDL,
+  listDumps,
+  NUT_DDL_DIR,
+} from "../testing/nut_ddl.ts";
 import { NutClient } from "./client.ts";
 import { systemClock } from "../system/clock.ts";
 import { ConsoleLogger } from "../system/log.ts";
 import { IN_CI, startUpsd, UPSD_PRESENT } from "../testing/upsd.ts";
 
-const DDL = new URL("../../../shared/nut-ddl/", import.meta.url).pathname;
 const BATCH = 100;
-
-function ddlPresent(): boolean {
-  try {
-    return Deno.statSync(DDL).isDirectory;
-  } catch {
-    return false; // absent outside CI: the test says so and is ignored
-  }
-}
-
-const PRESENT = ddlPresent();
-if (!PRESENT && !IN_CI) {
-  Deno.stderr.writeSync(
-    new TextEncoder().encode(
-      `nut-ddl is not at "${DDL}": its test is ignored\n`,
-    ),
-  );
-}
-
-async function dumps(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    const path = `${dir}${entry.name}`;
-    if (entry.isDirectory) found.push(...await dumps(`${path}/`));
-    else if (entry.name.endsWith(".dev")) found.push(path);
-  }
-  return found.sort();
-}
 
 /**
  * A dump (`upsc` output with `#` annotations) as a `.dev` file: comments
@@ -90,11 +67,11 @@ async function pool<T>(
 
 Deno.test({
   name: "NutClient.listVar() reads every nut-ddl dump as upsc does",
-  ignore: !IN_CI && (!PRESENT || !UPSD_PRESENT),
+  ignore: IGNORE_WITHOUT_NUT_DDL || (!IN_CI && !UPSD_PRESENT),
   timeout: 600_000,
   async fn() {
-    const files = await dumps(DDL);
-    assert.ok(files.length > 0, `no dumps in "${DDL}"`);
+    const files = await listDumps();
+    assert.ok(files.length > 0, `no dumps in "${NUT_DDL_DIR}"`);
     const failures: string[] = [];
     let compared = 0;
     for (let start = 0; start < files.length; start += BATCH) {
@@ -107,7 +84,7 @@ Deno.test({
         const ups = `u${start + i}`;
         upses[ups] = dev;
         expected.set(ups, names);
-        sources.set(ups, file.slice(DDL.length));
+        sources.set(ups, file.slice(NUT_DDL_DIR.length));
       }
       await using upsd = await startUpsd({ upses, startTimeoutMs: 60_000 });
       await using client = new NutClient({

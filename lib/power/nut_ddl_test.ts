@@ -8,42 +8,17 @@
 
 import assert from "node:assert/strict";
 import {
+  IGNORE_WITHOUT_NUT_DDL,
+  listDumps,
+  NUT_DDL_DIR,
+} from "../testing/nut_ddl.ts";
+import {
   parseNumber,
   pollFailureOf,
   type Reading,
   readReading,
   type Value,
 } from "./reading.ts";
-
-const DDL = new URL("../../../shared/nut-ddl/", import.meta.url).pathname;
-const IN_CI = Deno.env.get("CI") === "true";
-
-function ddlPresent(): boolean {
-  try {
-    return Deno.statSync(DDL).isDirectory;
-  } catch {
-    return false; // absent outside CI: the test says so and is ignored
-  }
-}
-
-const PRESENT = ddlPresent();
-if (!PRESENT && !IN_CI) {
-  Deno.stderr.writeSync(
-    new TextEncoder().encode(
-      `nut-ddl is not at "${DDL}": its reading test is ignored\n`,
-    ),
-  );
-}
-
-async function dumps(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    const path = `${dir}${entry.name}`;
-    if (entry.isDirectory) found.push(...await dumps(`${path}/`));
-    else if (entry.name.endsWith(".dev")) found.push(path);
-  }
-  return found.sort();
-}
 
 /**
  * A dump's `name: value` lines as upsd would serve them: comment lines and
@@ -107,10 +82,13 @@ function invariants(vars: Record<string, string>, reading: Reading): void {
 
 Deno.test({
   name: "readReading() reads every nut-ddl dump",
-  ignore: !IN_CI && !PRESENT,
+  ignore: IGNORE_WITHOUT_NUT_DDL,
   async fn() {
-    const files = await dumps(DDL);
-    assert.ok(files.length >= 600, `only ${files.length} dumps in "${DDL}"`);
+    const files = await listDumps();
+    assert.ok(
+      files.length >= 600,
+      `only ${files.length} dumps in "${NUT_DDL_DIR}"`,
+    );
     const failures: string[] = [];
     let charges = 0;
     for (const file of files) {
@@ -121,7 +99,7 @@ Deno.test({
         if (reading.charge.known) charges++;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        failures.push(`${file.slice(DDL.length)}: ${message}`);
+        failures.push(`${file.slice(NUT_DDL_DIR.length)}: ${message}`);
       }
     }
     assert.deepEqual(failures, [], `${failures.length} of ${files.length}`);
