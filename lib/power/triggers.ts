@@ -267,9 +267,9 @@ export function decide(
   if (charge !== null && state.streaks.charge >= polls) {
     return {
       trigger: "low_charge",
-      reason: `charge ${fmt(charge)}% < ${
-        fmt(t["low_battery"])
-      }% for ${pollCount(state.streaks.charge)}`,
+      reason: `charge ${fmt(charge)}% < ${fmt(t["low_battery"])}% for ${
+        pollCount(state.streaks.charge)
+      }`,
       numbers: {
         charge,
         "low_battery": t["low_battery"],
@@ -282,9 +282,9 @@ export function decide(
     const limit = t["critical_runtime"] / 1000;
     return {
       trigger: "low_runtime",
-      reason: `runtime ${fmt(runtime)}s < ${
-        fmt(limit)
-      }s for ${pollCount(state.streaks.runtime)}`,
+      reason: `runtime ${fmt(runtime)}s < ${fmt(limit)}s for ${
+        pollCount(state.streaks.runtime)
+      }`,
       numbers: {
         "runtime_s": runtime,
         "critical_runtime_s": limit,
@@ -328,8 +328,9 @@ export function decide(
     const why = state.trackers.lastFailure;
     return {
       trigger: "fail_safe",
-      reason:
-        `no valid reading for ${pollCount(failures)} (${why?.kind}: ${why?.detail}) while on battery`,
+      reason: `no valid reading for ${
+        pollCount(failures)
+      } (${why?.kind}: ${why?.detail}) while on battery`,
       numbers: { failures, tolerance, kind: why?.kind ?? "" },
     };
   }
