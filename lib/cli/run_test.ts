@@ -3,7 +3,12 @@ import { startDaemon } from "../testing/daemon.ts";
 import { makeFakeTools } from "../testing/fake_tools.ts";
 import { hang, startRecordingServer } from "../testing/http_server.ts";
 import { runProgram } from "../testing/program.ts";
-import { IGNORE_WITHOUT_UPSD, startUpsd } from "../testing/upsd.ts";
+import {
+  IGNORE_WITHOUT_UPSD,
+  query,
+  startUpsd,
+  USERS,
+} from "../testing/upsd.ts";
 
 Deno.test({
   name:
@@ -87,13 +92,13 @@ ${extra}`,
           key: "triggers.low_battery",
           message: "expected at most 100",
         }]);
-        const stateBefore = await Deno.readTextFile(`${dir}/state`);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        assert.notEqual(
-          await Deno.readTextFile(`${dir}/state`),
-          stateBefore,
-          "still polling",
+        // Still polling with the old config: a change at upsd is reported.
+        const reply = await query(
+          port,
+          `USERNAME ${USERS.admin.name}\nPASSWORD ${USERS.admin.password}\nSET VAR ${ups} ups.status "OB DISCHRG"`,
         );
+        assert.match(reply, /OK/);
+        await daemon.waitFor((e) => e.event === "power.on_battery", { from });
       },
     );
 
