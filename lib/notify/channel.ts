@@ -259,6 +259,11 @@ export class ChannelSender {
       this.#inFlight = batch.length;
       const result = await this.#send(body);
       this.#inFlight = 0;
+      if (this.#stop.signal.aborted && result.kind === "retry") {
+        // Closed mid-request: the receiver did not fail, the sender stopped.
+        this.#queue.unshift(...batch);
+        break;
+      }
       if (result.kind === "ok" || result.kind === "drop") {
         backoff = this.#options.backoffMs ?? 1000;
         if (result.kind === "drop") {

@@ -365,11 +365,15 @@ async function sendSummary(
       : lines.join("\n"),
     fields: { failed },
   });
-  const budget = options.config.notifications.crisis_budget;
+  // The summary waits even after failed sends (`final`), within its own bound:
+  // one blocking timeout, never more than the whole crisis budget.
+  const { crisis_budget: crisisBudget, crisis_timeout: crisisTimeout } =
+    options.config.notifications;
+  const budget = Math.min(crisisBudget, crisisTimeout);
   const cancel = new AbortController();
   try {
     const delivered = await Promise.race([
-      options.notifier.flush(budget).catch(() => false),
+      options.notifier.flush(budget, { final: true }).catch(() => false),
       options.clock.sleep(budget, cancel.signal).then(() => false),
     ]);
     if (!delivered) {
