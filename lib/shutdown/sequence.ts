@@ -365,11 +365,9 @@ async function sendSummary(
       : lines.join("\n"),
     fields: { failed },
   });
-  // The summary waits even after failed sends (`final`), within its own bound:
-  // one blocking timeout, never more than the whole crisis budget.
-  const { crisis_budget: crisisBudget, crisis_timeout: crisisTimeout } =
-    options.config.notifications;
-  const budget = Math.min(crisisBudget, crisisTimeout);
+  // The summary waits even after failed sends (`final`): the sequence's whole
+  // notification budget is spent here, since steps never wait for a send.
+  const budget = options.config.notifications.crisis_budget;
   const cancel = new AbortController();
   try {
     const delivered = await Promise.race([
