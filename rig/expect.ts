@@ -1,0 +1,340 @@
+/**
+ * Judges a scenario: what the program logged, what the notification
+ * channels received and what really happened, against the profile's
+ * expectations. Data in, verdict out; the first failed check is the one a
+ * person reads.
+ *
+ * @module
+ */
+import type { Expectations } from "./profile.ts";
+import type { SideEffectFacts } from "./side_effects.ts";
+import { VMS } from "./side_effects.ts";
+
+/** An event of the program, its time relative to the scenario's start. */
+export interface TimedEvent {
+  /** ms since the start of the timeline. */
+  t: number;
+  /** Event name. */
+  event: string;
+  /** Message. */
+  msg: string;
+  /** The event's fields. */
+  fields: Record<string, unknown>;
+}
+
+/** Everything observed during one scenario. */
+export interface Observation {
+  /** The program's events, in order. */
+  events: TimedEvent[];
+  /** When each mark was reached, ms since the start. */
+  marks: Record<string, number>;
+  /** Kinds (event names) the webhook channel received, in order. */
+  notifications: string[];
+  /** Discord limits the fake Discord saw broken. */
+  discordProblems: string[];
+  /** Timeline actions that failed, in words. */
+  timelineErrors: string[];
+  /** Real side effects, when the profile checks them. */
+  facts: SideEffectFacts | null;
+  /** Whether containers and the NAS were available (not native). */
+  containersAvailable: boolean;
+  /** Only the trigger and its window are judged (a user's own config). */
+  rehearsal: boolean;
+}
+
+/** One judged expectation. */
+export interface Check {
+  /** Whether it held. */
+  ok: boolean;
+  /** What was checked, or what went wrong, in words. */
+  text: string;
+}
+
+/** The trigger as it fired. */
+export interface FiredTrigger {
+  /** Trigger name, e.g. `low_charge`. */
+  name: string;
+  /** The program's message with the numbers. */
+  message: string;
+  /** ms since the start. */
+  t: number;
+  /** The mark the delay is measured from. */
+  mark: string;
+  /** ms from the mark to the trigger. */
+  delayMs: number;
+}
+
+/** A step of the shutdown sequence as it ended. */
+export interface StepResult {
+  /** Step id, e.g. `filesystems`. */
+  step: string;
+  /** `done`, `failed`, `timeout`. */
+  phase: string;
+  /** Its duration, ms. */
+  durationMs: number;
+  /** The program's details, e.g. why it failed. */
+  details: string;
+}
+
+/** The verdict on one scenario. */
+export interface Verdict {
+  /** Every check held. */
+  passed: boolean;
+  /** Every check, in the order judged. */
+  checks: Check[];
+  /** The first failed check's text. */
+  firstFailure: string | null;
+  /** The trigger that fired, if any. */
+  trigger: FiredTrigger | null;
+  /** The steps that ended, in order. */
+  steps: StepResult[];
+}
+
+/**
+ * Judges one scenario.
+ *
+ * @param expect The profile's expectations.
+ * @param seen What was observed.
+ * @returns The verdict.
+ */
+export function judge(expect: Expectations, seen: Observation): Verdict {
+  const checks: Check[] = [];
+  const check = (ok: boolean, text: string) => checks.push({ ok, text });
+  for (const error of seen.timelineErrors) {
+    check(false, `The rig could not play its timeline: ${error}`);
+  }
+  const fired = seen.events.find((e) => e.event === "shutdown.triggered");
+  const mark = expect.window?.after ?? "start";
+  const trigger: FiredTrigger | null = fired
+    ? {
+      name: String(fired.fields["reason"] ?? ""),
+      message: fired.msg,
+      t: fired.t,
+      mark,
+      delayMs: Math.round(fired.t - (seen.marks[mark] ?? 0)),
+    }
+    : null;
+  if (expect.trigger === "none") {
+    check(
+      trigger === null,
+      trigger === null
+        ? "No shutdown was triggered"
+        : `Expected no shutdown, but "${trigger.name}" fired: ${trigger.message}`,
+    );
+  } else if (trigger === null) {
+    check(false, `Expected trigger "${expect.trigger}", but none fired`);
+  } else {
+    check(
+      trigger.name === expect.trigger,
+      trigger.name === expect.trigger
+        ? `Trigger "${trigger.name}" fired`
+        : `Expected trigger "${expect.trigger}", but "${trigger.name}" fired: ${trigger.message}`,
+    );
+    const window = expect.window;
+    if (window) {
+      const at = seen.marks[window.after];
+      if (at === undefined) {
+        check(false, `The timeline never reached mark "${window.after}"`);
+      } else {
+        const ok = trigger.delayMs >= window.min &&
+          trigger.delayMs <= window.max;
+        check(
+          ok,
+          `${
+            ok ? "Trigger" : "Expected the trigger"
+          } ${trigger.delayMs} ms after "${window.after}" (window ${window.min}–${window.max} ms)`,
+        );
+      }
+    }
+  }
+  const steps = endedSteps(seen.events);
+  if (seen.rehearsal) return verdict(checks, trigger, steps);
+
+  const expectedSteps = expect.steps.filter((step) =>
+    seen.containersAvailable || (step !== "containers" && step !== "remotes")
+  );
+  const order = steps.map((s) => s.step).filter((s) =>
+    (expectedSteps as string[]).includes(s)
+  );
+  if (expectedSteps.length > 0 || steps.length > 0) {
+    check(
+      order.join(",") === expectedSteps.join(","),
+      `Expected steps "${expectedSteps.join(", ")}" in order, got "${
+        order.join(", ")
+      }"`,
+    );
+  }
+  subsequence(
+    check,
+    "event",
+    expect.events,
+    seen.events.map((e) => e.event),
+  );
+  for (const name of expect.absent_events) {
+    const found = seen.events.find((e) => e.event === name);
+    check(
+      !found,
+      found
+        ? `Expected no event "${name}", but it came: ${found.msg}`
+        : `No event "${name}"`,
+    );
+  }
+  subsequence(check, "notification", expect.notifications, seen.notifications);
+  for (const problem of seen.discordProblems) {
+    check(
+      false,
+      `The fake Discord received a message beyond its limits: ${problem}`,
+    );
+  }
+  if (expect.side_effects) {
+    if (seen.facts === null) {
+      check(false, "The side effects could not be read back");
+    } else {
+      judgeFacts(check, seen.facts, seen.events, seen.containersAvailable);
+    }
+  }
+  return verdict(checks, trigger, steps);
+}
+
+function verdict(
+  checks: Check[],
+  trigger: FiredTrigger | null,
+  steps: StepResult[],
+): Verdict {
+  const failed = checks.find((c) => !c.ok);
+  return {
+    passed: failed === undefined,
+    checks,
+    firstFailure: failed?.text ?? null,
+    trigger,
+    steps,
+  };
+}
+
+/** The steps that ended (not started or skipped), from the program's log. */
+export function endedSteps(events: readonly TimedEvent[]): StepResult[] {
+  return events.filter((e) =>
+    e.event === "shutdown.step" &&
+    !["start", "skipped"].includes(String(e.fields["phase"]))
+  ).map((e) => ({
+    step: String(e.fields["step"]),
+    phase: String(e.fields["phase"]),
+    durationMs: Number(e.fields["duration_ms"] ?? 0),
+    details: String(e.fields["details"] ?? e.msg),
+  }));
+}
+
+/** Checks that `wanted` occurs in `seen` in order, others between. */
+function subsequence(
+  check: (ok: boolean, text: string) => void,
+  what: string,
+  wanted: readonly string[],
+  seen: readonly string[],
+) {
+  let index = 0;
+  for (const [i, name] of wanted.entries()) {
+    const found = seen.indexOf(name, index);
+    if (found < 0) {
+      const before = i === 0 ? "" : ` after "${wanted[i - 1]}"`;
+      check(
+        false,
+        `Expected ${what} "${name}"${before}, but it never came (seen: "${
+          [...new Set(seen)].join('", "')
+        }")`,
+      );
+      return;
+    }
+    index = found + 1;
+  }
+  if (wanted.length > 0) {
+    check(true, `${capital(what)}s in order: "${wanted.join('", "')}"`);
+  }
+}
+
+function capital(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The real side effects of a full shutdown sequence. */
+function judgeFacts(
+  check: (ok: boolean, text: string) => void,
+  facts: SideEffectFacts,
+  events: readonly TimedEvent[],
+  containersAvailable: boolean,
+) {
+  if (containersAvailable) {
+    const running = facts.containers.filter((c) => c.running);
+    check(
+      facts.containers.length > 0 && running.length === 0,
+      running.length === 0
+        ? `Containers stopped: "${
+          facts.containers.map((c) => c.name).join('", "')
+        }"`
+        : `Expected the scenario's containers stopped, but "${
+          running.map((c) => c.name).join('", "')
+        }" still run`,
+    );
+    const touched = facts.untouched.filter((c) => !c.running);
+    check(
+      touched.length === 0,
+      touched.length === 0
+        ? "The rig's own containers still run"
+        : `Expected only labelled containers stopped, but "${
+          touched.map((c) => c.name).join('", "')
+        }" stopped too`,
+    );
+    const calls = facts.nasCalls ?? [];
+    check(
+      calls.some((c) => c.uid === 0 && c.args.join(" ") === "-s"),
+      calls.length > 0
+        ? `The NAS recorded "synoshutdown ${calls[0]!.args.join(" ")}" as uid ${
+          calls[0]!.uid
+        }`
+        : "Expected the NAS to record synoshutdown -s, but it recorded nothing",
+    );
+  }
+  check(
+    facts.stillMounted !== null && facts.stillMounted.length === 0,
+    facts.stillMounted === null
+      ? "Cannot read the program's mount table"
+      : facts.stillMounted.length === 0
+      ? "Tmpfs mounts unmounted"
+      : `Expected the tmpfs mounts unmounted, but "${
+        facts.stillMounted.join('", "')
+      }" still mounted`,
+  );
+  const fs = events.find((e) =>
+    e.event === "shutdown.step" && e.fields["step"] === "filesystems" &&
+    e.fields["phase"] !== "start"
+  );
+  const details = String(fs?.fields["details"] ?? "");
+  check(
+    fs !== undefined && fs.fields["phase"] === "timeout" &&
+      details.includes(facts.hangMount),
+    fs !== undefined && details.includes(facts.hangMount)
+      ? `The hung unmount of "${facts.hangMount}" was reported (${
+        fs.fields["phase"]
+      })`
+      : `Expected the hung unmount of "${facts.hangMount}" reported, got "${
+        fs?.fields["phase"] ?? "no filesystems step"
+      }: ${details}"`,
+  );
+  const destroyed = facts.virshCalls.some((c) =>
+    c[0] === "destroy" && c.includes(VMS[2])
+  );
+  const allOff = VMS.every((vm) => facts.vmStates[vm] === "shut off");
+  check(
+    destroyed && allOff,
+    destroyed && allOff
+      ? `VMs shut off, "${VMS[2]}" destroyed`
+      : `Expected every VM off and "${VMS[2]}" destroyed, got ${
+        JSON.stringify(facts.vmStates)
+      }`,
+  );
+  check(
+    facts.powerOffCalled,
+    facts.powerOffCalled
+      ? "The power-off stand-in ran"
+      : "Expected the power-off stand-in to run, but it did not",
+  );
+}

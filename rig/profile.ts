@@ -1,0 +1,321 @@
+/**
+ * Outage profiles (`fixtures/profiles/*.yaml`): config overrides, the UPS's
+ * initial values, a timeline of values and faults, and what must happen.
+ * The zod schema is the reference of the format; the loader reports every
+ * problem as `FILE:LINE:COL: key.path: message`, as the config loader does.
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
+import type { Document } from "yaml";
+import { z } from "zod";
+import { parseDuration } from "../lib/config/duration.ts";
+import { TRIGGERS } from "../lib/power/state.ts";
+import { STEP_KINDS } from "../lib/config/schema.ts";
+
+/** Faults the rig can cause at upsd (see `NutServer` in `nut_server.ts`). */
+export const FAULTS = [
+  "pause",
+  "unpause",
+  "link_down",
+  "link_up",
+  "stop_upsd",
+  "start_upsd",
+  "freeze_driver",
+  "thaw_driver",
+  "kill_driver",
+  "restart_driver",
+  "fsd",
+] as const;
+
+/** A fault of {@linkcode FAULTS}. */
+export type Fault = typeof FAULTS[number];
+
+/** A duration: seconds as a number or a string such as `"2s"`; parses to ms. */
+const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.issues.push({
+      code: "custom",
+      input: value,
+      message: `expected a duration such as 2, "2s" or "500ms", got ${
+        JSON.stringify(value)
+      }`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** NUT values are strings on the wire; numbers in YAML are accepted. */
+const nutValue = z.union([z.string(), z.number()]).transform(String).refine(
+  (value) => /^[\x20-\x7e]*$/.test(value) && !/["\\#]/.test(value),
+  { message: 'expected printable ASCII without ", \\ and #' },
+);
+
+const varName = z.string().regex(/^[a-z0-9][a-z0-9._]*$/, {
+  message: "expected a NUT variable name such as battery.charge",
+});
+
+const rampSchema = z.strictObject({
+  var: varName.describe("The variable to ramp."),
+  from: z.number().describe("First value."),
+  to: z.number().describe("Last value."),
+  over: duration.describe("Time from the first to the last value."),
+  step: duration.default(1000).describe("Time between two values. Default 1s."),
+}).refine((ramp) => ramp.step > 0 && ramp.over >= ramp.step, {
+  message: "expected step above 0 and not longer than over",
+});
+
+const eventSchema = z.strictObject({
+  at: duration.describe("Time from the start of the timeline."),
+  set: z.record(varName, nutValue).optional().describe(
+    "Variables to SET at upsd, as the admin user.",
+  ),
+  ramp: rampSchema.optional().describe(
+    "A variable moving linearly, expanded into SETs.",
+  ),
+  fault: z.enum(FAULTS).optional().describe("A fault to cause."),
+  mark: z.string().regex(/^[a-z][a-z0-9_-]*$/).optional().describe(
+    "Names this moment, for expectation windows.",
+  ),
+}).refine(
+  (event) =>
+    [event.set, event.ramp, event.fault, event.mark].some((part) =>
+      part !== undefined
+    ),
+  { message: "expected at least one of set, ramp, fault or mark" },
+);
+
+const windowSchema = z.strictObject({
+  after: z.string().describe('The mark the window is relative to ("start").'),
+  min: duration.default(0).describe("Earliest delay. Default 0."),
+  max: duration.describe("Latest delay."),
+});
+
+const expectSchema = z.strictObject({
+  trigger: z.enum([...TRIGGERS, "none"]).describe(
+    "The trigger that must fire, or none.",
+  ),
+  window: windowSchema.optional().describe("When the trigger must fire."),
+  steps: z.array(z.enum([...STEP_KINDS])).default([]).describe(
+    "Shutdown steps that must end, in this order.",
+  ),
+  events: z.array(z.string()).default([]).describe(
+    "Events the program must log, in this order (others may come between).",
+  ),
+  "absent_events": z.array(z.string()).default([]).describe(
+    "Events the program must not log.",
+  ),
+  notifications: z.array(z.string()).default([]).describe(
+    "Notification kinds (event names) that must arrive, in this order.",
+  ),
+  "side_effects": z.boolean().default(false).describe(
+    "Check the real side effects: containers stopped, mounts unmounted, the hung unmount reported, the VM destroyed, the NAS shut down, the power-off called.",
+  ),
+});
+
+/** The schema of a profile file. */
+export const profileSchema = z.strictObject({
+  description: z.string().min(1).describe("One line: what happens."),
+  config: z.record(z.string(), z.unknown()).default({}).describe(
+    "Config sections merged over the rig's scenario config.",
+  ),
+  ups: z.record(varName, nutValue).describe(
+    "Initial values; declare every variable the timeline sets.",
+  ),
+  maxage: z.number().int().min(1).default(6).describe(
+    "upsd's MAXAGE in seconds. Default 6.",
+  ),
+  duration: duration.describe(
+    "Length of the timeline; the scenario ends then, or once the shutdown sequence is complete.",
+  ),
+  timeline: z.array(eventSchema).default([]),
+  expect: expectSchema,
+});
+
+/** A profile as validated; durations are ms. */
+export type ProfileData = z.output<typeof profileSchema>;
+
+/** One timeline entry as validated. */
+export type TimelineEntry = ProfileData["timeline"][number];
+
+/** What a scenario must produce. */
+export type Expectations = ProfileData["expect"];
+
+/** A loaded profile. */
+export interface Profile extends ProfileData {
+  /** The scenario's name: the file name without `.yaml`. */
+  name: string;
+  /** The file it came from. */
+  file: string;
+}
+
+/** A profile file is unreadable or invalid; the message has one line per problem. */
+export class ProfileError extends Error {
+  /** Each problem as `FILE:LINE:COL: key.path: message`. */
+  readonly problems: string[];
+
+  /**
+   * @param problems The problems, at least one.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(problems: string[], options?: ErrorOptions) {
+    super(problems.join("\n"), options);
+    this.name = "ProfileError";
+    this.problems = problems;
+  }
+}
+
+/** The directory of the scenarios that come with the rig. */
+export const PROFILES_DIR =
+  new URL("../fixtures/profiles/", import.meta.url).pathname;
+
+/**
+ * Parses and validates profile text.
+ *
+ * @param text The YAML text.
+ * @param file Path for messages; its base name is the scenario name.
+ * @returns The profile.
+ * @throws {ProfileError} With every problem of the text.
+ */
+export function parseProfile(text: string, file: string): Profile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ProfileError(doc.errors.map((error) => {
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      const first = error.message.split("\n")[0] ?? "";
+      return `${file}:${line}:${col}: invalid YAML: ${
+        first.replace(/ at line \d+, column \d+:?$/, "")
+      }`;
+    }));
+  }
+  const result = profileSchema.safeParse(doc.toJS());
+  if (!result.success) {
+    throw new ProfileError(result.error.issues.map((issue) => {
+      const path = issue.code === "unrecognized_keys"
+        ? [...issue.path, issue.keys[0] ?? ""]
+        : issue.path;
+      const { line, col } = issue.code === "unrecognized_keys"
+        ? locateKey(doc, lineCounter, issue.path, issue.keys[0] ?? "")
+        : locate(doc, lineCounter, path);
+      const key = path.map(String).join(".");
+      return `${file}:${line}:${col}: ${key ? `${key}: ` : ""}${
+        issue.code === "unrecognized_keys"
+          ? `unknown key${issue.keys.length > 1 ? "s" : ""} "${
+            issue.keys.join('", "')
+          }"`
+          : issue.message
+      }`;
+    }));
+  }
+  const name = basename(file).replace(/\.ya?ml$/, "");
+  const problems = checkMarks(result.data).map((message) =>
+    `${file}: ${message}`
+  );
+  if (problems.length > 0) throw new ProfileError(problems);
+  return { ...result.data, name, file };
+}
+
+/** The line and column of the node at `path`, or of its nearest ancestor. */
+function locate(
+  doc: Document,
+  lineCounter: LineCounter,
+  path: readonly PropertyKey[],
+): { line: number; col: number } {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth) as unknown[], true);
+    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]);
+  }
+  return { line: 1, col: 1 };
+}
+
+/** The line and column of a key in the map at `path`. */
+function locateKey(
+  doc: Document,
+  lineCounter: LineCounter,
+  path: readonly PropertyKey[],
+  key: string,
+): { line: number; col: number } {
+  const map = doc.getIn(path as unknown[], true);
+  if (isMap(map)) {
+    const pair = map.items.find((item) =>
+      isScalar(item.key) && item.key.value === key
+    );
+    if (pair && isScalar(pair.key) && pair.key.range) {
+      return lineCounter.linePos(pair.key.range[0]);
+    }
+  }
+  return locate(doc, lineCounter, path);
+}
+
+/** Problems no schema sees: a window after a mark that does not exist. */
+function checkMarks(profile: ProfileData): string[] {
+  const marks = new Set(["start"]);
+  for (const entry of profile.timeline) if (entry.mark) marks.add(entry.mark);
+  const problems: string[] = [];
+  const after = profile.expect.window?.after;
+  if (after !== undefined && !marks.has(after)) {
+    problems.push(
+      `expect.window.after: no mark "${after}" in the timeline (marks: "${
+        [...marks].join('", "')
+      }")`,
+    );
+  }
+  if (profile.expect.trigger === "none" && profile.expect.window) {
+    problems.push("expect.window: a window needs a trigger other than none");
+  }
+  return problems;
+}
+
+/**
+ * Reads and validates a profile file.
+ *
+ * @param path Path of the YAML file.
+ * @returns The profile.
+ * @throws {ProfileError} When the file is unreadable or invalid.
+ */
+export async function loadProfile(path: string): Promise<Profile> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ProfileError([
+      `${path}: cannot read the profile: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    ], { cause: error });
+  }
+  return parseProfile(text, path);
+}
+
+/**
+ * Loads every profile of a directory, sorted by name.
+ *
+ * @param dir The directory. @default {@linkcode PROFILES_DIR}
+ * @returns The profiles.
+ * @throws {ProfileError} With the problems of every invalid file.
+ */
+export async function loadProfiles(dir = PROFILES_DIR): Promise<Profile[]> {
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && /\.ya?ml$/.test(entry.name)) {
+      files.push(`${dir.replace(/\/$/, "")}/${entry.name}`);
+    }
+  }
+  files.sort();
+  const profiles: Profile[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      profiles.push(await loadProfile(file));
+    } catch (error) {
+      if (!(error instanceof ProfileError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ProfileError(problems);
+  return profiles;
+}

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { loadProfiles, parseProfile, ProfileError } from "./profile.ts";
+
+const VALID = `description: A test
+ups:
+  ups.status: OL
+  battery.charge: 100
+duration: 10s
+timeline:
+  - { at: 1s, set: { ups.status: OB }, mark: outage }
+expect:
+  trigger: low_charge
+  window: { after: outage, max: 3s }
+`;
+
+Deno.test("loadProfiles() loads every scenario of fixtures/profiles", async () => {
+  const profiles = await loadProfiles();
+  assert.ok(profiles.length >= 12, `${profiles.length} profiles`);
+  for (const profile of profiles) {
+    assert.ok(profile.duration <= 60_000, `${profile.name} is under 60 s`);
+  }
+});
+
+Deno.test("parseProfile() parses durations to ms and names the scenario after its file", () => {
+  const profile = parseProfile(VALID, "/x/low-battery.yaml");
+  assert.equal(profile.name, "low-battery");
+  assert.equal(profile.duration, 10_000);
+  assert.equal(profile.timeline[0]!.at, 1000);
+  assert.deepEqual(profile.expect.window, {
+    after: "outage",
+    min: 0,
+    max: 3000,
+  });
+  assert.equal(profile.ups["battery.charge"], "100");
+});
+
+Deno.test("parseProfile() reports problems as FILE:LINE:COL: key: message", () => {
+  const cases: [string, string][] = [
+    [
+      VALID.replace("duration: 10s", "duration: soon"),
+      'p.yaml:5:11: duration: expected a duration such as 2, "2s" or "500ms", got "soon"',
+    ],
+    [
+      VALID.replace(
+        "  trigger: low_charge\n",
+        "  trigger: low_charge\n  trigers: x\n",
+      ),
+      'p.yaml:10:3: expect.trigers: unknown key "trigers"',
+    ],
+    [
+      VALID.replace("after: outage", "after: nowhere"),
+      'p.yaml: expect.window.after: no mark "nowhere" in the timeline (marks: "start", "outage")',
+    ],
+    [
+      VALID.replace(
+        "{ at: 1s, set: { ups.status: OB }, mark: outage }",
+        "{ at: 1s }",
+      ),
+      "p.yaml:7:5: timeline.0: expected at least one of set, ramp, fault or mark",
+    ],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => parseProfile(text, "p.yaml"), (error: unknown) => {
+      assert.ok(error instanceof ProfileError);
+      assert.equal(error.message, message);
+      return true;
+    });
+  }
+});

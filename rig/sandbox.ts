@@ -1,0 +1,237 @@
+/**
+ * Runs the real program (`ups-monitor run --log-format json`, the compiled
+ * binary or `deno run` with the daemon's flags) in a private mount namespace
+ * of its own: `unshare --mount --propagation slave` runs `rig/sandbox.sh`,
+ * which bind-mounts the scenario's private config directory over
+ * `/etc/ups-monitor` and its private log directory over `/var/log`, mounts
+ * the scenario's tmpfs file systems, and execs the program without
+ * `--config`, so the default paths are really used and nothing is visible
+ * outside. `/run` stays shared: the container engine needs it, and the
+ * generated config moves the state, flag, history and pid files into the
+ * scenario's private directory under `/run`.
+ *
+ * Slave, not private, propagation: mounts made inside never reach the host,
+ * but the host's later mounts still reach the program. With private
+ * propagation, a container started after the namespace was made (another
+ * scenario's) has its network namespace file under `/run/netns` unmounted
+ * inside, and `podman ps` there fails with `unknown FS magic`.
+ *
+ * @module
+ */
+import { parseMountInfo } from "../lib/shutdown/steps/filesystems.ts";
+import { createRunner } from "../lib/system/exec.ts";
+import { denoRunArgs } from "./flags.ts";
+
+const SILENT = { debug() {}, info() {}, warning() {}, error() {} };
+
+/** The mount-namespace script. */
+export const SANDBOX_SCRIPT = new URL("sandbox.sh", import.meta.url).pathname;
+
+/** One JSON log line of the program, with its arrival time. */
+export interface ProgramEvent {
+  /** Arrival time in the rig, `performance.now()` ms. */
+  at: number;
+  /** Stable dotted event name. */
+  event: string;
+  /** Log level. */
+  level: string;
+  /** Text for people. */
+  msg: string;
+  /** The event's fields. */
+  [field: string]: unknown;
+}
+
+/** What {@linkcode sandboxArgs} and {@linkcode startSandboxed} need. */
+export interface SandboxOptions {
+  /** Directory bound over `/etc/ups-monitor` (holds `config.yaml`). */
+  configDir: string;
+  /** Directory bound over `/var/log`. */
+  logDir: string;
+  /** Directories to mount a tmpfs on, inside the namespace only. */
+  tmpfs: readonly string[];
+  /** The compiled binary; without it `deno run` with the daemon's flags. */
+  binary?: string;
+  /** Arguments of ups-monitor, e.g. `["run", "--log-format", "json"]`. */
+  args: readonly string[];
+}
+
+/**
+ * The program and arguments that run ups-monitor in its own namespace.
+ *
+ * @param options Directories, mounts, program form and its arguments.
+ * @returns `unshare` and its argument array (no shell string anywhere).
+ */
+export function sandboxArgs(
+  options: SandboxOptions,
+): { program: string; args: string[] } {
+  const inner = options.binary
+    ? [options.binary, ...options.args]
+    : [Deno.execPath(), ...denoRunArgs(options.args)];
+  return {
+    program: "unshare",
+    args: [
+      "--mount",
+      "--propagation",
+      "slave",
+      "/bin/bash",
+      SANDBOX_SCRIPT,
+      "--bind",
+      options.configDir,
+      "/etc/ups-monitor",
+      "--bind",
+      options.logDir,
+      "/var/log",
+      ...options.tmpfs.flatMap((dir) => ["--tmpfs", dir]),
+      "--",
+      ...inner,
+    ],
+  };
+}
+
+/** The program running in its namespace. */
+export interface SandboxedProgram extends AsyncDisposable {
+  /** Its pid (unshare and the script exec it in place). */
+  readonly pid: number;
+  /** Every event so far, in order. */
+  readonly events: ProgramEvent[];
+  /** Lines of stderr that were not JSON (warnings, the script's errors). */
+  readonly other: string[];
+  /** Resolves with the exit code when it has exited. */
+  readonly exited: Promise<number>;
+  /**
+   * Waits for the first matching event at index `from` or later.
+   *
+   * @returns The event, or null after `timeoutMs` or when the program ended.
+   */
+  waitFor(
+    match: (event: ProgramEvent) => boolean,
+    options?: { from?: number; timeoutMs?: number },
+  ): Promise<ProgramEvent | null>;
+  /** The mount points inside its namespace, or null once it has exited. */
+  mountPoints(): Promise<string[] | null>;
+  /** Sends a signal (SIGTERM by default) and waits for the exit code. */
+  stop(signal?: Deno.Signal, graceMs?: number): Promise<number>;
+}
+
+/**
+ * Starts the program in a private mount namespace with JSON logs.
+ *
+ * @param options Directories, mounts, program form and its arguments.
+ * @param env Environment of the program (PATH with the stand-ins first).
+ * @returns The running program.
+ */
+export function startSandboxed(
+  options: SandboxOptions,
+  env: Record<string, string>,
+): SandboxedProgram {
+  const { program, args } = sandboxArgs(options);
+  // A long-lived child whose stderr is read as it comes: the runner of
+  // lib/system/exec.ts only returns output at the end.
+  const child = new Deno.Command(program, {
+    args,
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const events: ProgramEvent[] = [];
+  const other: string[] = [];
+  const listeners = new Set<() => void>();
+  let ended = false;
+  const reading = (async () => {
+    let rest = "";
+    for await (
+      const chunk of child.stderr.pipeThrough(new TextDecoderStream())
+    ) {
+      rest += chunk;
+      const lines = rest.split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) push(line);
+      for (const listener of listeners) listener();
+    }
+    push(rest);
+  })();
+  function push(line: string) {
+    if (line.trim() === "") return;
+    try {
+      const parsed = JSON.parse(line);
+      if (typeof parsed === "object" && parsed && "event" in parsed) {
+        events.push({ at: performance.now(), ...parsed });
+        return;
+      }
+    } catch {
+      // Not JSON: a warning of deno or a message of the script.
+    }
+    other.push(line);
+  }
+  const exited = child.status.then(async (status) => {
+    await reading;
+    ended = true;
+    for (const listener of listeners) listener();
+    return status.code;
+  });
+  const stop = async (signal: Deno.Signal = "SIGTERM", graceMs = 8000) => {
+    if (!ended) {
+      try {
+        child.kill(signal);
+      } catch {
+        // It has exited already: only its status is left.
+      }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // Exited within the grace period.
+        }
+      }, graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return await exited;
+  };
+  return {
+    pid: child.pid,
+    events,
+    other,
+    exited,
+    waitFor(match, waitOptions = {}) {
+      const from = waitOptions.from ?? 0;
+      return new Promise((resolve) => {
+        const check = () => {
+          const found = events.slice(from).find(match);
+          if (!found && !ended) return false;
+          cleanup();
+          resolve(found ?? null);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          resolve(null);
+        }, waitOptions.timeoutMs ?? 10_000);
+        const listener = () => void check();
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(listener);
+        };
+        if (!check()) listeners.add(listener);
+      });
+    },
+    async mountPoints() {
+      if (ended) return null;
+      // Deno reads /proc only with --allow-all: cat reads it.
+      const result = await createRunner({ logger: SILENT, dryRun: false })
+        .run("cat", [`/proc/${child.pid}/mountinfo`], {
+          kind: "query",
+          timeoutMs: 5000,
+        });
+      return result.code === 0 ? parseMountInfo(result.stdout) : null;
+    },
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop("SIGKILL");
+    },
+  };
+}

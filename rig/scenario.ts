@@ -1,0 +1,348 @@
+/**
+ * One scenario, end to end: its own upsd, fake Discord, stand-ins and
+ * rig-owned side effects, the real program in its own mount namespace, the
+ * timeline played through the real upsd protocol, then the verdict and the
+ * data for the report.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { NutClient } from "../lib/nut/client.ts";
+import { systemClock } from "../lib/system/clock.ts";
+import { startRecordingServer } from "../lib/testing/http_server.ts";
+import { MemoryLogger } from "../lib/testing/memory_logger.ts";
+import type { Engine } from "./engine.ts";
+import { judge, type TimedEvent, type Verdict } from "./expect.ts";
+import { discordProblems, webhookKinds } from "./fake_discord.ts";
+import type { RigImages } from "./image.ts";
+import { type NutServer, startNutServer } from "./nut_server.ts";
+import type { Fault, Profile } from "./profile.ts";
+import { startSandboxed } from "./sandbox.ts";
+import {
+  baseConfig,
+  configYaml,
+  deepMerge,
+  rehearsalConfig,
+} from "./scenario_config.ts";
+import { prepareSideEffects, type SideEffectFacts } from "./side_effects.ts";
+import {
+  expandTimeline,
+  type Played,
+  playTimeline,
+  type Point,
+  seriesOf,
+  sleep,
+} from "./timeline.ts";
+
+/** The UPS name the rig serves. */
+export const RIG_UPS = "rig";
+
+/** What every scenario of a run shares. */
+export interface RunContext {
+  /** The engine of the servers. */
+  engine: Engine;
+  /** Its images; null on the native engine. */
+  images: RigImages | null;
+  /** The run's private directory under `/run`. */
+  runDir: string;
+  /** The compiled binary; without it `deno run`. */
+  binary?: string;
+  /** Leave containers and directories behind. */
+  keep: boolean;
+  /** A user's config (parsed YAML) to rehearse instead of the rig's. */
+  userConfig?: Record<string, unknown>;
+  /** Progress lines for people. */
+  progress(line: string): void;
+}
+
+/** What one scenario produced. */
+export interface ScenarioResult {
+  /** Scenario name. */
+  name: string;
+  /** The profile's description. */
+  description: string;
+  /** The verdict; a setup failure is a failed verdict. */
+  verdict: Verdict;
+  /** Wall time of the whole scenario, setup included, ms. */
+  wallMs: number;
+  /** Length of the timeline as run, ms. */
+  spanMs: number;
+  /** Values served, for the chart. */
+  series: { charge: Point[]; runtime: Point[]; voltage: Point[] };
+  /** The program's events, times relative to the start. */
+  events: TimedEvent[];
+  /** Marks of the timeline. */
+  marks: Record<string, number>;
+  /** Faults as played. */
+  faults: { t: number; fault: Fault }[];
+  /** The side effects read back, if checked. */
+  facts: SideEffectFacts | null;
+}
+
+/**
+ * Runs one scenario; never throws for a scenario's own failure.
+ *
+ * @param profile The scenario.
+ * @param context What the run shares.
+ * @returns The result.
+ */
+export async function runScenario(
+  profile: Profile,
+  context: RunContext,
+): Promise<ScenarioResult> {
+  const began = performance.now();
+  const empty = {
+    name: profile.name,
+    description: profile.description,
+    spanMs: profile.duration,
+    series: { charge: [], runtime: [], voltage: [] },
+    events: [],
+    marks: { start: 0 },
+    faults: [],
+    facts: null,
+  };
+  try {
+    return await run(profile, context, began);
+  } catch (error) {
+    const text = `The scenario could not run: ${
+      error instanceof Error ? error.message : String(error)
+    }`;
+    return {
+      ...empty,
+      wallMs: performance.now() - began,
+      verdict: {
+        passed: false,
+        checks: [{ ok: false, text }],
+        firstFailure: text,
+        trigger: null,
+        steps: [],
+      },
+    };
+  }
+}
+
+async function run(
+  profile: Profile,
+  context: RunContext,
+  began: number,
+): Promise<ScenarioResult> {
+  const { engine, keep } = context;
+  const rehearsal = context.userConfig !== undefined;
+  const id = `${profile.name}-${crypto.randomUUID().slice(0, 6)}`;
+  const dir = join(context.runDir, profile.name);
+  const configDir = join(dir, "etc");
+  const logDir = join(dir, "log");
+  for (const sub of [configDir, logDir, join(dir, "run"), join(dir, "mnt")]) {
+    await Deno.mkdir(sub, { recursive: true });
+  }
+  await using _dir = {
+    async [Symbol.asyncDispose]() {
+      if (!keep) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+  await using server = await startNutServer({
+    engine,
+    upses: [{ name: RIG_UPS, values: profile.ups }],
+    maxAge: profile.maxage,
+    keep,
+    ...(context.images ? { images: context.images } : {}),
+  });
+  await using discord = startRecordingServer();
+  const full = profile.expect.side_effects && !rehearsal;
+  await using effects = await prepareSideEffects({
+    dir,
+    configDir,
+    id,
+    engine,
+    images: context.images,
+    full,
+    keep,
+  });
+  const targets = {
+    dir,
+    ups: `${RIG_UPS}@127.0.0.1:${server.port}`,
+    username: server.monitor.username,
+    password: server.monitor.password,
+    discordUrl: discord.url,
+    powerOff: effects.tools.path("shutdown"),
+    containerEngine: effects.containerEngine,
+    containerLabel: effects.label,
+    mounts: effects.mounts,
+    nasPort: effects.nas?.port ?? null,
+  };
+  const config = context.userConfig
+    ? rehearsalConfig(context.userConfig, targets)
+    : deepMerge(baseConfig(targets), profile.config);
+  await Deno.writeTextFile(join(configDir, "config.yaml"), configYaml(config));
+
+  await using admin = new NutClient({
+    address: { ups: RIG_UPS, host: "127.0.0.1", port: server.port },
+    username: server.admin.username,
+    password: server.admin.password,
+    replyTimeoutMs: 2000,
+    connectTimeoutMs: 2000,
+    reconnect: { initialDelayMs: 100, maxDelayMs: 500, factor: 2, jitter: 0 },
+    clock: systemClock,
+    logger: new MemoryLogger(),
+  });
+  await using program = startSandboxed({
+    configDir,
+    logDir,
+    tmpfs: effects.mounts,
+    ...(context.binary ? { binary: context.binary } : {}),
+    args: ["run", "--log-format", "json"],
+  }, { PATH: `${effects.tools.bin}:/usr/sbin:/usr/bin:/sbin:/bin` });
+  const connected = await program.waitFor(
+    (e) => e.event === "nut.connected",
+    { timeoutMs: 20_000 },
+  );
+  if (!connected) {
+    throw new Error(
+      `the program did not connect to upsd within 20 s: ${
+        [...program.other, ...program.events.map((e) => e.msg)].slice(-5)
+          .join(" | ")
+      }`,
+    );
+  }
+  // One poll on the initial values before the timeline starts.
+  await sleep(500);
+  const startMs = performance.now();
+  context.progress(`${profile.name}: started (upsd on port ${server.port})`);
+  const stopTimeline = new AbortController();
+  const timeline = playTimeline(expandTimeline(profile.timeline), {
+    set: async (values) => {
+      for (const [name, value] of Object.entries(values)) {
+        // After upsd restarted, the first request finds the old link closed.
+        await admin.setVar(name, value).catch(() => admin.setVar(name, value));
+      }
+    },
+    fault: (fault) => applyFault(fault, server, admin),
+  }, { startMs, signal: stopTimeline.signal });
+
+  // The program may exit after its local shutdown, taking its namespace
+  // along: read its mount table as soon as the unmount step has ended.
+  const mountsAfterUnmount = program.waitFor(
+    (e) =>
+      e.event === "shutdown.step" && e["step"] === "filesystems" &&
+      !["start", "skipped"].includes(String(e["phase"])),
+    { timeoutMs: profile.duration + 60_000 },
+  ).then((step) => step ? program.mountPoints() : null);
+  await waitForEnd(program, startMs + profile.duration);
+  const facts = full
+    ? await effects.facts(
+      await mountsAfterUnmount,
+      // The rig's own containers, which must survive the container step.
+      engine.containers
+        ? [server.name, effects.nas?.name ?? ""].filter((n) => n !== "")
+        : [],
+    )
+    : null;
+  stopTimeline.abort();
+  await timeline.done;
+  const spanMs = performance.now() - startMs;
+  await program.stop("SIGTERM");
+  await mountsAfterUnmount;
+  const events = program.events.map((e) => {
+    const { at, event, msg, ts: _ts, level: _level, ...fields } = e;
+    return { t: at - startMs, event, msg, fields };
+  });
+  const played = timeline.result.played;
+  const verdict = judge(profile.expect, {
+    events,
+    marks: timeline.result.marks,
+    notifications: webhookKinds(discord.requests),
+    discordProblems: discordProblems(discord.requests),
+    timelineErrors: played.filter((p) => p.error).map((p) =>
+      `${describeAction(p)} at ${Math.round(p.doneMs)} ms: ${p.error}`
+    ),
+    facts,
+    containersAvailable: engine.containers,
+    rehearsal,
+  });
+  return {
+    name: profile.name,
+    description: profile.description,
+    verdict,
+    wallMs: performance.now() - began,
+    spanMs,
+    series: {
+      charge: seriesOf("battery.charge", profile.ups, played),
+      runtime: seriesOf("battery.runtime", profile.ups, played),
+      voltage: seriesOf("input.voltage", profile.ups, played),
+    },
+    events,
+    marks: timeline.result.marks,
+    faults: played.flatMap((p) =>
+      p.action.kind === "fault" ? [{ t: p.doneMs, fault: p.action.fault }] : []
+    ),
+    facts,
+  };
+}
+
+/**
+ * Waits until the timeline's end, or, once a shutdown was triggered, until
+ * the sequence is complete (bounded), or until the program exits.
+ */
+async function waitForEnd(
+  program: ReturnType<typeof startSandboxed>,
+  endMs: number,
+): Promise<void> {
+  const complete = await program.waitFor(
+    (e) => e.event === "shutdown.complete" || e.event === "monitor.stopped",
+    { timeoutMs: Math.max(0, endMs - performance.now()) },
+  );
+  const triggered = program.events.some((e) =>
+    e.event === "shutdown.triggered"
+  );
+  if (!complete && triggered) {
+    await program.waitFor((e) => e.event === "shutdown.complete", {
+      timeoutMs: 45_000,
+    });
+  }
+  // Notifications of the last step arrive just after it.
+  if (triggered) await sleep(700);
+}
+
+function applyFault(
+  fault: Fault,
+  server: NutServer,
+  admin: NutClient,
+): Promise<void> {
+  switch (fault) {
+    case "pause":
+      return server.pause();
+    case "unpause":
+      return server.unpause();
+    case "link_down":
+      return server.linkDown();
+    case "link_up":
+      return server.linkUp();
+    case "stop_upsd":
+      return server.stopUpsd();
+    case "start_upsd":
+      return server.startUpsd();
+    case "freeze_driver":
+      return server.freezeDriver(RIG_UPS);
+    case "thaw_driver":
+      return server.thawDriver(RIG_UPS);
+    case "kill_driver":
+      return server.killDriver(RIG_UPS);
+    case "restart_driver":
+      return server.restartDriver(RIG_UPS);
+    case "fsd":
+      return admin.fsd().catch(() => admin.fsd());
+  }
+}
+
+function describeAction({ action }: Played): string {
+  switch (action.kind) {
+    case "set":
+      return `SET ${
+        Object.entries(action.values).map(([k, v]) => `${k}="${v}"`).join(" ")
+      }`;
+    case "fault":
+      return `fault "${action.fault}"`;
+    case "mark":
+      return `mark "${action.name}"`;
+  }
+}
