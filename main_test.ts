@@ -65,7 +65,7 @@ Deno.test("ups-monitor check prints the effective config with secrets masked", a
   await using run = await makeRunDir();
   const { code, stdout, stderr } = await runProgram(
     ["check", "--config", await readable(run.path, "configs/full.yaml")],
-    { env: { PATH: `${tools.bin}:/usr/sbin:/usr/bin:/sbin:/bin` } },
+    { env: tools.env },
   );
   assert.equal(code, 0, stderr);
   assert.match(
@@ -131,7 +131,7 @@ Deno.test("ups-monitor migrate prints a config that check accepts", async () => 
       await Deno.writeTextFile(`${dir}/${seed}.yaml`, migrated.stdout);
       const checked = await runProgram(
         ["check", "--config", `${dir}/${seed}.yaml`],
-        { env: { PATH: `${tools.bin}:/usr/sbin:/usr/bin:/sbin:/bin` } },
+        { env: tools.env },
       );
       assert.equal(checked.code, 0, checked.stderr);
     }

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import { NutClient } from "./nut/client.ts";
-import { systemClock } from "./system/clock.ts";
 import { startDaemon } from "./testing/daemon.ts";
 import { makeFakeTools } from "./testing/fake_tools.ts";
-import { MemoryLogger } from "./testing/memory_logger.ts";
-import { IGNORE_WITHOUT_UPSD, startUpsd, USERS } from "./testing/upsd.ts";
+import { IGNORE_WITHOUT_UPSD, startUpsd } from "./testing/upsd.ts";
 
 Deno.test({
   name:
@@ -28,14 +25,8 @@ paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${
 logging: {file: null}
 `,
     );
-    await using admin = new NutClient({
-      address: upsd.address(),
-      username: USERS.admin.name,
-      password: USERS.admin.password,
-      clock: systemClock,
-      logger: new MemoryLogger(),
-    });
-    const env = { PATH: `${tools.bin}:/usr/sbin:/usr/bin:/sbin:/bin` };
+    await using admin = upsd.adminClient();
+    const env = tools.env;
     const first = startDaemon(["--config", `${dir}/config.yaml`], env);
     await first.waitFor((e) => e.event === "nut.connected");
     await admin.setVar("ups.status", "OB DISCHRG");

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import { NutClient } from "./nut/client.ts";
-import { systemClock } from "./system/clock.ts";
 import { startDaemon } from "./testing/daemon.ts";
 import { makeFakeTools } from "./testing/fake_tools.ts";
-import { MemoryLogger } from "./testing/memory_logger.ts";
 import { IGNORE_WITHOUT_UPSD, startUpsd, USERS } from "./testing/upsd.ts";
 
 /** Poll interval of the test daemon, ms. */
@@ -48,13 +45,7 @@ paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${
 logging: {file: null}
 `,
   );
-  await using admin = new NutClient({
-    address: upsd.address(),
-    username: USERS.admin.name,
-    password: USERS.admin.password,
-    clock: systemClock,
-    logger: new MemoryLogger(),
-  });
+  await using admin = upsd.adminClient();
   const set = async (values: Record<string, string>) => {
     for (const [name, value] of Object.entries(values)) {
       // After an upsd restart the first request finds the old connection closed.
@@ -62,9 +53,10 @@ logging: {file: null}
     }
     return performance.now();
   };
-  await using daemon = startDaemon(["--config", `${dir}/config.yaml`], {
-    PATH: `${tools.bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
-  });
+  await using daemon = startDaemon(
+    ["--config", `${dir}/config.yaml`],
+    tools.env,
+  );
   try {
     await daemon.waitFor((e) => e.event === "nut.connected");
     const delays: string[] = [];

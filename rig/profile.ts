@@ -10,9 +10,8 @@ import { basename } from "node:path";
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
 import type { Document } from "yaml";
 import { z } from "zod";
-import { parseDuration } from "../lib/config/duration.ts";
 import { TRIGGERS } from "../lib/power/state.ts";
-import { STEP_KINDS } from "../lib/config/schema.ts";
+import { durationSchema, STEP_KINDS } from "../lib/config/schema.ts";
 
 /** Faults the rig can cause at upsd (see `NutServer` in `nut_server.ts`). */
 export const FAULTS = [
@@ -33,20 +32,7 @@ export const FAULTS = [
 export type Fault = typeof FAULTS[number];
 
 /** A duration: seconds as a number or a string such as `"2s"`; parses to ms. */
-const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === null) {
-    ctx.issues.push({
-      code: "custom",
-      input: value,
-      message: `expected a duration such as 2, "2s" or "500ms", got ${
-        JSON.stringify(value)
-      }`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
+const duration = durationSchema();
 
 /** NUT values are strings on the wire; numbers in YAML are accepted. */
 const nutValue = z.union([z.string(), z.number()]).transform(String).refine(

@@ -38,7 +38,7 @@ Deno.test("parseProfile() reports problems as FILE:LINE:COL: key: message", () =
   const cases: [string, string][] = [
     [
       VALID.replace("duration: 10s", "duration: soon"),
-      'p.yaml:5:11: duration: expected a duration such as 2, "2s" or "500ms", got "soon"',
+      'p.yaml:5:11: duration: expected a duration such as 90, "90s" or "15m", got "soon"',
     ],
     [
       VALID.replace(

@@ -38,7 +38,7 @@ logging: {file: ${dir}/ups.log}
 ${extra}`,
       );
     await write("");
-    const env = { PATH: `${tools.bin}:/usr/sbin:/usr/bin:/sbin:/bin` };
+    const env = tools.env;
     await using daemon = startDaemon(["--config", config], env);
     await daemon.waitFor((e) => e.event === "nut.connected");
 

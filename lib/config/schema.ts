@@ -10,29 +10,35 @@ import { formatDuration, parseDuration } from "./duration.ts";
 import { parseUpsAddress } from "./ups_address.ts";
 
 /**
- * A duration in the config: seconds as a number, or a string with units.
- * Parses to milliseconds.
+ * A duration: seconds as a number, or a string with units (`"90s"`, `"15m"`).
+ * Parses to milliseconds; also used by the rig's outage profiles.
+ *
+ * @returns The schema.
  */
-function duration(description: string, fallback: string) {
+export function durationSchema() {
   return z.union([z.number(), z.string()], {
     error: 'expected a duration such as 90, "90s" or "15m"',
-  })
-    .transform((value, ctx) => {
-      const ms = parseDuration(value);
-      if (ms === null) {
-        ctx.issues.push({
-          code: "custom",
-          input: value,
-          message: `expected a duration such as 90, "90s" or "15m", got ${
-            JSON.stringify(value)
-          }`,
-        });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .prefault(fallback)
-    .describe(`${description} Default ${fallback}.`);
+  }).transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === null) {
+      ctx.issues.push({
+        code: "custom",
+        input: value,
+        message: `expected a duration such as 90, "90s" or "15m", got ${
+          JSON.stringify(value)
+        }`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+/** A config duration with its default (parsed like a written value) and help text. */
+function duration(description: string, fallback: string) {
+  return durationSchema().prefault(fallback).describe(
+    `${description} Default ${fallback}.`,
+  );
 }
 
 function absolutePath(description: string) {

@@ -25,7 +25,7 @@ import {
 import { MemoryLogger } from "../testing/memory_logger.ts";
 import { shutdownConfig } from "../testing/shutdown_config.ts";
 import { makeTempDir } from "../testing/temp_dir.ts";
-import { startUpsd, type Upsd, UPSD_PRESENT, USERS } from "../testing/upsd.ts";
+import { startUpsd, type Upsd, UPSD_PRESENT } from "../testing/upsd.ts";
 import { ChannelNotifier } from "./dispatch.ts";
 
 /** Poll interval of the measured loop, ms. */
@@ -141,13 +141,7 @@ async function measure(
     clock: systemClock,
     logger,
   });
-  await using admin = new NutClient({
-    address: upsd.address(),
-    username: USERS.admin.name,
-    password: USERS.admin.password,
-    clock: systemClock,
-    logger: new MemoryLogger(),
-  });
+  await using admin = upsd.adminClient();
   const notifier = new ChannelNotifier({
     config,
     fetch,

@@ -4,6 +4,9 @@
  *
  * @module
  */
+import { NutClient } from "../nut/client.ts";
+import { systemClock } from "../system/clock.ts";
+import { MemoryLogger } from "./memory_logger.ts";
 
 const UPSD = "/lib/nut/upsd";
 const DUMMY_UPS = "/lib/nut/dummy-ups";
@@ -163,6 +166,22 @@ export class Upsd implements AsyncDisposable {
   /** `ups@127.0.0.1:port`, as upsc takes it. */
   target(ups = this.upses[0]!): string {
     return `${ups}@${this.host}:${this.port}`;
+  }
+
+  /**
+   * A client logged in as the admin user (SET, FSD, instant commands), for
+   * tests that drive the UPS. Dispose it with `await using`.
+   *
+   * @returns The client.
+   */
+  adminClient(): NutClient {
+    return new NutClient({
+      address: this.address(),
+      username: USERS.admin.name,
+      password: USERS.admin.password,
+      clock: systemClock,
+      logger: new MemoryLogger(),
+    });
   }
 
   /** The address for a client config. */
