@@ -21,6 +21,11 @@
 import { parseMountInfo } from "../lib/shutdown/steps/filesystems.ts";
 import { createRunner } from "../lib/system/exec.ts";
 import { denoRunArgs } from "./flags.ts";
+import {
+  type JsonProcess,
+  type LoggedEvent,
+  spawnJsonProcess,
+} from "../lib/testing/json_process.ts";
 
 const SILENT = { debug() {}, info() {}, warning() {}, error() {} };
 
@@ -28,18 +33,7 @@ const SILENT = { debug() {}, info() {}, warning() {}, error() {} };
 export const SANDBOX_SCRIPT = new URL("sandbox.sh", import.meta.url).pathname;
 
 /** One JSON log line of the program, with its arrival time. */
-export interface ProgramEvent {
-  /** Arrival time in the rig, `performance.now()` ms. */
-  at: number;
-  /** Stable dotted event name. */
-  event: string;
-  /** Log level. */
-  level: string;
-  /** Text for people. */
-  msg: string;
-  /** The event's fields. */
-  [field: string]: unknown;
-}
+export type ProgramEvent = LoggedEvent;
 
 /** What {@linkcode sandboxArgs} and {@linkcode startSandboxed} need. */
 export interface SandboxOptions {
@@ -89,15 +83,7 @@ export function sandboxArgs(
 }
 
 /** The program running in its namespace. */
-export interface SandboxedProgram extends AsyncDisposable {
-  /** Its pid (unshare and the script exec it in place). */
-  readonly pid: number;
-  /** Every event so far, in order. */
-  readonly events: ProgramEvent[];
-  /** Lines of stderr that were not JSON (warnings, the script's errors). */
-  readonly other: string[];
-  /** Resolves with the exit code when it has exited. */
-  readonly exited: Promise<number>;
+export interface SandboxedProgram extends JsonProcess {
   /**
    * Waits for the first matching event at index `from` or later.
    *
@@ -109,8 +95,6 @@ export interface SandboxedProgram extends AsyncDisposable {
   ): Promise<ProgramEvent | null>;
   /** The mount points inside its namespace, or null once it has exited. */
   mountPoints(): Promise<string[] | null>;
-  /** Sends a signal (SIGTERM by default) and waits for the exit code. */
-  stop(signal?: Deno.Signal, graceMs?: number): Promise<number>;
 }
 
 /**
@@ -125,113 +109,20 @@ export function startSandboxed(
   env: Record<string, string>,
 ): SandboxedProgram {
   const { program, args } = sandboxArgs(options);
-  // A long-lived child whose stderr is read as it comes: the runner of
-  // lib/system/exec.ts only returns output at the end.
-  const child = new Deno.Command(program, {
-    args,
-    env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const events: ProgramEvent[] = [];
-  const other: string[] = [];
-  const listeners = new Set<() => void>();
+  const process = spawnJsonProcess(program, args, env);
   let ended = false;
-  const reading = (async () => {
-    let rest = "";
-    for await (
-      const chunk of child.stderr.pipeThrough(new TextDecoderStream())
-    ) {
-      rest += chunk;
-      const lines = rest.split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) push(line);
-      for (const listener of listeners) listener();
-    }
-    push(rest);
-  })();
-  function push(line: string) {
-    if (line.trim() === "") return;
-    try {
-      const parsed = JSON.parse(line);
-      if (typeof parsed === "object" && parsed && "event" in parsed) {
-        events.push({ at: performance.now(), ...parsed });
-        return;
-      }
-    } catch {
-      // Not JSON: a warning of deno or a message of the script.
-    }
-    other.push(line);
-  }
-  const exited = child.status.then(async (status) => {
-    await reading;
-    ended = true;
-    for (const listener of listeners) listener();
-    return status.code;
-  });
-  const stop = async (signal: Deno.Signal = "SIGTERM", graceMs = 8000) => {
-    if (!ended) {
-      try {
-        child.kill(signal);
-      } catch {
-        // It has exited already: only its status is left.
-      }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // Exited within the grace period.
-        }
-      }, graceMs);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    return await exited;
-  };
-  return {
-    pid: child.pid,
-    events,
-    other,
-    exited,
-    waitFor(match, waitOptions = {}) {
-      const from = waitOptions.from ?? 0;
-      return new Promise((resolve) => {
-        const check = () => {
-          const found = events.slice(from).find(match);
-          if (!found && !ended) return false;
-          cleanup();
-          resolve(found ?? null);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          resolve(null);
-        }, waitOptions.timeoutMs ?? 10_000);
-        const listener = () => void check();
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(listener);
-        };
-        if (!check()) listeners.add(listener);
-      });
-    },
+  void process.exited.then(() => ended = true);
+  return Object.assign(process, {
+    waitFor: process.next,
     async mountPoints() {
       if (ended) return null;
       // Deno reads /proc only with --allow-all: cat reads it.
       const result = await createRunner({ logger: SILENT, dryRun: false })
-        .run("cat", [`/proc/${child.pid}/mountinfo`], {
+        .run("cat", [`/proc/${process.pid}/mountinfo`], {
           kind: "query",
           timeoutMs: 5000,
         });
       return result.code === 0 ? parseMountInfo(result.stdout) : null;
     },
-    stop,
-    async [Symbol.asyncDispose]() {
-      await stop("SIGKILL");
-    },
-  };
+  });
 }

@@ -57,7 +57,7 @@ ${extra}`,
         await Deno.rename(`${dir}/ups.log`, `${dir}/ups.log.1`);
         const from = daemon.events.length;
         await write("triggers: {low_battery: 30}");
-        daemon.child.kill("SIGHUP");
+        daemon.signal("SIGHUP");
         const reloaded = await daemon.waitFor(
           (e) => e.event === "config.reloaded",
           { from },
@@ -80,7 +80,7 @@ ${extra}`,
       async () => {
         const from = daemon.events.length;
         await write("triggers: {low_battery: 200}");
-        daemon.child.kill("SIGHUP");
+        daemon.signal("SIGHUP");
         const rejected = await daemon.waitFor(
           (e) => e.event === "config.reload_rejected",
           { from },
