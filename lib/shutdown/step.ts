@@ -137,3 +137,46 @@ export function worst(statuses: readonly StepOutcome["status"][]) {
   if (statuses.includes("failed")) return "failed" as const;
   return "done" as const;
 }
+
+/**
+ * Runs one configured action command (program and arguments) as a whole
+ * step: reports the action, runs it bounded, and turns the result into an
+ * outcome. The local shutdown and custom command steps are this.
+ *
+ * @param context Collaborators.
+ * @param command The configured words; the first is the program.
+ * @param texts The action message and the summaries for success and failure.
+ * @returns Done when the command exited 0 (or was logged in dry-run).
+ */
+export async function commandOutcome(
+  context: StepContext,
+  command: readonly string[],
+  texts: {
+    timeoutMs: number;
+    action: string;
+    done(dryRun: boolean): string;
+    failed(why: string): string;
+  },
+): Promise<StepOutcome> {
+  const [program, ...args] = command;
+  if (program === undefined) {
+    return {
+      status: "failed",
+      summary: texts.failed("no command is configured"),
+      details: [],
+    };
+  }
+  context.action(texts.action, { command: command.join(" ") });
+  const result = await call(context, program, args, {
+    kind: "action",
+    timeoutMs: texts.timeoutMs,
+  });
+  if (succeeded(result)) {
+    return { status: "done", summary: texts.done(result.dryRun), details: [] };
+  }
+  return {
+    status: result.timedOut ? "timeout" : "failed",
+    summary: texts.failed(failureText(result)),
+    details: [],
+  };
+}

@@ -5,13 +5,7 @@
  * @module
  */
 import type { PlannedStep } from "../plan.ts";
-import {
-  call,
-  failureText,
-  type StepContext,
-  type StepOutcome,
-  succeeded,
-} from "../step.ts";
+import { commandOutcome, type StepContext, type StepOutcome } from "../step.ts";
 
 /**
  * Runs the custom command of `shutdown.custom[step.customIndex]`.
@@ -26,29 +20,15 @@ export async function commandStep(
   step: PlannedStep,
 ): Promise<StepOutcome> {
   const custom = context.config.shutdown.custom[step.customIndex ?? -1];
-  const [program, ...args] = custom?.command ?? [];
-  if (custom === undefined || program === undefined) {
+  if (custom === undefined || custom.command.length === 0) {
     throw new RangeError(
       `Cannot run step "${step.id}": it names no custom command`,
     );
   }
-  context.action(`Running ${custom.name}`, {
-    command: custom.command.join(" "),
-  });
-  const result = await call(context, program, args, {
-    kind: "action",
+  return await commandOutcome(context, custom.command, {
     timeoutMs: custom.timeout,
+    action: `Running ${custom.name}`,
+    done: (dryRun) => `${custom.name}: ${dryRun ? "logged (dry-run)" : "done"}`,
+    failed: (why) => `${custom.name}: ${why}`,
   });
-  if (succeeded(result)) {
-    return {
-      status: "done",
-      summary: `${custom.name}: ${result.dryRun ? "logged (dry-run)" : "done"}`,
-      details: [],
-    };
-  }
-  return {
-    status: result.timedOut ? "timeout" : "failed",
-    summary: `${custom.name}: ${failureText(result)}`,
-    details: [],
-  };
 }

@@ -5,13 +5,7 @@
  * @module
  */
 import type { PlannedStep } from "../plan.ts";
-import {
-  call,
-  failureText,
-  type StepContext,
-  type StepOutcome,
-  succeeded,
-} from "../step.ts";
+import { commandOutcome, type StepContext, type StepOutcome } from "../step.ts";
 
 /**
  * Runs `shutdown.local.command`.
@@ -20,34 +14,16 @@ import {
  * @param _step The planned step.
  * @returns Done when the command was accepted (exit 0).
  */
-export async function localStep(
+export function localStep(
   context: StepContext,
   _step: PlannedStep,
 ): Promise<StepOutcome> {
   const local = context.config.shutdown.local;
-  const [program, ...args] = local.command;
-  if (program === undefined) {
-    return { status: "failed", summary: "No local command", details: [] };
-  }
-  context.action("Shutting down this host", {
-    command: local.command.join(" "),
-  });
-  const result = await call(context, program, args, {
-    kind: "action",
+  return commandOutcome(context, local.command, {
     timeoutMs: local.timeout,
+    action: "Shutting down this host",
+    done: (dryRun) =>
+      dryRun ? "Local shutdown logged (dry-run)" : "Local shutdown started",
+    failed: (why) => `Local shutdown failed: ${why}`,
   });
-  if (succeeded(result)) {
-    return {
-      status: "done",
-      summary: result.dryRun
-        ? "Local shutdown logged (dry-run)"
-        : "Local shutdown started",
-      details: [],
-    };
-  }
-  return {
-    status: result.timedOut ? "timeout" : "failed",
-    summary: `Local shutdown failed: ${failureText(result)}`,
-    details: [],
-  };
 }
