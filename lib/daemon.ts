@@ -17,7 +17,12 @@ import { notificationOf } from "./notify/from_event.ts";
 import type { Notifier } from "./notify/notification.ts";
 import { LogNotifier } from "./notify/notifier.ts";
 import type { Decision } from "./power/state.ts";
-import { clearCrisisFlag, crisisState, readBootId } from "./shutdown/crisis.ts";
+import {
+  clearCrisisFlag,
+  crisisState,
+  readBootId,
+  UNKNOWN_BOOT_ID,
+} from "./shutdown/crisis.ts";
 import { missingDependencies } from "./shutdown/dependencies.ts";
 import { acquirePidFile } from "./shutdown/pid_file.ts";
 import {
@@ -75,7 +80,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const { logger } = options;
   let loaded = options.loaded;
   const probe = createRunner({ logger, dryRun: false });
-  const bootId = await readBootId(probe);
+  const bootId = await readBootId(probe).catch((error: unknown) => {
+    logger.warning(
+      "boot_id.unknown",
+      `${(error as Error).message}: nothing will be resumed after a restart`,
+    );
+    return UNKNOWN_BOOT_ID;
+  });
   await using _pid = await acquirePidFile(loaded.config.paths.pid, {
     pid: Deno.pid,
     runner: probe,

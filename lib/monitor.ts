@@ -26,6 +26,7 @@ import {
   type PowerState,
 } from "./power/state.ts";
 import { step } from "./power/triggers.ts";
+import { UNKNOWN_BOOT_ID } from "./shutdown/crisis.ts";
 import type { Clock } from "./system/clock.ts";
 import { readTextIfExists, writeFileAtomic } from "./system/files.ts";
 import type { Logger } from "./system/log.ts";
@@ -99,7 +100,7 @@ export class Monitor {
    */
   async restore(): Promise<void> {
     const { config, clock, logger, bootId } = this.#options;
-    if (bootId === "unknown") return;
+    if (bootId === UNKNOWN_BOOT_ID) return;
     const text = await readTextIfExists(config.paths.history).catch(
       (error: unknown) => {
         logger.warning(

@@ -22,7 +22,7 @@ import {
 import { snapshot } from "../power/snapshot.ts";
 import { type Decision, initialState } from "../power/state.ts";
 import { decide, step } from "../power/triggers.ts";
-import { readBootId } from "../shutdown/crisis.ts";
+import { readBootId, UNKNOWN_BOOT_ID } from "../shutdown/crisis.ts";
 import { livePid } from "../shutdown/pid_file.ts";
 import { systemClock } from "../system/clock.ts";
 import { createRunner } from "../system/exec.ts";
@@ -88,8 +88,11 @@ async function evaluate(
   if (daemon !== null) {
     const bootId = await readBootId(
       createRunner({ logger: quietLogger, dryRun: true }),
-    );
-    const text = await readTextIfExists(config.paths.history).catch(() => null);
+    )
+      .catch(() => UNKNOWN_BOOT_ID);
+    const text = bootId === UNKNOWN_BOOT_ID
+      ? null
+      : await readTextIfExists(config.paths.history).catch(() => null);
     const restored = text === null ? null : restoreOutage(text, {
       bootId,
       monoMs,

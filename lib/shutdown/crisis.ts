@@ -154,6 +154,9 @@ export async function rearm(path: string, logger: Logger): Promise<boolean> {
   return removed;
 }
 
+/** The boot id used when it cannot be read: nothing is ever resumed under it. */
+export const UNKNOWN_BOOT_ID = "unknown";
+
 /**
  * Reads this boot's id. Deno reads `/proc` only with all permissions, so
  * `cat` reads it, as a query.

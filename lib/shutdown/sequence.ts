@@ -21,6 +21,7 @@ import {
   type CrisisFlag,
   crisisState,
   type SequenceReason,
+  UNKNOWN_BOOT_ID,
   writeCrisisFlag,
 } from "./crisis.ts";
 import { buildPlan, type PlannedStep } from "./plan.ts";
@@ -145,7 +146,9 @@ export async function resumeIfPending(
     return await archive(`invalid-${options.clock.now()}`, found.error);
   }
   const { flag } = found;
-  if (flag.bootId !== options.bootId) {
+  // Without a known boot id this boot cannot be told from an earlier one:
+  // archive rather than risk booting into a shutdown.
+  if (flag.bootId !== options.bootId || options.bootId === UNKNOWN_BOOT_ID) {
     return await archive(
       String(flag.startedAt),
       `A shutdown sequence (${flag.state}) from another boot was found and is not resumed`,

@@ -7,7 +7,12 @@ import { type FakeTools, makeFakeTools } from "../testing/fake_tools.ts";
 import { MemoryLogger } from "../testing/memory_logger.ts";
 import { shutdownConfig } from "../testing/shutdown_config.ts";
 import { makeTempDir } from "../testing/temp_dir.ts";
-import { type CrisisFlag, crisisState, writeCrisisFlag } from "./crisis.ts";
+import {
+  type CrisisFlag,
+  crisisState,
+  UNKNOWN_BOOT_ID,
+  writeCrisisFlag,
+} from "./crisis.ts";
 import { resumeIfPending, runSequence } from "./sequence.ts";
 
 /** Records what the sequence tells a notifier; `flush` can hang on cue. */
@@ -270,6 +275,23 @@ Deno.test("resumeIfPending() archives a flag from another boot and runs nothing"
   assert.equal((await crisisState(config.paths.flag)).state, "armed");
   assert.equal(logger.events("shutdown.flag_archived").length, 1);
   assert.equal(notifier.sent[0]?.event, "shutdown.flag_archived");
+});
+
+Deno.test("resumeIfPending() never resumes when the boot id cannot be read", async () => {
+  await using dir = await makeTempDir();
+  await using fakes = await makeFakeTools({ vms: [{ name: "web" }] });
+  const config = shutdownConfig(dir.path, everyStep(dir.path, fakes));
+  await writeCrisisFlag(
+    config.paths.flag,
+    interruptedFlag({ bootId: UNKNOWN_BOOT_ID }),
+  );
+  const { options } = collaborators(config, fakes);
+  const outcome = await resumeIfPending({
+    ...options,
+    bootId: UNKNOWN_BOOT_ID,
+  });
+  assert.equal(outcome.action, "archived");
+  assert.deepEqual(await fakes.calls(), [], "no step ran");
 });
 
 Deno.test("resumeIfPending() does not resume a dry-run sequence without dry-run", async () => {
