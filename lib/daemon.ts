@@ -238,6 +238,16 @@ async function runSession(
     },
   });
   await monitor.restore();
+  const crisis = await crisisState(config.paths.flag).catch(() => null);
+  if (crisis?.state === "done" && crisis.flag.bootId === bootId) {
+    // One sequence per outage: a restart or a reload must not run it again.
+    monitor.disarm();
+    logger.warning(
+      "shutdown.crisis_mode",
+      "A shutdown sequence already ran in this boot: triggers re-arm after shutdown.rearm_after on line power, or when the flag is removed",
+      { flag: config.paths.flag },
+    );
+  }
 
   // The session ends on SIGTERM, or when a reloaded config was accepted.
   const session = new AbortController();

@@ -148,6 +148,14 @@ export class Monitor {
     }
   }
 
+  /**
+   * Holds the triggers back (a sequence already ran in this boot): they re-arm
+   * after `shutdown.rearm_after` on line power, or by {@linkcode rearm}.
+   */
+  disarm(): void {
+    this.#state = { ...this.#state, armed: false, lineSinceMs: null };
+  }
+
   /** Re-arms the triggers now (the crisis flag was removed by hand). */
   rearm(): void {
     this.#state = { ...this.#state, armed: true };

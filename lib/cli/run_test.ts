@@ -29,6 +29,7 @@ Deno.test({
         `ups: {name: "${ups}@${host}:${port}", tls: off, check_interval: 300ms}
 notifications:
   timeout: 1s
+  crisis_budget: 2s
   channels: [{kind: discord, url: "${webhook.url}/api/webhooks/1/hidden-token"}]
 shutdown: {dry_run: true, vms: {enabled: false}, local: {command: ["${
           tools.path("shutdown")
@@ -87,7 +88,7 @@ ${extra}`,
         );
         assert.deepEqual(rejected["issues"], [{
           file: config,
-          line: 8,
+          line: 9,
           column: 25,
           key: "triggers.low_battery",
           message: "expected at most 100",
@@ -99,6 +100,37 @@ ${extra}`,
         );
         assert.match(reply, /OK/);
         await daemon.waitFor((e) => e.event === "power.on_battery", { from });
+      },
+    );
+
+    await t.step(
+      "a reload after a sequence does not run it again in the same outage",
+      async () => {
+        const from = daemon.events.length;
+        const reply = await query(
+          port,
+          `USERNAME ${USERS.admin.name}\nPASSWORD ${USERS.admin.password}\nSET VAR ${ups} battery.charge "10"`,
+        );
+        assert.match(reply, /OK/);
+        await daemon.waitFor((e) => e.event === "shutdown.complete", {
+          from,
+          timeoutMs: 15_000,
+        });
+        const reloadFrom = daemon.events.length;
+        await write("triggers: {low_battery: 25}");
+        daemon.signal("SIGHUP");
+        await daemon.waitFor((e) => e.event === "shutdown.crisis_mode", {
+          from: reloadFrom,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        const again = daemon.events.slice(reloadFrom).filter((e) =>
+          e.event === "shutdown.triggered"
+        );
+        assert.deepEqual(
+          again,
+          [],
+          "still on battery at 10 %, but no second sequence",
+        );
       },
     );
 
