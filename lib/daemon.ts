@@ -12,6 +12,7 @@ import { ConfigError, type LoadedConfig } from "./config/load.ts";
 import { parseUpsAddress } from "./config/ups_address.ts";
 import { Monitor } from "./monitor.ts";
 import { NutClient } from "./nut/client.ts";
+import { NutConnectionError } from "./nut/errors.ts";
 import { ChannelNotifier } from "./notify/dispatch.ts";
 import { notificationOf } from "./notify/from_event.ts";
 import type { Notifier } from "./notify/notification.ts";
@@ -124,9 +125,7 @@ async function runSession(
       notificationOf({ name, tone, message, fields }, ups, clock.now()),
     );
   };
-  const caCerts = config.ups.ca_file
-    ? [await Deno.readTextFile(config.ups.ca_file)]
-    : undefined;
+  const caCerts = loaded.caCerts ?? undefined;
   await using client = new NutClient({
     address: address.value,
     ...(config.ups.username ? { username: config.ups.username } : {}),
@@ -175,10 +174,17 @@ async function runSession(
     clock,
     bootId,
     beforeLocal: async () => {
-      // Like an upsmon secondary: leaving upsd lets a NUT primary stop waiting for us.
-      if (config.ups.username) {
-        await client.logout().catch(() => {/* the link may be gone already */});
-      }
+      // Like an upsmon secondary: leaving upsd lets a NUT primary stop waiting
+      // for us. Bounded: a link that is reconnecting must not delay the power-off.
+      if (!config.ups.username) return;
+      const stop = new AbortController();
+      await Promise.race([
+        client.logout().catch(() => {/* the link may be gone already */}),
+        clock.sleep(config.ups.reply_timeout, stop.signal).catch(
+          () => {/* logout won */},
+        ),
+      ]);
+      stop.abort();
     },
   };
   let sequence: Promise<unknown> | null = null;
@@ -193,19 +199,39 @@ async function runSession(
       logger.info("shutdown.resumed_done", "The resumed sequence has ended");
     }
   }
-  if (config.ups.username) {
-    await client.connect().then(() => client.login()).catch(
-      (error: unknown) => {
-        logger.error("nut.login_failed", (error as Error).message, {
-          user: config.ups.username,
-        });
-        tell("nut.login_failed", "warning", (error as Error).message);
-      },
-    );
+  // LOGIN like an upsmon secondary. If upsd cannot be reached now, log in
+  // after the first poll that reaches it; a refusal (ACCESS-DENIED) is final.
+  let loginPending = config.ups.username !== null;
+  const login = async () => {
+    try {
+      await client.login();
+      loginPending = false;
+      logger.info(
+        "nut.logged_in",
+        `Logged in to UPS "${address.value.ups}" as "${config.ups.username}"`,
+      );
+    } catch (error) {
+      if (error instanceof NutConnectionError) return;
+      loginPending = false;
+      logger.error("nut.login_failed", (error as Error).message, {
+        user: config.ups.username,
+      });
+      tell("nut.login_failed", "warning", (error as Error).message);
+    }
+  };
+  if (loginPending) {
+    await client.connect().then(login, () => {/* retried after a poll */});
   }
+  const polling = {
+    async poll(names: readonly string[]) {
+      const vars = await client.poll(names);
+      if (loginPending) await login();
+      return vars;
+    },
+  };
   const monitor = new Monitor({
     config,
-    client,
+    client: polling,
     notifier,
     logger,
     clock,
@@ -239,8 +265,12 @@ async function runSession(
   });
   await monitor.restore();
   const crisis = await crisisState(config.paths.flag).catch(() => null);
-  if (crisis?.state === "done" && crisis.flag.bootId === bootId) {
-    // One sequence per outage: a restart or a reload must not run it again.
+  // One sequence per outage: a restart or a reload must not run it again.
+  // A rehearsal's flag does not hold back a daemon that is not rehearsing.
+  if (
+    crisis?.state === "done" && crisis.flag.bootId === bootId &&
+    (dryRun || !crisis.flag.dryRun)
+  ) {
     monitor.disarm();
     logger.warning(
       "shutdown.crisis_mode",
@@ -283,11 +313,19 @@ async function runSession(
   };
   const onHangup = () => void tryReload();
   options.hangups.addEventListener("hangup", onHangup);
+  let flagSeen = false;
   const rearmCheck = setInterval(() => {
     // A flag removed by hand (the seed's way out of crisis mode) re-arms once no sequence runs.
+    // Only a flag this session saw counts as removed: if writing it failed,
+    // its absence must not re-run the sequence in the same outage.
     if (sequence || monitor.state.armed) return;
     crisisState(config.paths.flag).then((found) => {
-      if (found.state !== "armed" || sequence || monitor.state.armed) return;
+      if (found.state !== "armed") {
+        flagSeen = true;
+        return;
+      }
+      if (!flagSeen || sequence || monitor.state.armed) return;
+      flagSeen = false;
       monitor.rearm();
       logger.info(
         "shutdown.rearmed",

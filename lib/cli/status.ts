@@ -192,14 +192,13 @@ Options:
       config: { type: "string" },
       json: { type: "boolean" },
     });
-    const { config } = await loadForCommand(context, values["config"]);
+    const loaded = await loadForCommand(context, values["config"]);
+    const { config } = loaded;
     // One reading: the client's reconnect warnings would only repeat the final error.
     context.logger.configure({ level: "error" });
     const address = parseUpsAddress(config.ups.name);
     if (!address.ok) throw new TypeError(address.message);
-    const caCerts = config.ups.ca_file
-      ? [await Deno.readTextFile(config.ups.ca_file)]
-      : undefined;
+    const caCerts = loaded.caCerts ?? undefined;
     await using client = new NutClient({
       address: address.value,
       tls: config.ups.tls,

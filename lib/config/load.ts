@@ -68,6 +68,8 @@ export interface LoadedConfig {
   nutPassword: string | null;
   /** The YAML text, to place problems found after validation. */
   text: string;
+  /** PEM text of `ups.ca_file`, read with the config so a bad path is a config error. */
+  caCerts: string[] | null;
 }
 
 /**
@@ -134,7 +136,21 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
       }]);
     }
   }
-  return { path, config, nutPassword, text };
+  let caCerts: string[] | null = null;
+  const caFile = config.ups.ca_file;
+  if (caFile !== null) {
+    try {
+      caCerts = [await Deno.readTextFile(caFile)];
+    } catch (error) {
+      throw new ConfigError([{
+        file: path,
+        ...placeOf(text, ["ups", "ca_file"]),
+        key: "ups.ca_file",
+        message: `cannot read "${caFile}": ${reason(error)}`,
+      }], { cause: error });
+    }
+  }
+  return { path, config, nutPassword, text, caCerts };
 }
 
 /**
@@ -169,7 +185,18 @@ export function parseConfig(text: string, file: string): Config {
       };
     }));
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias bomb ("Excessive alias count"): refused like any invalid YAML.
+    throw new ConfigError([{
+      file,
+      message: `invalid YAML: ${lowerFirst((error as Error).message)}`,
+    }], {
+      cause: error,
+    });
+  }
   if (data === null || data === undefined) {
     throw new ConfigError([{
       file,

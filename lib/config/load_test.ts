@@ -223,3 +223,59 @@ Deno.test("loadConfig() reports a missing file, a directory and an unreadable pa
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("parseConfig() refuses zero timeouts and intervals, and an alias bomb", () => {
+  assert.throws(
+    () =>
+      parseConfig(
+        "ups: {name: u, check_interval: 0}\nshutdown: {local: {timeout: 0s}, vms: {max_wait: 0}}\n",
+        "c.yaml",
+      ),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.message.split("\n"), [
+        "c.yaml:1:32: ups.check_interval: expected a duration above 0",
+        "c.yaml:2:29: shutdown.local.timeout: expected a duration above 0",
+      ]);
+      return true;
+    },
+  );
+  const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+  for (let i = 0; i < 6; i++) {
+    bomb.push(
+      `${"bcdefg"[i]}: &${"bcdefg"[i]} [${
+        Array(10).fill(`*${"abcdef"[i]}`).join(", ")
+      }]`,
+    );
+  }
+  bomb.push("ups: {name: u}");
+  assert.throws(
+    () => parseConfig(bomb.join("\n"), "bomb.yaml"),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /^bomb\.yaml: invalid YAML: /);
+      return true;
+    },
+  );
+});
+
+Deno.test("loadConfig() reports a CA file it cannot read at its key", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `ups:\n  name: u\n  ca_file: ${dir}/ca.pem\n`,
+    );
+    await assert.rejects(loadConfig(`${dir}/c.yaml`), {
+      name: "ConfigError",
+      message:
+        `${dir}/c.yaml:3:3: ups.ca_file: cannot read "${dir}/ca.pem": no such file`,
+    });
+    await Deno.writeTextFile(`${dir}/ca.pem`, "-----BEGIN CERTIFICATE-----\n");
+    assert.deepEqual((await loadConfig(`${dir}/c.yaml`)).caCerts, [
+      "-----BEGIN CERTIFICATE-----\n",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

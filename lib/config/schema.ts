@@ -35,10 +35,29 @@ export function durationSchema() {
 }
 
 /** A config duration with its default (parsed like a written value) and help text. */
-function duration(description: string, fallback: string) {
-  return durationSchema().prefault(fallback).describe(
-    `${description} Default ${fallback}.`,
-  );
+/** Longest duration a timer can wait (setTimeout's limit), ms. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/**
+ * A config duration with its default (parsed like a written value) and help
+ * text. Timeouts and intervals must be above zero (a zero timeout would make
+ * every call fail, a zero interval a busy loop); `zero` allows 0 for waits
+ * and grace periods.
+ */
+function duration(
+  description: string,
+  fallback: string,
+  options: { zero?: boolean } = {},
+) {
+  return durationSchema()
+    .refine((ms) => options.zero ? ms >= 0 : ms > 0, {
+      message: "expected a duration above 0",
+    })
+    .refine((ms) => ms <= MAX_DURATION_MS, {
+      message: "expected a duration of at most 24 days",
+    })
+    .prefault(fallback)
+    .describe(`${description} Default ${fallback}.`);
 }
 
 function absolutePath(description: string) {
@@ -163,6 +182,7 @@ const triggersSchema = z.strictObject({
     "grace_period": duration(
       "Time on battery before the depletion rate is trusted.",
       "90s",
+      { zero: true },
     ),
     "min_samples": count(
       "Readings in the window needed before the rate is trusted.",
@@ -251,6 +271,7 @@ const notificationsSchema = z.strictObject({
   "crisis_budget": duration(
     "Total time a shutdown sequence may spend waiting for notifications.",
     "30s",
+    { zero: true },
   ),
   "queue_size": count(
     "Notifications waiting per channel before the oldest informational ones are dropped.",
@@ -336,12 +357,14 @@ const shutdownSchema = z.strictObject({
   "rearm_after": duration(
     "After a dry-run sequence, time back on line power before the monitor re-arms.",
     "60s",
+    { zero: true },
   ),
   vms: z.strictObject({
     enabled: z.boolean().default(true).describe("Default true."),
     "max_wait": duration(
       "Time VMs get to shut down before they are destroyed.",
       "30s",
+      { zero: true },
     ),
     "libvirt_uri": z.string().min(1).nullable().default(null).describe(
       "libvirt connection URI (virsh -c). Default: virsh's own.",

@@ -147,6 +147,7 @@ export class ChannelSender {
   #failing = false;
   #dropped = 0;
   #wake = new AbortController();
+  #crisisWake = new AbortController();
   #stop = new AbortController();
   #idleWaiters: (() => void)[] = [];
   #loop: Promise<void>;
@@ -199,6 +200,7 @@ export class ChannelSender {
   /** From now on: the longer timeout, packed batches, no waiting on a failed channel. */
   setCrisis(): void {
     this.#crisis = true;
+    this.#crisisWake.abort();
     this.#nudge();
   }
 
@@ -239,9 +241,21 @@ export class ChannelSender {
     this.#wake.abort();
   }
 
-  async #sleep(ms: number): Promise<void> {
+  /**
+   * Sleeps `ms`. `wake` says what ends it early besides a stop: any new
+   * notification (an idle wait), the start of crisis mode (an error backoff,
+   * so the crisis is not delayed by a long one), or nothing (a rate-limit
+   * wait: Discord asks for exactly that long).
+   */
+  async #sleep(
+    ms: number,
+    wake: "notification" | "crisis" | "none" = "notification",
+  ): Promise<void> {
     this.#wake = new AbortController();
-    const signal = AbortSignal.any([this.#wake.signal, this.#stop.signal]);
+    const signals = [this.#stop.signal];
+    if (wake === "notification") signals.push(this.#wake.signal);
+    if (wake === "crisis") signals.push(this.#crisisWake.signal);
+    const signal = AbortSignal.any(signals);
     await this.#options.clock.sleep(ms, signal).catch(
       () => {/* woken early on purpose */},
     );
@@ -295,7 +309,7 @@ export class ChannelSender {
             "retry_after_ms": result.retryAfterMs,
           },
         );
-        await this.#sleep(result.retryAfterMs);
+        await this.#sleep(result.retryAfterMs, "none");
         continue;
       }
       if (this.#crisis) this.#degraded = true;
@@ -309,7 +323,10 @@ export class ChannelSender {
           },
         );
       }
-      await this.#sleep(this.#crisis ? Math.min(backoff, 2000) : backoff);
+      await this.#sleep(
+        this.#crisis ? Math.min(backoff, 2000) : backoff,
+        "crisis",
+      );
       backoff = Math.min(backoff * 2, this.#options.maxBackoffMs ?? 60_000);
     }
   }

@@ -309,3 +309,40 @@ notifications:
     });
   },
 );
+
+Deno.test(
+  "ChannelNotifier keeps to retry_after while new notifications keep coming",
+  { timeout: 10_000 },
+  async () => {
+    await using server = startRecordingServer((_request, index) =>
+      index === 0
+        ? Response.json({ "retry_after": 1 }, { status: 429 })
+        : new Response(null, { status: 204 })
+    );
+    const notifier = new ChannelNotifier({
+      config: configFor(server.url),
+      fetch,
+      clock: systemClock,
+      logger: new MemoryLogger(),
+    });
+    notifier.enterCrisis();
+    notifier.notify(note("critical", "first"));
+    await server.waitForRequests(1);
+    for (let i = 0; i < 8; i++) {
+      notifier.notify(note("critical", `burst ${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(
+      server.requests.length,
+      1,
+      "no request before retry_after has passed",
+    );
+    assert.equal(await notifier.flush(5000), true);
+    await notifier.close();
+    const [first, second] = server.requests;
+    assert.ok(
+      (second?.atMs ?? 0) - (first?.atMs ?? 0) >= 950,
+      "waited the full second",
+    );
+  },
+);

@@ -274,3 +274,20 @@ Deno.test("NutClient.poll() reads a nudged LIST VAR and skips the nudge replies"
   assert.ok(server.received.includes("NETVER"));
   assert.equal(server.accepted, 1);
 });
+
+Deno.test("NutClient.close() ends at once while a keep-alive waits on a silent server", async () => {
+  await using server = new ScriptedServer(async (conn) => {
+    await conn.readLine();
+    await conn.write(STATUS);
+    while (await conn.readLine() !== null) {
+      // Silent from now on: the keep-alive is never answered.
+    }
+  });
+  const c = client(server, { keepAliveMs: 200, replyTimeoutMs: 60_000 });
+  assert.equal(await c.getVar("ups.status"), "OL");
+  await pause(500); // the keep-alive NETVER is sent and never answered
+  const started = performance.now();
+  await c.close();
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < 1000, `close took ${Math.round(elapsed)} ms`);
+});

@@ -221,6 +221,9 @@ export class Link {
   /** Stops the keep-alive and closes the connection. */
   async close(): Promise<void> {
     this.#stop.abort();
+    // Close the socket first: with the watchdog stopped, nothing else would
+    // end a request (a poll or a keep-alive) waiting on a silent server.
+    await this.#session?.close();
     await this.#watchdog;
     await this.#keepAlive;
     await this.run(() => this.drop());

@@ -87,6 +87,16 @@ Deno.test("restoreOutage() continues the extended-time countdown after a restart
   assert.equal(after.decisions[0]?.decision.reason, "on battery 903s >= 900s");
 });
 
+Deno.test("restoreOutage() waits for a reading before the extended time fires on a resumed outage", () => {
+  const before = new Sim(CONFIG);
+  for (let i = 0; i < 91; i++) before.poll(onBattery(90), 10_000);
+  const { after } = restart(before, 3000);
+  after!.fail("refused");
+  assert.equal(after!.decisions.length, 0, "power may be back: no reading yet");
+  after!.poll(onBattery(90), 1000);
+  assert.equal(after!.decisions[0]?.decision.trigger, "extended_time");
+});
+
 Deno.test("restoreOutage() ends a resumed outage when the first reading is on line power", () => {
   const before = new Sim(CONFIG);
   for (let i = 0; i < 30; i++) before.poll(onBattery(90), 10_000);

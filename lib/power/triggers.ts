@@ -310,7 +310,10 @@ export function decide(
   }
   const sinceMs = onBatteryMs(state, monoMs);
   const ext = t["extended_time"];
-  if (ext.enabled && sinceMs !== null && sinceMs >= ext.after) {
+  // A resumed outage needs one reading of this process saying it goes on:
+  // power may have come back while the daemon was down.
+  const confirmed = !state.resumed || state.last !== null;
+  if (ext.enabled && confirmed && sinceMs !== null && sinceMs >= ext.after) {
     return {
       trigger: "extended_time",
       reason: `on battery ${fmt(sinceMs / 1000, 0)}s >= ${

@@ -9,6 +9,7 @@
 import { readTextIfExists, writeJsonAtomic } from "../system/files.ts";
 import type { Runner } from "../system/exec.ts";
 import type { Logger } from "../system/log.ts";
+import { z } from "zod";
 import { BOOT_ID_PATH } from "../system/permissions.ts";
 import type { StepResult } from "./step.ts";
 
@@ -48,6 +49,29 @@ export type CrisisState =
   | { state: "running" | "done"; flag: CrisisFlag }
   | { state: "invalid"; error: string };
 
+/** What a crisis flag must hold to be resumed; anything else is archived. */
+const FLAG_SCHEMA = z.object({
+  state: z.enum(["running", "done"]),
+  reason: z.object({
+    trigger: z.string(),
+    message: z.string(),
+    fields: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  }),
+  startedAt: z.number(),
+  finishedAt: z.number().optional(),
+  bootId: z.string(),
+  dryRun: z.boolean(),
+  completedSteps: z.array(z.string()),
+  results: z.array(z.object({
+    id: z.string(),
+    title: z.string(),
+    status: z.enum(["done", "failed", "timeout", "skipped"]),
+    durationMs: z.number(),
+    summary: z.string(),
+    details: z.array(z.string()),
+  })),
+});
+
 /**
  * Reads the crisis state from the flag file. A missing file is `armed`
  * (also after a user removed it by hand, which is how crisis mode is left).
@@ -70,19 +94,15 @@ export async function crisisState(path: string): Promise<CrisisState> {
       }`,
     };
   }
-  const flag = value as Partial<CrisisFlag> | null;
-  if (
-    typeof flag !== "object" || flag === null ||
-    (flag.state !== "running" && flag.state !== "done") ||
-    typeof flag.bootId !== "string" || typeof flag.startedAt !== "number" ||
-    !Array.isArray(flag.completedSteps) || !Array.isArray(flag.results)
-  ) {
+  const parsed = FLAG_SCHEMA.safeParse(value);
+  if (!parsed.success) {
     return {
       state: "invalid",
       error: `Cannot read the crisis flag "${path}": it is not a crisis flag`,
     };
   }
-  return { state: flag.state, flag: flag as CrisisFlag };
+  const flag = parsed.data as CrisisFlag;
+  return { state: flag.state, flag };
 }
 
 /**

@@ -294,6 +294,29 @@ Deno.test("resumeIfPending() never resumes when the boot id cannot be read", asy
   assert.deepEqual(await fakes.calls(), [], "no step ran");
 });
 
+Deno.test("resumeIfPending() archives a malformed flag instead of failing on it", async () => {
+  await using dir = await makeTempDir();
+  await using fakes = await makeFakeTools({ vms: [{ name: "web" }] });
+  const config = shutdownConfig(dir.path, everyStep(dir.path, fakes));
+  const { options } = collaborators(config, fakes);
+  for (
+    const broken of [{ reason: undefined }, { results: [null] }, {
+      dryRun: "no",
+    }]
+  ) {
+    await Deno.writeTextFile(
+      config.paths.flag,
+      JSON.stringify({ ...interruptedFlag(), ...broken }),
+    );
+    assert.equal(
+      (await resumeIfPending(options)).action,
+      "archived",
+      JSON.stringify(broken),
+    );
+  }
+  assert.deepEqual(await fakes.calls(), [], "no step ran");
+});
+
 Deno.test("resumeIfPending() does not resume a dry-run sequence without dry-run", async () => {
   await using dir = await makeTempDir();
   await using fakes = await makeFakeTools();
