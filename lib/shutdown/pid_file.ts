@@ -74,7 +74,25 @@ export async function livePid(
 ): Promise<number | null> {
   const pid = await readPidFile(path);
   if (pid === null) return null;
-  return await isProcessAlive(pid, runner) ? pid : null;
+  // This process is an ups-monitor by definition.
+  if (pid === Deno.pid) return pid;
+  if (!await isProcessAlive(pid, runner)) return null;
+  return await isUpsMonitor(pid, runner) ? pid : null;
+}
+
+/**
+ * Whether a live pid is an ups-monitor (the binary, or `deno run … main.ts`),
+ * so a stale pid file whose pid was reused by another program after a crash
+ * does not keep the daemon from starting.
+ */
+async function isUpsMonitor(pid: number, runner: Runner): Promise<boolean> {
+  const result = await runner.run("cat", [`/proc/${pid}/cmdline`], {
+    kind: "query",
+    timeoutMs: 5000,
+  });
+  if (result.code !== 0) return false;
+  const words = result.stdout.split("\0");
+  return words.some((word) => /(^|\/)(ups-monitor|main\.ts)$/.test(word));
 }
 
 /** A held pid file; dispose it (or `release()`) when the daemon stops. */
