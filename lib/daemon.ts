@@ -51,8 +51,11 @@ export interface DaemonOptions {
   signal: AbortSignal;
   /** The HTTP client for notifications. */
   fetch: typeof globalThis.fetch;
-  /** Fires a "hangup" event on SIGHUP. */
-  hangups: EventTarget;
+  /**
+   * Fires a "hangup" event on SIGHUP; `pending` latches one that came while
+   * no session listened (start-up, between sessions).
+   */
+  hangups: EventTarget & { pending: boolean };
   /**
    * Loads and checks the config again (validation and permission self-check).
    *
@@ -311,8 +314,12 @@ async function runSession(
       );
     }
   };
-  const onHangup = () => void tryReload();
+  const onHangup = () => {
+    options.hangups.pending = false;
+    void tryReload();
+  };
   options.hangups.addEventListener("hangup", onHangup);
+  if (options.hangups.pending) onHangup();
   let flagSeen = false;
   const rearmCheck = setInterval(() => {
     // A flag removed by hand (the seed's way out of crisis mode) re-arms once no sequence runs.

@@ -82,7 +82,7 @@ Options:
     const loaded = await load();
     applyLogging(loaded);
     const stop = new AbortController();
-    const hangups = new EventTarget();
+    const hangups = Object.assign(new EventTarget(), { pending: false });
     const onStop = () => stop.abort();
     const onHangup = () => {
       logger.reopenFile();
@@ -90,6 +90,7 @@ Options:
         "log.reopened",
         "SIGHUP: log file reopened, reloading the config",
       );
+      hangups.pending = true;
       hangups.dispatchEvent(new Event("hangup"));
     };
     for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onStop);
