@@ -241,6 +241,7 @@ async function runSession(
     bootId,
     uptimeMs: Deno.osUptime() * 1000,
     onRearmed() {
+      notifier.leaveCrisis?.();
       // The power core re-armed after rearm_after on line power: crisis mode is over.
       void clearCrisisFlag(config.paths.flag).catch((error: unknown) => {
         logger.warning("shutdown.flag_clear_failed", (error as Error).message);
@@ -334,6 +335,7 @@ async function runSession(
       if (!flagSeen || sequence || monitor.state.armed) return;
       flagSeen = false;
       monitor.rearm();
+      notifier.leaveCrisis?.();
       logger.info(
         "shutdown.rearmed",
         "Crisis flag removed by hand: shutdown triggers re-armed",

@@ -204,6 +204,13 @@ export class ChannelSender {
     this.#nudge();
   }
 
+  /** Back to normal mode: the short timeout, and a failed send forgotten. */
+  clearCrisis(): void {
+    this.#crisis = false;
+    this.#degraded = false;
+    this.#crisisWake = new AbortController();
+  }
+
   /**
    * Resolves once the channel is idle, or when `signal` aborts.
    *

@@ -59,6 +59,13 @@ export class ChannelNotifier implements Notifier {
     for (const sender of this.#senders) sender.setCrisis();
   }
 
+  leaveCrisis(): void {
+    this.#crisis = false;
+    this.#spentMs = 0;
+    this.#log.leaveCrisis();
+    for (const sender of this.#senders) sender.clearCrisis();
+  }
+
   async flush(
     timeoutMs: number,
     options: { final?: boolean } = {},

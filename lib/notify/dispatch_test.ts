@@ -346,3 +346,40 @@ Deno.test(
     );
   },
 );
+
+Deno.test(
+  "ChannelNotifier.leaveCrisis() gives the next crisis a fresh budget and forgets a failed send",
+  { timeout: 15_000 },
+  async () => {
+    let healthy = false;
+    await using server = startRecordingServer((request, index, signal) =>
+      healthy
+        ? new Response(null, { status: 204 })
+        : hang()(request, index, signal)
+    );
+    const notifier = new ChannelNotifier({
+      config: configFor(server.url),
+      fetch,
+      clock: systemClock,
+      logger: new MemoryLogger(),
+    });
+    notifier.enterCrisis();
+    notifier.notify(note("critical"));
+    assert.equal(
+      await notifier.flush(10_000),
+      false,
+      "budget of 1 s spent on a hung webhook",
+    );
+    healthy = true;
+    notifier.leaveCrisis();
+    notifier.enterCrisis();
+    notifier.notify(note("critical", "second crisis"));
+    assert.equal(
+      await notifier.flush(10_000),
+      true,
+      "waited again within a fresh budget",
+    );
+    await notifier.close();
+    assert.ok(server.requests.some((r) => r.body.includes("second crisis")));
+  },
+);

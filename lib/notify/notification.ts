@@ -36,6 +36,11 @@ export interface Notifier {
    */
   enterCrisis(): void;
   /**
+   * Leaves crisis mode once the triggers re-armed (after a rehearsal, or
+   * with the flag removed by hand): the next sequence gets a fresh budget.
+   */
+  leaveCrisis?(): void;
+  /**
    * Waits until queued notifications are delivered or `timeoutMs` passes. In
    * crisis mode the wait is also bounded by what is left of the crisis
    * budget, and returns at once after a failed send, so reporting never makes

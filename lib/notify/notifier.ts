@@ -38,6 +38,10 @@ export class LogNotifier implements Notifier {
     this.#crisis = true;
   }
 
+  leaveCrisis(): void {
+    this.#crisis = false;
+  }
+
   flush(_timeoutMs: number, _options?: { final?: boolean }): Promise<boolean> {
     return Promise.resolve(true);
   }
