@@ -9,9 +9,8 @@
  * @module
  */
 import { ConfigError, type LoadedConfig } from "./config/load.ts";
-import { parseUpsAddress } from "./config/ups_address.ts";
 import { Monitor } from "./monitor.ts";
-import { NutClient } from "./nut/client.ts";
+import { clientForConfig } from "./nut/configured.ts";
 import { NutConnectionError } from "./nut/errors.ts";
 import { ChannelNotifier } from "./notify/dispatch.ts";
 import { notificationOf } from "./notify/from_event.ts";
@@ -115,8 +114,6 @@ async function runSession(
   const { logger, clock } = options;
   const { config } = loaded;
   const ups = config.ups.name;
-  const address = parseUpsAddress(ups);
-  if (!address.ok) throw new TypeError(address.message);
   const dryRun = options.dryRunFlag || config.shutdown.dry_run;
   const runner = createRunner({ logger, dryRun });
   const notifier: Notifier & { close?(): Promise<void> } =
@@ -128,18 +125,7 @@ async function runSession(
       notificationOf({ name, tone, message, fields }, ups, clock.now()),
     );
   };
-  const caCerts = loaded.caCerts ?? undefined;
-  await using client = new NutClient({
-    address: address.value,
-    ...(config.ups.username ? { username: config.ups.username } : {}),
-    ...(loaded.nutPassword ? { password: loaded.nutPassword } : {}),
-    tls: config.ups.tls,
-    ...(caCerts ? { caCerts } : {}),
-    connectTimeoutMs: config.ups.connect_timeout,
-    replyTimeoutMs: config.ups.reply_timeout,
-    clock,
-    logger,
-  });
+  await using client = clientForConfig(loaded, { clock, logger, login: true });
   if (first) {
     const message =
       `ups-monitor ${VERSION} watching "${ups}"${
@@ -211,7 +197,7 @@ async function runSession(
       loginPending = false;
       logger.info(
         "nut.logged_in",
-        `Logged in to UPS "${address.value.ups}" as "${config.ups.username}"`,
+        `Logged in to "${ups}" as "${config.ups.username}"`,
       );
     } catch (error) {
       if (error instanceof NutConnectionError) return;

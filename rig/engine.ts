@@ -14,6 +14,7 @@ import {
   type Runner,
 } from "../lib/system/exec.ts";
 import type { Logger } from "../lib/system/log.ts";
+import { SILENT_LOGGER } from "../lib/system/log.ts";
 
 export type { ExecResult, Logger, Runner };
 
@@ -109,14 +110,6 @@ export function installHint(name: EngineName): string {
     ? "apt-get install podman runc debootstrap iptables"
     : "install Docker Engine (https://docs.docker.com/engine/install/) and apt-get install debootstrap iptables";
 }
-
-/** A no-op logger for callers that pass none. */
-const SILENT: Logger = {
-  debug() {},
-  info() {},
-  warning() {},
-  error() {},
-};
 
 /**
  * One engine with the runner its commands go through. Container engines add
@@ -396,7 +389,7 @@ export async function detectEngine(
   options: DetectOptions = {},
 ): Promise<Engine> {
   const runner = options.runner ??
-    createRunner({ logger: options.logger ?? SILENT, dryRun: false });
+    createRunner({ logger: options.logger ?? SILENT_LOGGER, dryRun: false });
   if (runner.dryRun) {
     throw new TypeError(
       "Cannot drive the rig with a dry-run runner: its commands must run",

@@ -21,6 +21,7 @@ import { ensureImages } from "./image.ts";
 import { loadProfiles, type Profile, ProfileError } from "./profile.ts";
 import { formatResult, formatSummary, writeHtmlReport } from "./report.ts";
 import { runScenario, type ScenarioResult } from "./scenario.ts";
+import { SILENT_LOGGER } from "../lib/system/log.ts";
 
 const USAGE = `Usage: deno task rig [options]
   --list                 list the scenarios and exit
@@ -149,7 +150,7 @@ export async function main(args: string[]): Promise<number> {
   let engine;
   try {
     engine = await detectEngine(engineName as EngineChoice, {
-      runner: createRunner({ logger: SILENT, dryRun: false }),
+      runner: createRunner({ logger: SILENT_LOGGER, dryRun: false }),
     });
   } catch (error) {
     if (!(error instanceof EngineUnavailableError)) throw error;
@@ -251,7 +252,5 @@ async function runAll(
   );
   return results;
 }
-
-const SILENT = { debug() {}, info() {}, warning() {}, error() {} };
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -26,8 +26,7 @@ import {
   type LoggedEvent,
   spawnJsonProcess,
 } from "../lib/testing/json_process.ts";
-
-const SILENT = { debug() {}, info() {}, warning() {}, error() {} };
+import { SILENT_LOGGER } from "../lib/system/log.ts";
 
 /** The mount-namespace script. */
 export const SANDBOX_SCRIPT = new URL("sandbox.sh", import.meta.url).pathname;
@@ -117,7 +116,10 @@ export function startSandboxed(
     async mountPoints() {
       if (ended) return null;
       // Deno reads /proc only with --allow-all: cat reads it.
-      const result = await createRunner({ logger: SILENT, dryRun: false })
+      const result = await createRunner({
+        logger: SILENT_LOGGER,
+        dryRun: false,
+      })
         .run("cat", [`/proc/${process.pid}/mountinfo`], {
           kind: "query",
           timeoutMs: 5000,

@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
 import { loadForCommand } from "./config.ts";
 import type { Config } from "../config/schema.ts";
 import { formatEndpoint, parseUpsAddress } from "../config/ups_address.ts";
-import { NutClient } from "../nut/client.ts";
+import { clientForConfig } from "../nut/configured.ts";
 import { MONITOR_VARIABLES } from "../nut/protocol.ts";
 import { fmt } from "../power/events.ts";
 import { restoreOutage } from "../power/outage.ts";
@@ -29,6 +29,7 @@ import { createRunner } from "../system/exec.ts";
 import { readTextIfExists } from "../system/files.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { Command } from "./context.ts";
+import { SILENT_LOGGER } from "../system/log.ts";
 
 /** Each status flag in words. */
 export const FLAG_WORDS: Record<StatusFlag, string> = {
@@ -87,7 +88,7 @@ async function evaluate(
   let resumed = null;
   if (daemon !== null) {
     const bootId = await readBootId(
-      createRunner({ logger: quietLogger, dryRun: true }),
+      createRunner({ logger: SILENT_LOGGER, dryRun: true }),
     )
       .catch(() => UNKNOWN_BOOT_ID);
     const text = bootId === UNKNOWN_BOOT_ID
@@ -116,8 +117,6 @@ async function evaluate(
     snap: snapshot(result.state, monoMs),
   };
 }
-
-const quietLogger = { debug() {}, info() {}, warning() {}, error() {} };
 
 function render(report: StatusReport): string {
   const lines = [
@@ -198,22 +197,18 @@ Options:
     context.logger.configure({ level: "error" });
     const address = parseUpsAddress(config.ups.name);
     if (!address.ok) throw new TypeError(address.message);
-    const caCerts = loaded.caCerts ?? undefined;
-    await using client = new NutClient({
-      address: address.value,
-      tls: config.ups.tls,
-      ...(caCerts ? { caCerts } : {}),
-      connectTimeoutMs: config.ups.connect_timeout,
-      replyTimeoutMs: config.ups.reply_timeout,
-      reconnect: { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 0 },
+    // One attempt: status reports the first failure instead of backing off.
+    await using client = clientForConfig(loaded, {
       clock: systemClock,
       logger: context.logger,
+      login: false,
+      reconnect: { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 0 },
     });
     const vars = await client.poll(MONITOR_VARIABLES);
     const reading = readReading(vars, systemClock.monotonic());
     const daemon = await livePid(
       config.paths.pid,
-      createRunner({ logger: quietLogger, dryRun: true }),
+      createRunner({ logger: SILENT_LOGGER, dryRun: true }),
     ).catch(() => null);
     const { decision, snap } = await evaluate(config, reading, daemon);
     const unknown: Record<string, string> = {};

@@ -44,6 +44,14 @@ const SYSLOG_PRIORITY: Record<Level, number> = {
   error: 3,
 };
 
+/** A logger that drops everything: for internal queries whose failures the caller reports. */
+export const SILENT_LOGGER: Logger = {
+  debug() {},
+  info() {},
+  warning() {},
+  error() {},
+};
+
 /** Text shown in place of a secret. */
 export const MASK = "***";
 
