@@ -1,8 +1,7 @@
 /**
- * Crisis mode as one state machine kept in the flag file: armed (no file) →
- * running (a sequence runs; progress after each step) → done → re-armed
- * (the file is removed: by `reset`, by hand, or by the monitor after a
- * dry-run). Every write is atomic.
+ * The crisis flag file: read, written atomically, archived, removed; and the
+ * boot id that tells a restart from a reboot. The state machine that decides
+ * what to do with them is `crisis_machine.ts`.
  *
  * @module
  */
@@ -11,43 +10,14 @@ import type { Runner } from "../system/exec.ts";
 import type { Logger } from "../system/log.ts";
 import { z } from "zod";
 import { BOOT_ID_PATH } from "../system/permissions.ts";
-import type { StepResult } from "./step.ts";
+import type { CrisisFlag, CrisisState } from "./crisis_machine.ts";
 
-/** Why the sequence started, as the monitor's trigger says it. */
-export interface SequenceReason {
-  /** Stable trigger name, e.g. `low_battery`, `fsd`, `fail_safe`. */
-  trigger: string;
-  /** Human text with the numbers, e.g. "Battery charge 18 % is below 20 %". */
-  message: string;
-  /** The numbers behind it (charge, runtime, rate…). */
-  fields?: Record<string, string | number>;
-}
-
-/** The content of the flag file while a sequence runs or after it ran. */
-export interface CrisisFlag {
-  /** `running` until the last step ended, then `done`. */
-  state: "running" | "done";
-  /** Why the sequence started. */
-  reason: SequenceReason;
-  /** Wall-clock start, milliseconds since the epoch. */
-  startedAt: number;
-  /** Wall-clock end, once done. */
-  finishedAt?: number;
-  /** The boot the sequence ran in: only this boot may resume it. */
-  bootId: string;
-  /** Whether the sequence was a rehearsal. */
-  dryRun: boolean;
-  /** Ids of the steps that ended (in any way), in order. */
-  completedSteps: string[];
-  /** Their results. */
-  results: StepResult[];
-}
-
-/** What the flag file says. */
-export type CrisisState =
-  | { state: "armed" }
-  | { state: "running" | "done"; flag: CrisisFlag }
-  | { state: "invalid"; error: string };
+export type {
+  CrisisFlag,
+  CrisisState,
+  SequenceReason,
+} from "./crisis_machine.ts";
+export { UNKNOWN_BOOT_ID } from "./crisis_machine.ts";
 
 /** What a crisis flag must hold to be resumed; anything else is archived. */
 const FLAG_SCHEMA = z.object({
@@ -157,25 +127,6 @@ export async function clearCrisisFlag(path: string): Promise<boolean> {
     throw error;
   }
 }
-
-/**
- * Re-arms after a dry-run sequence (the monitor calls it once the power has
- * been back for `rearm_after`): removes the flag and logs `shutdown.rearmed`.
- *
- * @param path The flag file.
- * @param logger Receives `shutdown.rearmed`.
- * @returns Whether there was a flag to remove.
- */
-export async function rearm(path: string, logger: Logger): Promise<boolean> {
-  const removed = await clearCrisisFlag(path);
-  if (removed) {
-    logger.info("shutdown.rearmed", "Crisis mode re-armed", { flag: path });
-  }
-  return removed;
-}
-
-/** The boot id used when it cannot be read: nothing is ever resumed under it. */
-export const UNKNOWN_BOOT_ID = "unknown";
 
 /**
  * Reads this boot's id. Deno reads `/proc` only with all permissions, so

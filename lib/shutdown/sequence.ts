@@ -1,9 +1,10 @@
 /**
- * The shutdown sequence: writes the crisis flag, runs the planned steps in
- * order (a failed or timed-out step never stops it), records progress after
- * each step, sends a summary within the crisis budget and shuts the host
- * down last. After a daemon restart in the same boot it resumes the steps
- * left; a flag from another boot is archived, never resumed.
+ * The shutdown sequence: runs the planned steps in order (a failed or
+ * timed-out step never stops it), records each through crisis mode, sends a
+ * summary within the crisis budget and shuts the host down last; and the
+ * crisis shell that carries out the state machine's effects with these
+ * collaborators. `runSequence` and `resumeIfPending` drive the machine for
+ * one trigger or one start-up.
  *
  * It takes no abort signal on purpose: SIGTERM to the daemon, or the power
  * returning, must not stop a sequence that has begun (the NAS may already
@@ -15,18 +16,26 @@ import type { Config } from "../config/schema.ts";
 import type { Clock } from "../system/clock.ts";
 import type { Runner } from "../system/exec.ts";
 import type { Logger } from "../system/log.ts";
-import type { Notifier, Severity } from "../notify/notifier.ts";
+import type { Notifier } from "../notify/notifier.ts";
+import { errorMessage } from "../errors.ts";
 import {
   archiveCrisisFlag,
+  clearCrisisFlag,
   type CrisisFlag,
   crisisState,
   type SequenceReason,
-  UNKNOWN_BOOT_ID,
   writeCrisisFlag,
 } from "./crisis.ts";
-import { buildPlan, type PlannedStep } from "./plan.ts";
-import type { StepContext, StepOutcome, StepResult } from "./step.ts";
-import { STEP_FUNCTIONS } from "./steps/mod.ts";
+import { CrisisController, type CrisisShell } from "./crisis_controller.ts";
+import { buildPlan } from "./plan.ts";
+import type { StepResult } from "./step.ts";
+import { runStep } from "./sequence_step.ts";
+import {
+  announce,
+  notify,
+  reportComplete,
+  sendSummary,
+} from "./sequence_notify.ts";
 
 export type { SequenceReason } from "./crisis.ts";
 
@@ -72,8 +81,67 @@ export interface SequenceReport {
 export type ResumeOutcome =
   | { action: "none" }
   | { action: "resumed"; report: SequenceReport }
-  | { action: "done"; flag: CrisisFlag }
+  | { action: "done" | "held"; flag: CrisisFlag }
   | { action: "archived"; archivedPath: string; reason: string };
+
+/** What the daemon adds to the sequence's own effects. */
+export interface SessionHooks {
+  /** Holds the power core's triggers back. */
+  holdTriggers(): void;
+  /** Re-arms them. */
+  rearmTriggers(): void;
+  /** Reloads the config now. */
+  applyReload(): Promise<void>;
+}
+
+const NO_HOOKS: SessionHooks = {
+  holdTriggers() {},
+  rearmTriggers() {},
+  applyReload: () => Promise.resolve(),
+};
+
+/**
+ * The crisis shell of a session: the flag file, the notifier, the logger
+ * and the steps, plus what the daemon adds.
+ *
+ * @param options The sequence's collaborators.
+ * @param hooks The daemon's part. @default none
+ * @returns The shell for a {@linkcode CrisisController}.
+ */
+export function sequenceShell(
+  options: SequenceOptions,
+  hooks: SessionHooks = NO_HOOKS,
+): CrisisShell {
+  const { logger, notifier } = options;
+  const path = options.config.paths.flag;
+  return {
+    writeFlag: (flag) => saveFlag(options, flag),
+    async clearFlag() {
+      await clearCrisisFlag(path);
+    },
+    async archiveFlag(suffix, why) {
+      const archivedPath = await archiveCrisisFlag(path, suffix);
+      const message = `${why}; archived as "${archivedPath}"`;
+      logger.warning("shutdown.flag_archived", message, { flag: path });
+      notify(options, {
+        event: "shutdown.flag_archived",
+        severity: "warning",
+        title: "Old crisis flag archived",
+        message,
+      });
+    },
+    announce: (what, flag) => announce(options, what, flag),
+    runSteps: (flag, record) => executeSteps(options, flag, record),
+    reportComplete: (flag) => reportComplete(options, flag),
+    holdTriggers: () => hooks.holdTriggers(),
+    rearmTriggers: () => hooks.rearmTriggers(),
+    enterCrisis: () => notifier.enterCrisis(),
+    leaveCrisis: () => notifier.leaveCrisis?.(),
+    log: (level, event, message) =>
+      logger[level](event, message, { flag: path }),
+    applyReload: () => hooks.applyReload(),
+  };
+}
 
 /**
  * Runs the whole shutdown sequence for a trigger. Never rejects because of a
@@ -85,336 +153,105 @@ export type ResumeOutcome =
 export async function runSequence(
   options: SequenceOptions & { reason: SequenceReason },
 ): Promise<SequenceReport> {
-  const { logger, reason, runner } = options;
-  const flag: CrisisFlag = {
-    state: "running",
-    reason,
-    startedAt: options.clock.now(),
+  const crisis = new CrisisController(sequenceShell(options), options.clock);
+  await crisis.dispatch({
+    kind: "triggered",
+    reason: options.reason,
     bootId: options.bootId,
-    dryRun: runner.dryRun,
-    completedSteps: [],
-    results: [],
-  };
-  await saveFlag(options, flag);
-  logger.error(
-    "shutdown.triggered",
-    `${runner.dryRun ? "[DRY-RUN] " : ""}Shutdown triggered: ${reason.message}`,
-    { reason: reason.trigger, "dry_run": runner.dryRun, ...reason.fields },
-  );
-  options.notifier.enterCrisis();
-  notify(options, {
-    event: "shutdown.triggered",
-    severity: "critical",
-    title: runner.dryRun
-      ? "Shutdown triggered (dry-run)"
-      : "Shutdown triggered",
-    message: reason.message,
-    fields: { reason: reason.trigger, ...reason.fields },
+    dryRun: options.runner.dryRun,
+    nowMs: options.clock.now(),
   });
-  return await execute(options, flag, false);
+  await crisis.idle();
+  return crisis.lastRun!;
 }
 
 /**
  * At start-up: resumes a sequence that a restart interrupted in this boot,
  * archives a flag from another boot (a host must not boot into its own
- * shutdown) or an unreadable one, and reports a finished one.
+ * shutdown), from the future, or an unreadable one, and reports a finished
+ * one. A dry-run process leaves a real sequence's flag alone.
  *
  * @param options Collaborators, config and this boot's id.
+ * @param crisis The daemon's crisis mode. @default a new one
  * @returns What was found and done.
  * @throws {FileError} When the flag exists but cannot be read.
  */
 export async function resumeIfPending(
   options: SequenceOptions,
+  crisis = new CrisisController(sequenceShell(options), options.clock),
 ): Promise<ResumeOutcome> {
-  const { logger, config } = options;
-  const path = config.paths.flag;
+  const path = options.config.paths.flag;
   const found = await crisisState(path);
-  if (found.state === "armed") return { action: "none" };
-  const archive = async (suffix: string, why: string) => {
-    const archivedPath = await archiveCrisisFlag(path, suffix);
-    const message = `${why}; archived as "${archivedPath}"`;
-    logger.warning("shutdown.flag_archived", message, { flag: path });
-    notify(options, {
-      event: "shutdown.flag_archived",
-      severity: "warning",
-      title: "Old crisis flag archived",
-      message,
-    });
-    return { action: "archived" as const, archivedPath, reason: message };
-  };
-  if (found.state === "invalid") {
-    return await archive(`invalid-${options.clock.now()}`, found.error);
-  }
-  const { flag } = found;
-  // Without a known boot id this boot cannot be told from an earlier one:
-  // archive rather than risk booting into a shutdown.
-  if (flag.bootId !== options.bootId || options.bootId === UNKNOWN_BOOT_ID) {
-    return await archive(
-      String(flag.startedAt),
-      `A shutdown sequence (${flag.state}) from another boot was found and is not resumed`,
-    );
-  }
-  if (flag.state === "done") {
-    logger.warning(
-      "shutdown.already_done",
-      "A shutdown sequence already ran in this boot; crisis mode stays on until the flag is removed",
-      { flag: path, "dry_run": flag.dryRun },
-    );
-    return { action: "done", flag };
-  }
-  if (flag.dryRun && !options.runner.dryRun) {
-    return await archive(
-      String(flag.startedAt),
-      "An interrupted dry-run sequence is not resumed by a daemon that is not in dry-run",
-    );
-  }
-  logger.error(
-    "shutdown.resumed",
-    `Resuming the shutdown sequence after a restart: ${flag.completedSteps.length} steps already ended`,
-    { reason: flag.reason.trigger, completed: flag.completedSteps.join(",") },
-  );
-  options.notifier.enterCrisis();
-  notify(options, {
-    event: "shutdown.resumed",
-    severity: "critical",
-    title: "Shutdown sequence resumed",
-    message:
-      `The daemon restarted during the sequence (${flag.reason.message}); the remaining steps run now`,
+  const effects = await crisis.dispatch({
+    kind: "started",
+    found,
+    bootId: options.bootId,
+    dryRun: options.runner.dryRun,
+    nowMs: options.clock.now(),
   });
-  return { action: "resumed", report: await execute(options, flag, true) };
+  await crisis.idle();
+  for (const effect of effects) {
+    if (effect.kind === "archive_flag") {
+      const archivedPath = `${path}.archived-${effect.suffix}`;
+      return {
+        action: "archived",
+        archivedPath,
+        reason: `${effect.why}; archived as "${archivedPath}"`,
+      };
+    }
+    if (effect.kind === "run_steps") {
+      return { action: "resumed", report: crisis.lastRun! };
+    }
+  }
+  const mode = crisis.mode;
+  if (mode.mode === "done" || mode.mode === "held") {
+    return { action: mode.mode, flag: mode.flag };
+  }
+  return { action: "none" };
 }
 
-async function execute(
+/**
+ * Runs the steps a flag has not completed, in plan order: the summary and
+ * the hook before the local shutdown, `record` after each step.
+ *
+ * @param options Collaborators.
+ * @param flag The sequence's flag.
+ * @param record Hands each result to crisis mode (which writes the flag).
+ * @returns The results of this run.
+ */
+async function executeSteps(
   options: SequenceOptions,
   flag: CrisisFlag,
-  resumed: boolean,
-): Promise<SequenceReport> {
-  const { config, logger, clock } = options;
-  const plan = buildPlan(config);
+  record: (result: StepResult) => Promise<void>,
+): Promise<StepResult[]> {
   const done = new Set(flag.completedSteps);
+  const sent: StepResult[] = [...flag.results];
   const results: StepResult[] = [];
   let summarySent = false;
-  for (const step of plan.steps) {
+  const summary = async () => {
+    summarySent = true;
+    await sendSummary(options, { ...flag, results: sent });
+  };
+  for (const step of buildPlan(options.config).steps) {
     if (done.has(step.id)) continue;
     if (step.kind === "local" && !summarySent) {
-      summarySent = true;
-      await sendSummary(options, flag);
+      await summary();
       if (options.beforeLocal && !options.runner.dryRun) {
         await options.beforeLocal().catch((error: unknown) => {
-          logger.warning(
+          options.logger.warning(
             "shutdown.before_local_failed",
-            (error as Error).message,
+            errorMessage(error),
           );
         });
       }
     }
     const result = await runStep(options, step);
     results.push(result);
-    flag.results.push(result);
-    flag.completedSteps.push(step.id);
-    await saveFlag(options, flag);
+    sent.push(result);
+    await record(result);
   }
-  if (!summarySent) await sendSummary(options, flag);
-  flag.state = "done";
-  flag.finishedAt = clock.now();
-  await saveFlag(options, flag);
-  const count = (status: string) =>
-    flag.results.filter((r) => r.status === status).length;
-  logger.info("shutdown.complete", "Shutdown sequence complete", {
-    done: count("done"),
-    failed: count("failed"),
-    timeout: count("timeout"),
-    skipped: count("skipped"),
-    "duration_ms": flag.finishedAt - flag.startedAt,
-    "dry_run": flag.dryRun,
-  });
-  return { flag, results, resumed };
-}
-
-async function runStep(
-  options: SequenceOptions,
-  step: PlannedStep,
-): Promise<StepResult> {
-  const { logger, clock } = options;
-  const dry = options.runner.dryRun ? "[DRY-RUN] " : "";
-  if (!step.enabled) {
-    logger.debug("shutdown.step", `Skipped ${step.title}: ${step.skipReason}`, {
-      step: step.id,
-      phase: "skipped",
-    });
-    return {
-      id: step.id,
-      title: step.title,
-      status: "skipped",
-      durationMs: 0,
-      summary: `Skipped: ${step.skipReason}`,
-      details: [],
-    };
-  }
-  logger.info("shutdown.step", `${dry}Starting ${step.title}`, {
-    step: step.id,
-    phase: "start",
-  });
-  notify(options, {
-    event: "shutdown.step",
-    severity: "info",
-    title: `${dry}${step.title}`,
-    message: "Starting",
-    fields: { phase: "start" },
-  });
-  const context: StepContext = {
-    config: options.config,
-    runner: options.runner,
-    logger,
-    clock,
-    action(message, fields) {
-      logger.info("shutdown.action", `${dry}${message}`, {
-        step: step.id,
-        ...fields,
-      });
-      notify(options, {
-        event: "shutdown.action",
-        severity: "info",
-        title: `${dry}${step.title}`,
-        message,
-        ...(fields ? { fields } : {}),
-      });
-    },
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.searchPath ? { searchPath: options.searchPath } : {}),
-    ...(options.vmPollIntervalMs
-      ? { vmPollIntervalMs: options.vmPollIntervalMs }
-      : {}),
-  };
-  const started = clock.monotonic();
-  const outcome = await guarded(
-    clock,
-    STEP_FUNCTIONS[step.kind](context, step),
-    // Every call is bounded already; this catches a step that is not.
-    step.worstCaseMs + 5000,
-  );
-  const durationMs = Math.round(clock.monotonic() - started);
-  const level = outcome.status === "done" ? "info" : "error";
-  logger[level](
-    "shutdown.step",
-    `${dry}${step.title}: ${outcome.summary}`,
-    {
-      step: step.id,
-      phase: outcome.status,
-      "duration_ms": durationMs,
-      details: outcome.details.join("; ") || undefined,
-    },
-  );
-  notify(options, {
-    event: "shutdown.step",
-    severity: outcome.status === "done" ? "info" : "warning",
-    title: `${dry}${step.title}: ${outcome.status}`,
-    message: [outcome.summary, ...outcome.details].join("\n"),
-    fields: { phase: outcome.status, "duration_ms": durationMs },
-  });
-  return { id: step.id, title: step.title, durationMs, ...outcome };
-}
-
-/** The step's outcome, a failure when it throws, a timeout past `limitMs`. */
-async function guarded(
-  clock: Clock,
-  work: Promise<StepOutcome>,
-  limitMs: number,
-): Promise<StepOutcome> {
-  const cancel = new AbortController();
-  const timer = clock.sleep(limitMs, cancel.signal).then(
-    (): StepOutcome => ({
-      status: "timeout",
-      summary: `Did not end within ${limitMs} ms; going on`,
-      details: [],
-    }),
-    // Cancelled because the step ended first.
-    () => new Promise<never>(() => {}),
-  );
-  const safe = work.catch((error: unknown): StepOutcome => ({
-    status: "failed",
-    summary: error instanceof Error ? error.message : String(error),
-    details: [],
-  }));
-  try {
-    return await Promise.race([safe, timer]);
-  } finally {
-    cancel.abort();
-  }
-}
-
-/**
- * Sends the summary of what succeeded and failed, then waits for delivery
- * within the crisis budget, never longer.
- */
-async function sendSummary(
-  options: SequenceOptions,
-  flag: CrisisFlag,
-): Promise<void> {
-  const lines = flag.results.filter((r) => r.status !== "skipped").map((r) =>
-    `${r.title}: ${r.status} in ${
-      (r.durationMs / 1000).toFixed(1)
-    } s (${r.summary})`
-  );
-  const failed =
-    flag.results.filter((r) => r.status === "failed" || r.status === "timeout")
-      .length;
-  notify(options, {
-    event: "shutdown.summary",
-    severity: failed > 0 ? "critical" : "warning",
-    title: `${flag.dryRun ? "[DRY-RUN] " : ""}Shutting down this host`,
-    message: lines.length === 0
-      ? "No step ran before the local shutdown"
-      : lines.join("\n"),
-    fields: { failed },
-  });
-  // The summary waits even after failed sends (`final`): the sequence's whole
-  // notification budget is spent here, since steps never wait for a send.
-  const budget = options.config.notifications.crisis_budget;
-  const cancel = new AbortController();
-  try {
-    const delivered = await Promise.race([
-      options.notifier.flush(budget, { final: true }).catch(() => false),
-      options.clock.sleep(budget, cancel.signal).then(() => false),
-    ]);
-    if (!delivered) {
-      options.logger.warning(
-        "shutdown.notify_late",
-        "Notifications not delivered within the crisis budget; shutting down anyway",
-        { "budget_ms": budget },
-      );
-    }
-  } finally {
-    cancel.abort();
-  }
-}
-
-function notify(
-  options: SequenceOptions,
-  n: {
-    event: string;
-    severity: Severity;
-    title: string;
-    message: string;
-    fields?: Record<string, string | number>;
-  },
-): void {
-  try {
-    options.notifier.notify({
-      ...n,
-      ups: options.config.ups.name,
-      timeMs: options.clock.now(),
-    });
-  } catch (error) {
-    // A notifier must never stop the shutdown.
-    options.logger.warning(
-      "shutdown.notify_failed",
-      "Cannot queue a notification",
-      {
-        error,
-      },
-    );
-  }
+  if (!summarySent) await summary();
+  return results;
 }
 
 async function saveFlag(options: SequenceOptions, flag: CrisisFlag) {
@@ -424,7 +261,7 @@ async function saveFlag(options: SequenceOptions, flag: CrisisFlag) {
     // Progress is lost on a restart, but the shutdown itself goes on.
     options.logger.error(
       "shutdown.flag_write_failed",
-      error instanceof Error ? error.message : String(error),
+      errorMessage(error),
       { flag: options.config.paths.flag },
     );
   }

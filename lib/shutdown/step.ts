@@ -10,24 +10,9 @@ import type { ExecResult, Runner } from "../system/exec.ts";
 import type { Logger } from "../system/log.ts";
 import type { PlannedStep } from "./plan.ts";
 
-/** How a step ended. */
-export type StepStatus = "done" | "failed" | "timeout" | "skipped";
+import type { StepStatus } from "./crisis_machine.ts";
 
-/** The result of one step, as recorded in the flag file. */
-export interface StepResult {
-  /** The planned step's id. */
-  id: string;
-  /** Its title. */
-  title: string;
-  /** How it ended: a timeout means at least one call was killed. */
-  status: StepStatus;
-  /** Wall time of the step in milliseconds. */
-  durationMs: number;
-  /** One line for the summary, e.g. "2 VMs shut down, 1 destroyed". */
-  summary: string;
-  /** What happened to each item (VM, mount, remote), one line each. */
-  details: string[];
-}
+export type { StepResult, StepStatus } from "./crisis_machine.ts";
 
 /** What a step function returns; the sequence adds id, title and duration. */
 export interface StepOutcome {

@@ -1,0 +1,203 @@
+/**
+ * The shell of crisis mode: holds the mode of the pure state machine
+ * (`crisis_machine.ts`), feeds it events one at a time and carries out the
+ * effects it returns through a {@linkcode CrisisShell}. The running sequence
+ * is one of those effects; it reports its steps back as events.
+ *
+ * @module
+ */
+import { errorMessage } from "../errors.ts";
+import type { Clock } from "../system/clock.ts";
+import {
+  ARMED,
+  type CrisisEffect,
+  type CrisisEvent,
+  type CrisisFlag,
+  type CrisisLogLevel,
+  type CrisisMode,
+  type StepResult,
+  transition,
+} from "./crisis_machine.ts";
+
+/** What carries out the effects; one per daemon session. */
+export interface CrisisShell {
+  /** Writes the flag atomically; logs a failure itself, never rejects. */
+  writeFlag(flag: CrisisFlag): Promise<void>;
+  /** Removes the flag file. */
+  clearFlag(): Promise<void>;
+  /** Renames the flag aside and reports why. */
+  archiveFlag(suffix: string, why: string): Promise<void>;
+  /** Logs and notifies the start of a sequence. */
+  announce(what: "triggered" | "resumed", flag: CrisisFlag): void;
+  /**
+   * Runs the steps the flag has not completed, calling `record` after each.
+   *
+   * @returns The results of the steps this run executed or skipped.
+   */
+  runSteps(
+    flag: CrisisFlag,
+    record: (result: StepResult) => Promise<void>,
+  ): Promise<StepResult[]>;
+  /** Logs `shutdown.complete`. */
+  reportComplete(flag: CrisisFlag): void;
+  /** Holds the power core's triggers back. */
+  holdTriggers(): void;
+  /** Re-arms the power core's triggers. */
+  rearmTriggers(): void;
+  /** Switches the notifier to crisis mode. */
+  enterCrisis(): void;
+  /** Switches it back: the next crisis gets a fresh budget. */
+  leaveCrisis(): void;
+  /** Writes one log line. */
+  log(level: CrisisLogLevel, event: string, message: string): void;
+  /** Reloads the config now. */
+  applyReload(): Promise<void>;
+}
+
+/** The last sequence this controller ran. */
+export interface SequenceRun {
+  /** The flag as last recorded. */
+  flag: CrisisFlag;
+  /** Results of the steps this run executed or skipped. */
+  results: StepResult[];
+  /** Whether it resumed an interrupted sequence. */
+  resumed: boolean;
+}
+
+/** Crisis mode of one daemon, across its sessions. */
+export class CrisisController {
+  #mode: CrisisMode = ARMED;
+  #shell: CrisisShell;
+  #queue: Promise<unknown> = Promise.resolve();
+  #sequence: Promise<void> | null = null;
+  #lastRun: SequenceRun | null = null;
+  #clock: Pick<Clock, "now">;
+
+  /**
+   * @param shell Carries out the effects.
+   * @param clock Stamps the end of a sequence.
+   */
+  constructor(shell: CrisisShell, clock: Pick<Clock, "now">) {
+    this.#shell = shell;
+    this.#clock = clock;
+  }
+
+  /** The current mode. */
+  get mode(): CrisisMode {
+    return this.#mode;
+  }
+
+  /** The last sequence run, once it ended. */
+  get lastRun(): SequenceRun | null {
+    return this.#lastRun;
+  }
+
+  /** Whether a sequence runs now. */
+  get busy(): boolean {
+    return this.#sequence !== null;
+  }
+
+  /**
+   * Hands the effects to another session's collaborators (after a reload).
+   *
+   * @param shell The new session's shell.
+   */
+  attach(shell: CrisisShell): void {
+    this.#shell = shell;
+  }
+
+  /**
+   * Feeds one event to the machine after those before it, and carries out
+   * the effects. A running sequence is started, not awaited (see `idle()`).
+   *
+   * @param event What happened.
+   * @returns The effects carried out.
+   */
+  dispatch(event: CrisisEvent): Promise<readonly CrisisEffect[]> {
+    const applied = this.#queue.then(() => this.#apply(event));
+    this.#queue = applied.catch(() => {/* reported in #apply */});
+    return applied;
+  }
+
+  /** Resolves once no sequence runs. */
+  async idle(): Promise<void> {
+    while (this.#sequence) await this.#sequence;
+  }
+
+  async #apply(event: CrisisEvent): Promise<readonly CrisisEffect[]> {
+    const next = transition(this.#mode, event);
+    this.#mode = next.mode;
+    for (const effect of next.effects) {
+      try {
+        await this.#carryOut(effect);
+      } catch (error) {
+        // One failed effect (a flag that cannot be archived) must not stop the rest.
+        this.#shell.log(
+          "error",
+          "shutdown.effect_failed",
+          `Crisis mode could not ${effect.kind.replaceAll("_", " ")}: ${
+            errorMessage(error)
+          }`,
+        );
+      }
+    }
+    return next.effects;
+  }
+
+  async #carryOut(effect: CrisisEffect): Promise<void> {
+    const shell = this.#shell;
+    switch (effect.kind) {
+      case "write_flag":
+        return await shell.writeFlag(effect.flag);
+      case "clear_flag":
+        return await shell.clearFlag();
+      case "archive_flag":
+        return await shell.archiveFlag(effect.suffix, effect.why);
+      case "announce":
+        return shell.announce(effect.what, effect.flag);
+      case "run_steps":
+        this.#sequence = this.#run(effect.flag, effect.resumed);
+        return;
+      case "report_complete":
+        return shell.reportComplete(effect.flag);
+      case "hold_triggers":
+        return shell.holdTriggers();
+      case "rearm_triggers":
+        return shell.rearmTriggers();
+      case "enter_crisis":
+        return shell.enterCrisis();
+      case "leave_crisis":
+        return shell.leaveCrisis();
+      case "log":
+        return shell.log(effect.level, effect.event, effect.message);
+      case "apply_reload":
+        return await shell.applyReload();
+    }
+  }
+
+  async #run(flag: CrisisFlag, resumed: boolean): Promise<void> {
+    // The shell that starts a sequence runs it to the end, even after a reload.
+    const shell = this.#shell;
+    try {
+      const results = await shell.runSteps(flag, async (result) => {
+        await this.dispatch({ kind: "step_ended", result });
+      }).catch((error: unknown) => {
+        shell.log(
+          "error",
+          "shutdown.failed",
+          `The shutdown sequence failed: ${errorMessage(error)}`,
+        );
+        return [];
+      });
+      await this.dispatch({ kind: "sequence_ended", nowMs: this.#clock.now() });
+      const mode = this.#mode;
+      this.#lastRun = {
+        flag: mode.mode === "armed" ? flag : mode.flag,
+        results,
+        resumed,
+      };
+    } finally {
+      this.#sequence = null;
+    }
+  }
+}
