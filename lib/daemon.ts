@@ -1,76 +1,61 @@
 /**
- * The daemon of `ups-monitor run`: builds the real collaborators (runner, NUT
- * client, notifier, monitor), resumes an interrupted sequence, polls until
- * SIGTERM or SIGINT, hands a decision to the shutdown sequence once, and
+ * The daemon of `ups-monitor run`: one crisis mode for its whole life, and
+ * one session per config. A session builds the real collaborators (runner,
+ * NUT client, notifier, monitor), hands power-core decisions and re-arms to
+ * crisis mode, polls until SIGTERM or SIGINT (or an accepted reload) and
  * stops cleanly ("monitor stopped", notification queue flushed within a
- * bound). A running sequence is never aborted by a signal. SIGHUP reloads the
- * config between sessions: the outage goes on through the history file.
+ * bound). A running sequence is never aborted by a signal.
  *
  * @module
  */
-import { ConfigError, type LoadedConfig } from "./config/load.ts";
+import type { LoadedConfig } from "./config/load.ts";
+import { announceSession, type Tell, warnAboutSetup } from "./daemon/banner.ts";
+import { watchFlag } from "./daemon/flag_watcher.ts";
+import { LoginKeeper } from "./daemon/login_keeper.ts";
+import { Reloader, type ReloadSource } from "./daemon/reload.ts";
+import { errorMessage } from "./errors.ts";
 import { Monitor } from "./monitor.ts";
 import { clientForConfig } from "./nut/configured.ts";
-import { NutConnectionError } from "./nut/errors.ts";
 import { ChannelNotifier } from "./notify/dispatch.ts";
 import { notificationOf } from "./notify/from_event.ts";
 import type { Notifier } from "./notify/notification.ts";
 import { LogNotifier } from "./notify/notifier.ts";
-import type { Decision } from "./power/state.ts";
-import {
-  clearCrisisFlag,
-  crisisState,
-  readBootId,
-  UNKNOWN_BOOT_ID,
-} from "./shutdown/crisis.ts";
-import { missingDependencies } from "./shutdown/dependencies.ts";
+import { readBootId, UNKNOWN_BOOT_ID } from "./shutdown/crisis.ts";
+import { CrisisController } from "./shutdown/crisis_controller.ts";
 import { acquirePidFile } from "./shutdown/pid_file.ts";
 import {
   resumeIfPending,
-  runSequence,
   type SequenceOptions,
+  sequenceShell,
 } from "./shutdown/sequence.ts";
-import { checkKnownHosts } from "./shutdown/ssh.ts";
 import type { Clock } from "./system/clock.ts";
-import { createRunner, type Runner } from "./system/exec.ts";
+import { createRunner } from "./system/exec.ts";
+import type { Host } from "./system/host.ts";
 import type { Logger } from "./system/log.ts";
-import { VERSION } from "./version.ts";
 
 /** How long "monitor stopped" and queued notifications may delay the exit. */
 export const STOP_FLUSH_MS = 5000;
 
 /** What the daemon needs from outside. */
-export interface DaemonOptions {
+export interface DaemonOptions extends ReloadSource {
   loaded: LoadedConfig;
   /** `--dry-run`: a rehearsal whatever the config says. */
   dryRunFlag: boolean;
   logger: Logger;
   clock: Clock;
+  /** The pid, the uptime and the environment. */
+  host: Host;
   /** Aborts when SIGTERM or SIGINT arrives: the loop stops, a sequence does not. */
   signal: AbortSignal;
   /** The HTTP client for notifications. */
   fetch: typeof globalThis.fetch;
-  /**
-   * Fires a "hangup" event on SIGHUP; `pending` latches one that came while
-   * no session listened (start-up, between sessions).
-   */
-  hangups: EventTarget & { pending: boolean };
-  /**
-   * Loads and checks the config again (validation and permission self-check).
-   *
-   * @throws {ConfigError} When the new config is rejected.
-   */
-  reload(): Promise<LoadedConfig>;
-  /** Applies logging settings of a newly loaded config. */
-  applyLogging(loaded: LoadedConfig): void;
 }
 
-type Tell = (
-  name: string,
-  tone: "info" | "warning" | "critical",
-  message: string,
-  fields?: Record<string, string>,
-) => void;
+/** What lives as long as the daemon. */
+interface DaemonLife {
+  bootId: string;
+  crisis: CrisisController;
+}
 
 /**
  * Runs the daemon until `signal` aborts and any running sequence has ended.
@@ -80,22 +65,27 @@ type Tell = (
  * @throws {PidFileError} When another daemon holds the pid file.
  */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
-  const { logger } = options;
+  const { logger, clock } = options;
   let loaded = options.loaded;
   const probe = createRunner({ logger, dryRun: false });
   const bootId = await readBootId(probe).catch((error: unknown) => {
     logger.warning(
       "boot_id.unknown",
-      `${(error as Error).message}: nothing will be resumed after a restart`,
+      `${errorMessage(error)}: nothing will be resumed after a restart`,
     );
     return UNKNOWN_BOOT_ID;
   });
   await using _pid = await acquirePidFile(loaded.config.paths.pid, {
-    pid: Deno.pid,
+    pid: options.host.pid,
     runner: probe,
   });
+  const life: DaemonLife = {
+    bootId,
+    // Each session attaches its own shell before anything happens.
+    crisis: new CrisisController(clock),
+  };
   for (let first = true;; first = false) {
-    const next = await runSession(options, loaded, bootId, first);
+    const next = await runSession(options, loaded, life, first);
     if (next === null) return 0;
     loaded = next;
   }
@@ -108,284 +98,181 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 async function runSession(
   options: DaemonOptions,
   loaded: LoadedConfig,
-  bootId: string,
+  life: DaemonLife,
   first: boolean,
 ): Promise<LoadedConfig | null> {
-  const { logger, clock } = options;
+  const { logger, clock, host } = options;
   const { config } = loaded;
-  const ups = config.ups.name;
+  const { crisis } = life;
   const dryRun = options.dryRunFlag || config.shutdown.dry_run;
   const runner = createRunner({ logger, dryRun });
-  const notifier: Notifier & { close?(): Promise<void> } =
-    config.notifications.channels.length > 0
-      ? new ChannelNotifier({ config, fetch: options.fetch, clock, logger })
-      : new LogNotifier(logger);
-  const tell: Tell = (name, tone, message, fields = {}) => {
-    notifier.notify(
-      notificationOf({ name, tone, message, fields }, ups, clock.now()),
-    );
-  };
+  const notifier = notifierFor(options, loaded);
+  const tell: Tell = (name, tone, message, fields = {}) =>
+    notifier.notify(notificationOf(
+      { name, tone, message, fields },
+      config.ups.name,
+      clock.now(),
+    ));
   await using client = clientForConfig(loaded, { clock, logger, login: true });
-  if (first) {
-    const message =
-      `ups-monitor ${VERSION} watching "${ups}"${
-        dryRun ? " in dry-run" : ""
-      }: ` +
-      `shutdown below ${config.triggers.low_battery}% charge or ${
-        config.triggers.critical_runtime / 1000
-      }s runtime`;
-    logger.info("monitor.started", message, {
-      version: VERSION,
-      ups,
-      "dry_run": dryRun,
-    });
-    tell("monitor.started", "info", message, {
-      version: VERSION,
-      "low_battery": `${config.triggers.low_battery}%`,
-      "critical_runtime": `${config.triggers.critical_runtime / 1000}s`,
-      "extended_time": config.triggers.extended_time.enabled
-        ? `${config.triggers.extended_time.after / 1000}s`
-        : "off",
-    });
-  } else {
-    logger.info("config.reloaded", `Config reloaded from "${loaded.path}"`, {
-      ups,
-      "dry_run": dryRun,
-    });
-  }
-  await warnAboutSetup(loaded, runner, logger, tell);
+  const login = new LoginKeeper(client, config, logger, tell);
+  announceSession(loaded, { first, dryRun, logger, tell });
+  await warnAboutSetup(loaded, { runner, logger, tell, host });
 
-  const sequenceOptions: SequenceOptions = {
-    config,
-    runner,
-    notifier,
-    logger,
-    clock,
-    bootId,
-    beforeLocal: async () => {
-      // Like an upsmon secondary: leaving upsd lets a NUT primary stop waiting
-      // for us. Bounded: a link that is reconnecting must not delay the power-off.
-      if (!config.ups.username) return;
-      const stop = new AbortController();
-      await Promise.race([
-        client.logout().catch(() => {/* the link may be gone already */}),
-        clock.sleep(config.ups.reply_timeout, stop.signal).catch(
-          () => {/* logout won */},
-        ),
-      ]);
-      stop.abort();
-    },
-  };
-  let sequence: Promise<unknown> | null = null;
-  if (first) {
-    const resumed = await resumeIfPending(sequenceOptions).catch(
-      (error: unknown) => {
-        logger.error("shutdown.resume_failed", (error as Error).message);
-        return { action: "none" as const };
-      },
-    );
-    if (resumed.action === "resumed") {
-      logger.info("shutdown.resumed_done", "The resumed sequence has ended");
-    }
-  }
-  // LOGIN like an upsmon secondary. If upsd cannot be reached now, log in
-  // after the first poll that reaches it; a refusal (ACCESS-DENIED) is final.
-  let loginPending = config.ups.username !== null;
-  const login = async () => {
-    try {
-      await client.login();
-      loginPending = false;
-      logger.info(
-        "nut.logged_in",
-        `Logged in to "${ups}" as "${config.ups.username}"`,
-      );
-    } catch (error) {
-      if (error instanceof NutConnectionError) return;
-      loginPending = false;
-      logger.error("nut.login_failed", (error as Error).message, {
-        user: config.ups.username,
-      });
-      tell("nut.login_failed", "warning", (error as Error).message);
-    }
-  };
-  if (loginPending) {
-    await client.connect().then(login, () => {/* retried after a poll */});
-  }
-  const polling = {
-    async poll(names: readonly string[]) {
-      const vars = await client.poll(names);
-      if (loginPending) await login();
-      return vars;
-    },
-  };
+  const uptimeMs = host.uptimeMs();
   const monitor = new Monitor({
     config,
-    client: polling,
+    client: login.polling,
     notifier,
     logger,
     clock,
-    bootId,
-    uptimeMs: Deno.osUptime() * 1000,
-    onRearmed() {
-      notifier.leaveCrisis?.();
-      // The power core re-armed after rearm_after on line power: crisis mode is over.
-      void clearCrisisFlag(config.paths.flag).catch((error: unknown) => {
-        logger.warning("shutdown.flag_clear_failed", (error as Error).message);
-      });
-    },
-    onDecision(decision: Decision) {
-      if (sequence) return;
-      sequence = runSequence({
-        ...sequenceOptions,
+    bootId: life.bootId,
+    ...(uptimeMs === undefined ? {} : { uptimeMs }),
+    onRearmed: () => void crisis.dispatch({ kind: "power_back" }),
+    onDecision: (decision) =>
+      void crisis.dispatch({
+        kind: "triggered",
         reason: {
           trigger: decision.trigger,
           message: decision.reason,
           fields: { ...decision.numbers },
         },
-      }).catch((error: unknown) => {
-        logger.error(
-          "shutdown.failed",
-          `The shutdown sequence failed: ${(error as Error).message}`,
-        );
-      }).finally(() => {
-        sequence = null;
-        if (pendingReload) void tryReload();
-      });
-    },
+        bootId: life.bootId,
+        dryRun,
+        nowMs: clock.now(),
+      }),
   });
+  const session = new AbortController();
+  const sequence: SequenceOptions = {
+    config,
+    runner,
+    notifier,
+    logger,
+    clock,
+    bootId: life.bootId,
+    beforeLocal: () => login.logout(clock),
+  };
+  using reloader = attachCrisis(options, life.crisis, {
+    sequence,
+    monitor,
+    endSession: () => session.abort(),
+  });
+  if (first) await resumeAtStart(sequence, crisis);
+  await login.start();
   await monitor.restore();
-  const crisis = await crisisState(config.paths.flag).catch(() => null);
-  // One sequence per outage: a restart or a reload must not run it again.
-  // A rehearsal's flag does not hold back a daemon that is not rehearsing.
-  if (
-    crisis?.state === "done" && crisis.flag.bootId === bootId &&
-    (dryRun || !crisis.flag.dryRun)
-  ) {
-    monitor.disarm();
-    logger.warning(
-      "shutdown.crisis_mode",
-      "A shutdown sequence already ran in this boot: triggers re-arm after shutdown.rearm_after on line power, or when the flag is removed",
-      { flag: config.paths.flag },
-    );
-  }
+  await crisis.dispatch({ kind: "session_started", dryRun });
 
   // The session ends on SIGTERM, or when a reloaded config was accepted.
-  const session = new AbortController();
-  const onStop = () => session.abort();
-  options.signal.addEventListener("abort", onStop, { once: true });
+  const stop = () => session.abort();
+  options.signal.addEventListener("abort", stop, { once: true });
   if (options.signal.aborted) session.abort();
-  let reloaded: LoadedConfig | null = null;
-  let pendingReload = false;
-  const tryReload = async () => {
-    if (sequence) {
-      pendingReload = true;
-      logger.info(
-        "config.reload_deferred",
-        "SIGHUP during a shutdown sequence: the reload waits until it is over",
-      );
-      return;
-    }
-    pendingReload = false;
-    try {
-      reloaded = await options.reload();
-      options.applyLogging(reloaded);
-      session.abort();
-    } catch (error) {
-      const issues = error instanceof ConfigError ? error.issues : undefined;
-      logger.error(
-        "config.reload_rejected",
-        `New config rejected, the old one stays: ${(error as Error).message}`,
-        {
-          ...(issues ? { issues } : {}),
-        },
-      );
-    }
-  };
-  const onHangup = () => {
-    options.hangups.pending = false;
-    void tryReload();
-  };
-  options.hangups.addEventListener("hangup", onHangup);
-  if (options.hangups.pending) onHangup();
-  let flagSeen = false;
-  const rearmCheck = setInterval(() => {
-    // A flag removed by hand (the seed's way out of crisis mode) re-arms once no sequence runs.
-    // Only a flag this session saw counts as removed: if writing it failed,
-    // its absence must not re-run the sequence in the same outage.
-    if (sequence || monitor.state.armed) return;
-    crisisState(config.paths.flag).then((found) => {
-      if (found.state !== "armed") {
-        flagSeen = true;
-        return;
-      }
-      if (!flagSeen || sequence || monitor.state.armed) return;
-      flagSeen = false;
-      monitor.rearm();
-      notifier.leaveCrisis?.();
-      logger.info(
-        "shutdown.rearmed",
-        "Crisis flag removed by hand: shutdown triggers re-armed",
-        {
-          flag: config.paths.flag,
-        },
-      );
-    }).catch(
-      () => {
-        /* an unreadable flag is reported by resumeIfPending at the next start */
-      },
-    );
-  }, Math.max(1000, config.ups.check_interval));
+  const interval = Math.max(1000, config.ups.check_interval);
+  const watching = watchFlag(
+    config.paths.flag,
+    crisis,
+    clock,
+    interval,
+    session.signal,
+  );
   try {
     await monitor.run(session.signal);
   } finally {
-    clearInterval(rearmCheck);
-    options.hangups.removeEventListener("hangup", onHangup);
-    options.signal.removeEventListener("abort", onStop);
+    options.signal.removeEventListener("abort", stop);
+    await watching;
   }
-  if (sequence) {
+  return await endSession(options, crisis, reloader.accepted, {
+    notifier,
+    runner,
+    tell,
+    ups: config.ups.name,
+  });
+}
+
+/** The session's notifier: its channels, or the log alone. */
+function notifierFor(
+  options: DaemonOptions,
+  loaded: LoadedConfig,
+): Notifier & { close?(): Promise<void> } {
+  const { config } = loaded;
+  const { clock, logger } = options;
+  return config.notifications.channels.length > 0
+    ? new ChannelNotifier({ config, fetch: options.fetch, clock, logger })
+    : new LogNotifier(logger);
+}
+
+/**
+ * Hands crisis mode this session's collaborators: the sequence, the
+ * monitor's triggers and the reload.
+ *
+ * @returns The session's reloader (dispose it to stop listening).
+ */
+function attachCrisis(
+  options: DaemonOptions,
+  crisis: CrisisController,
+  parts: {
+    sequence: SequenceOptions;
+    monitor: Monitor;
+    endSession: () => void;
+  },
+): Reloader {
+  const { monitor } = parts;
+  let reloader: Reloader | null = null;
+  crisis.attach(sequenceShell(parts.sequence, {
+    holdTriggers: () => monitor.disarm(),
+    rearmTriggers: () => monitor.rearm(),
+    applyReload: () => reloader?.apply() ?? Promise.resolve(),
+  }));
+  reloader = new Reloader(options, crisis, options.logger, parts.endSession);
+  return reloader;
+}
+
+/** At the first start: resume, archive or hold by the flag found. */
+async function resumeAtStart(
+  sequence: SequenceOptions,
+  crisis: CrisisController,
+): Promise<void> {
+  const { logger } = sequence;
+  const outcome = await resumeIfPending(sequence, crisis).catch(
+    (error: unknown) => {
+      logger.error("shutdown.resume_failed", errorMessage(error));
+      return { action: "none" as const };
+    },
+  );
+  if (outcome.action === "resumed") {
+    logger.info("shutdown.resumed_done", "The resumed sequence has ended");
+  }
+}
+
+/** Waits for a running sequence, says goodbye on a stop, flushes, cleans up. */
+async function endSession(
+  options: DaemonOptions,
+  crisis: CrisisController,
+  reloaded: LoadedConfig | null,
+  parts: {
+    notifier: Notifier & { close?(): Promise<void> };
+    runner: ReturnType<typeof createRunner>;
+    tell: Tell;
+    ups: string;
+  },
+): Promise<LoadedConfig | null> {
+  const { logger } = options;
+  if (crisis.busy) {
     logger.warning(
       "monitor.stopping",
       "Stop requested during a shutdown sequence: the sequence goes on",
     );
-    await sequence;
+    await crisis.idle();
   }
   const stopping = reloaded === null || options.signal.aborted;
   if (stopping) {
     logger.info("monitor.stopped", "Monitor stopped");
-    tell("monitor.stopped", "info", `ups-monitor stopped watching "${ups}"`);
+    parts.tell(
+      "monitor.stopped",
+      "info",
+      `ups-monitor stopped watching "${parts.ups}"`,
+    );
   }
-  await notifier.flush(STOP_FLUSH_MS);
-  await notifier.close?.();
-  await runner.killAll();
+  await parts.notifier.flush(STOP_FLUSH_MS);
+  await parts.notifier.close?.();
+  await parts.runner.killAll();
   return stopping ? null : reloaded;
-}
-
-/** Loud warnings at start: missing commands and remotes without a known host key. */
-async function warnAboutSetup(
-  loaded: LoadedConfig,
-  runner: Runner,
-  logger: Logger,
-  tell: Tell,
-): Promise<void> {
-  const { config } = loaded;
-  const searchPath = Deno.env.get("PATH");
-  for (
-    const missing of await missingDependencies(
-      config,
-      searchPath ? { searchPath } : {},
-    )
-  ) {
-    logger.warning("dependency.missing", missing.message, { key: missing.key });
-    tell("dependency.missing", "warning", missing.message);
-  }
-  const warnings = await checkKnownHosts(config, { runner, logger }).catch(
-    () => [],
-  );
-  for (const warning of warnings) {
-    const text = warning.fix
-      ? `${warning.message}; add it with: ${warning.fix}`
-      : warning.message;
-    logger.warning("remote.no_host_key", text, { remote: warning.remote });
-    tell("remote.no_host_key", "warning", text);
-  }
 }

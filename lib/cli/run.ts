@@ -16,6 +16,7 @@ import { runDaemon } from "../daemon.ts";
 import { applyConfigLogging } from "./config.ts";
 import { PidFileError } from "../shutdown/pid_file.ts";
 import { systemClock } from "../system/clock.ts";
+import { realHost } from "../system/host.ts";
 import { missingPermissions, permissionNeeds } from "../system/permissions.ts";
 import { parseCommandArgs } from "./args.ts";
 import { type Command, UsageError } from "./context.ts";
@@ -101,6 +102,7 @@ Options:
         dryRunFlag: Boolean(values["dry-run"]),
         logger,
         clock: systemClock,
+        host: realHost,
         signal: stop.signal,
         fetch,
         hangups,

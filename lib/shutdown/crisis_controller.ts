@@ -67,19 +67,19 @@ export interface SequenceRun {
 /** Crisis mode of one daemon, across its sessions. */
 export class CrisisController {
   #mode: CrisisMode = ARMED;
-  #shell: CrisisShell;
+  #shell: CrisisShell | null;
   #queue: Promise<unknown> = Promise.resolve();
   #sequence: Promise<void> | null = null;
   #lastRun: SequenceRun | null = null;
   #clock: Pick<Clock, "now">;
 
   /**
-   * @param shell Carries out the effects.
    * @param clock Stamps the end of a sequence.
+   * @param shell Carries out the effects; a daemon attaches one per session.
    */
-  constructor(shell: CrisisShell, clock: Pick<Clock, "now">) {
-    this.#shell = shell;
+  constructor(clock: Pick<Clock, "now">, shell: CrisisShell | null = null) {
     this.#clock = clock;
+    this.#shell = shell;
   }
 
   /** The current mode. */
@@ -125,14 +125,18 @@ export class CrisisController {
   }
 
   async #apply(event: CrisisEvent): Promise<readonly CrisisEffect[]> {
+    const shell = this.#shell;
+    if (shell === null) {
+      throw new TypeError("A crisis controller needs a shell before events");
+    }
     const next = transition(this.#mode, event);
     this.#mode = next.mode;
     for (const effect of next.effects) {
       try {
-        await this.#carryOut(effect);
+        await this.#carryOut(shell, effect);
       } catch (error) {
         // One failed effect (a flag that cannot be archived) must not stop the rest.
-        this.#shell.log(
+        shell.log(
           "error",
           "shutdown.effect_failed",
           `Crisis mode could not ${effect.kind.replaceAll("_", " ")}: ${
@@ -144,8 +148,10 @@ export class CrisisController {
     return next.effects;
   }
 
-  async #carryOut(effect: CrisisEffect): Promise<void> {
-    const shell = this.#shell;
+  async #carryOut(
+    shell: CrisisShell,
+    effect: CrisisEffect,
+  ): Promise<void> {
     switch (effect.kind) {
       case "write_flag":
         return await shell.writeFlag(effect.flag);
@@ -156,7 +162,7 @@ export class CrisisController {
       case "announce":
         return shell.announce(effect.what, effect.flag);
       case "run_steps":
-        this.#sequence = this.#run(effect.flag, effect.resumed);
+        this.#sequence = this.#run(shell, effect.flag, effect.resumed);
         return;
       case "report_complete":
         return shell.reportComplete(effect.flag);
@@ -175,9 +181,12 @@ export class CrisisController {
     }
   }
 
-  async #run(flag: CrisisFlag, resumed: boolean): Promise<void> {
+  async #run(
+    shell: CrisisShell,
+    flag: CrisisFlag,
+    resumed: boolean,
+  ): Promise<void> {
     // The shell that starts a sequence runs it to the end, even after a reload.
-    const shell = this.#shell;
     try {
       const results = await shell.runSteps(flag, async (result) => {
         await this.dispatch({ kind: "step_ended", result });

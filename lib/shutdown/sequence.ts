@@ -153,7 +153,7 @@ export function sequenceShell(
 export async function runSequence(
   options: SequenceOptions & { reason: SequenceReason },
 ): Promise<SequenceReport> {
-  const crisis = new CrisisController(sequenceShell(options), options.clock);
+  const crisis = new CrisisController(options.clock, sequenceShell(options));
   await crisis.dispatch({
     kind: "triggered",
     reason: options.reason,
@@ -178,7 +178,7 @@ export async function runSequence(
  */
 export async function resumeIfPending(
   options: SequenceOptions,
-  crisis = new CrisisController(sequenceShell(options), options.clock),
+  crisis = new CrisisController(options.clock, sequenceShell(options)),
 ): Promise<ResumeOutcome> {
   const path = options.config.paths.flag;
   const found = await crisisState(path);
