@@ -26,6 +26,11 @@ import {
   type PowerState,
 } from "./power/state.ts";
 import { step } from "./power/triggers.ts";
+import {
+  NOTHING_WRITTEN,
+  planWrites,
+  type WrittenMemo,
+} from "./power/write_policy.ts";
 import { UNKNOWN_BOOT_ID } from "./shutdown/crisis.ts";
 import type { Clock } from "./system/clock.ts";
 import { readTextIfExists, writeFileAtomic } from "./system/files.ts";
@@ -83,6 +88,7 @@ export class Monitor {
   #options: MonitorOptions;
   #state: PowerState = initialState();
   #writeFailed = new Set<string>();
+  #written: WrittenMemo = NOTHING_WRITTEN;
 
   /** @param options The config and collaborators. */
   constructor(options: MonitorOptions) {
@@ -183,18 +189,32 @@ export class Monitor {
       this.#options.onRearmed?.();
     }
     if (result.decision) this.#options.onDecision(result.decision);
-    await this.#write(
-      config.paths.state,
-      JSON.stringify(snapshot(this.#state, monoMs)) + "\n",
-    );
-    await this.#write(
-      config.paths.history,
-      serializeOutage(this.#state, {
-        bootId: this.#options.bootId,
-        monoMs,
-        wallMs,
-      }),
-    );
+    await this.#writeFiles(monoMs, wallMs);
+  }
+
+  /** Writes the state snapshot and the outage file when the policy says so. */
+  async #writeFiles(monoMs: number, wallMs: number): Promise<void> {
+    const { config, bootId } = this.#options;
+    const snap = snapshot(this.#state, monoMs);
+    const plan = planWrites(this.#written, snap, monoMs);
+    let memo = plan.memo;
+    if (
+      plan.state &&
+      !await this.#write(config.paths.state, JSON.stringify(snap) + "\n")
+    ) {
+      const { stateKey, urgentKey, stateAtMs } = this.#written;
+      memo = { ...memo, stateKey, urgentKey, stateAtMs };
+    }
+    if (
+      plan.history &&
+      !await this.#write(
+        config.paths.history,
+        serializeOutage(this.#state, { bootId, monoMs, wallMs }),
+      )
+    ) {
+      memo = { ...memo, onBattery: this.#written.onBattery };
+    }
+    this.#written = memo;
   }
 
   #report(event: PowerEvent, wallMs: number): void {
@@ -205,8 +225,13 @@ export class Monitor {
     notifier.notify(notificationOf(event, config.ups.name, wallMs));
   }
 
-  /** Writes a runtime file atomically; a failure is logged once per file, never fatal. */
-  async #write(path: string, text: string): Promise<void> {
+  /**
+   * Writes a runtime file atomically; a failure is logged once per file,
+   * never fatal.
+   *
+   * @returns Whether it was written.
+   */
+  async #write(path: string, text: string): Promise<boolean> {
     try {
       await writeFileAtomic(path, text);
       if (this.#writeFailed.delete(path)) {
@@ -215,6 +240,7 @@ export class Monitor {
           `Writing "${path}" works again`,
         );
       }
+      return true;
     } catch (error) {
       if (!this.#writeFailed.has(path)) {
         this.#writeFailed.add(path);
@@ -224,6 +250,7 @@ export class Monitor {
           { path },
         );
       }
+      return false;
     }
   }
 }
