@@ -469,6 +469,7 @@ export function secretsOf(config: Config): string[] {
   return secrets;
 }
 
+/** What a secret looks like in printed output: one mask for config, logs and commands. */
 export { SECRET_MASK };
 
 /**
