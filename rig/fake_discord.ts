@@ -94,21 +94,3 @@ export function webhookKinds(requests: readonly RecordedRequest[]): string[] {
     }
   });
 }
-
-/**
- * How many embeds the Discord channel received in all.
- *
- * @param requests Requests of the fake Discord.
- * @returns The number of embeds.
- */
-export function discordEmbedCount(
-  requests: readonly RecordedRequest[],
-): number {
-  return requests.filter((r) => r.path === DISCORD_PATH).reduce((sum, r) => {
-    try {
-      return sum + (JSON.parse(r.body)["embeds"]?.length ?? 0);
-    } catch {
-      return sum; // counted as a problem by discordProblems()
-    }
-  }, 0);
-}

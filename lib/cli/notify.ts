@@ -6,10 +6,9 @@
  */
 import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
 import { loadForCommand } from "./config.ts";
-import { post, type PostResult } from "../notify/channel.ts";
-import { buildEmbed, packMessages } from "../notify/discord.ts";
+import { channelKindOf } from "../notify/channel_kinds.ts";
 import type { Notification } from "../notify/notifier.ts";
-import { buildWebhookBody } from "../notify/webhook.ts";
+import { post, type PostResult } from "../notify/post.ts";
 import { systemClock } from "../system/clock.ts";
 import { VERSION } from "../version.ts";
 import { parseCommandArgs } from "./args.ts";
@@ -63,20 +62,14 @@ Options:
     };
     let failures = 0;
     for (const channel of config.notifications.channels) {
-      const body = channel.kind === "discord"
-        ? JSON.stringify(
-          packMessages(
-            [buildEmbed(notification, config.notifications.colors)],
-            channel.username,
-          )[0],
-        )
-        : JSON.stringify(buildWebhookBody(notification));
+      const { json } = channelKindOf(channel).body([notification], {
+        colors: config.notifications.colors,
+      });
       const request = {
         fetch,
         clock: systemClock,
-        url: channel.url,
-        body,
-        headers: channel.kind === "webhook" ? channel.headers : {},
+        channel,
+        body: json,
         timeoutMs: config.notifications.crisis_timeout,
       };
       let result = await post(request);

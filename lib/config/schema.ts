@@ -8,6 +8,8 @@
 import { z } from "zod";
 import { formatDuration, parseDuration } from "./duration.ts";
 import { parseUpsAddress } from "./ups_address.ts";
+import { maskSecrets, SECRET_MASK } from "./secret.ts";
+import { channelKindOf, channelSchema } from "../notify/channel_kinds.ts";
 
 /**
  * A duration: seconds as a number, or a string with units (`"90s"`, `"15m"`).
@@ -228,37 +230,6 @@ const colorsSchema = z.strictObject({
   blue: colorSchema.default(3447003).describe("Information. Default 3447003."),
 }).prefault({}).describe("Discord embed colors, as decimal RGB.");
 
-const httpUrl = z.url({
-  protocol: /^https?$/,
-  error: "expected an http or https URL",
-});
-
-const discordChannel = z.strictObject({
-  kind: z.literal("discord"),
-  name: z.string().min(1).default("discord").describe(
-    "Label in logs and notify-test.",
-  ),
-  url: httpUrl.describe(
-    "Discord webhook URL (https://discord.com/api/webhooks/ID/TOKEN). Secret: never printed.",
-  ),
-  username: z.string().min(1).nullable().default(null).describe(
-    "Name shown as the sender. Default: the webhook's own.",
-  ),
-});
-
-const webhookChannel = z.strictObject({
-  kind: z.literal("webhook"),
-  name: z.string().min(1).default("webhook").describe(
-    "Label in logs and notify-test.",
-  ),
-  url: httpUrl.describe(
-    "URL that receives a JSON POST per event. Secret: never printed.",
-  ),
-  headers: z.record(z.string(), z.string()).default({}).describe(
-    "Extra HTTP headers (e.g. Authorization). Values are secret: never printed.",
-  ),
-});
-
 const notificationsSchema = z.strictObject({
   timeout: duration(
     "Timeout of a notification in normal mode (non-blocking).",
@@ -280,11 +251,9 @@ const notificationsSchema = z.strictObject({
     100,
   ),
   colors: colorsSchema,
-  channels: z.array(
-    z.discriminatedUnion("kind", [discordChannel, webhookChannel], {
-      error: 'expected a channel with kind "discord" or "webhook"',
-    }),
-  ).default([]).describe("Where events are sent. Default none (log only)."),
+  channels: z.array(channelSchema).default([]).describe(
+    "Where events are sent. Default none (log only).",
+  ),
 }).prefault({}).describe("Discord and webhook notifications.");
 
 const labelsAndNames = z.strictObject({
@@ -470,7 +439,7 @@ export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** A notification channel of the config. */
-export type ChannelConfig = Config["notifications"]["channels"][number];
+export type { ChannelConfig } from "../notify/channel_kinds.ts";
 
 /** A remote machine of the config. */
 export type RemoteConfig = Config["shutdown"]["remotes"][number];
@@ -485,7 +454,8 @@ export function configJsonSchema(): Record<string, unknown> {
 }
 
 /**
- * Every secret value in a config, to mask wherever it might be printed.
+ * Every secret value in a config, to mask wherever it might be printed. A
+ * channel's secrets are what its kind's table entry names.
  *
  * @param config A validated config.
  * @returns Passwords, webhook URLs and header values.
@@ -494,20 +464,18 @@ export function secretsOf(config: Config): string[] {
   const secrets: string[] = [];
   if (config.ups.password !== null) secrets.push(config.ups.password);
   for (const channel of config.notifications.channels) {
-    secrets.push(channel.url);
-    if (channel.kind === "webhook") {
-      secrets.push(...Object.values(channel.headers));
-    }
+    secrets.push(...channelKindOf(channel).secrets());
   }
   return secrets;
 }
 
-/** What a secret looks like in printed output. */
-export const SECRET_MASK = "***";
+/** What a secret looks like in printed output: one mask for config, logs and commands. */
+export { SECRET_MASK };
 
 /**
  * The config as a user writes it (durations as text), with every secret
- * replaced by {@linkcode SECRET_MASK}: what `ups-monitor check` prints.
+ * replaced by {@linkcode SECRET_MASK} (a URL keeps its host): what
+ * `ups-monitor check` prints.
  *
  * @param config A validated config.
  * @returns A plain object ready for YAML or JSON.
@@ -515,21 +483,10 @@ export const SECRET_MASK = "***";
 export function effectiveConfig(config: Config): Record<string, unknown> {
   const masked = JSON.parse(JSON.stringify(config)) as Config;
   if (masked.ups.password !== null) masked.ups.password = SECRET_MASK;
-  for (const channel of masked.notifications.channels) {
-    channel.url = maskUrl(channel.url);
-    if (channel.kind === "webhook") {
-      for (const key of Object.keys(channel.headers)) {
-        channel.headers[key] = SECRET_MASK;
-      }
-    }
-  }
+  masked.notifications.channels = masked.notifications.channels.map((
+    channel,
+  ) => maskSecrets(channel, channelKindOf(channel).secrets()));
   return durationsAsText(masked, configSchema) as Record<string, unknown>;
-}
-
-/** Keeps scheme and host of a URL, hides the rest (the token is in the path). */
-function maskUrl(url: string): string {
-  const match = /^(https?:\/\/[^/?#]+)/.exec(url);
-  return match ? `${match[1]}/${SECRET_MASK}` : SECRET_MASK;
 }
 
 /** Walks value and schema together and formats every duration as text. */

@@ -1,24 +1,18 @@
 /**
  * One notification channel's delivery: a bounded queue and a sender loop
- * that posts with a timeout, honours HTTP 429 `retry_after`, backs off on
- * 5xx and network errors, drops on other 4xx, and logs a failing webhook
- * once per outage. `enqueue()` never waits.
+ * that posts with a timeout, honours HTTP 429 `retry_after` (capped), backs
+ * off on 5xx and network errors, drops on other 4xx and redirects, and logs
+ * a failing webhook once per outage. `enqueue()` never waits.
  *
  * @module
  */
 import type { ChannelConfig } from "../config/schema.ts";
 import type { Clock } from "../system/clock.ts";
 import type { Logger } from "../system/log.ts";
-import { buildEmbed, type Colors, packMessages } from "./discord.ts";
+import { type BoundChannelKind, channelKindOf } from "./channel_kinds.ts";
+import type { Colors } from "./discord.ts";
 import type { Notification, Severity } from "./notifier.ts";
-import { buildWebhookBody } from "./webhook.ts";
-
-/** What a receiver answered to one request. */
-export type PostResult =
-  | { kind: "ok"; status: number }
-  | { kind: "rate_limited"; status: 429; retryAfterMs: number }
-  | { kind: "retry"; status?: number; why: string }
-  | { kind: "drop"; status: number; why: string };
+import { MAX_RETRY_AFTER_MS, post, type PostResult } from "./post.ts";
 
 /** Options of {@linkcode ChannelSender}. */
 export interface ChannelSenderOptions {
@@ -37,109 +31,21 @@ export interface ChannelSenderOptions {
   backoffMs?: number;
   /** Longest backoff, ms. @default 60000 */
   maxBackoffMs?: number;
+  /**
+   * Longest wait a 429 imposes in normal mode, ms; in crisis mode the crisis
+   * timeout bounds it too. @default MAX_RETRY_AFTER_MS (60000)
+   */
+  maxRetryAfterMs?: number;
 }
 
 /** Which severities go first when the queue is full; critical never does. */
 const DROP_ORDER: Severity[] = ["info", "recovery", "quality", "warning"];
 
-/** Notifications a Discord message can carry; a generic webhook gets one per request. */
-const DISCORD_BATCH = 10;
-
-/**
- * Posts one request and classifies the answer. Never throws: network
- * errors and timeouts become `retry`.
- *
- * @param request Where and what to post.
- * @returns The classified answer.
- */
-export async function post(request: {
-  fetch: typeof globalThis.fetch;
-  clock: Clock;
-  url: string;
-  body: string;
-  headers: Record<string, string>;
-  timeoutMs: number;
-  signal?: AbortSignal;
-}): Promise<PostResult> {
-  const controller = new AbortController();
-  const stopTimer = new AbortController();
-  const onAbort = () => controller.abort();
-  request.signal?.addEventListener("abort", onAbort, { once: true });
-  request.clock.sleep(request.timeoutMs, stopTimer.signal).then(
-    () => controller.abort(),
-    () => {/* the request finished first */},
-  );
-  try {
-    const response = await request.fetch(request.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...request.headers },
-      body: request.body,
-      signal: controller.signal,
-    });
-    const text = await response.text();
-    const status = response.status;
-    if (status >= 200 && status < 300) return { kind: "ok", status };
-    if (status === 429) {
-      return {
-        kind: "rate_limited",
-        status,
-        retryAfterMs: retryAfter(response, text),
-      };
-    }
-    if (status >= 500 || status === 408) {
-      return { kind: "retry", status, why: `HTTP ${status}` };
-    }
-    return { kind: "drop", status, why: describeStatus(status) };
-  } catch (error) {
-    if (controller.signal.aborted) {
-      return {
-        kind: "retry",
-        why: request.signal?.aborted
-          ? "cancelled"
-          : `timed out after ${request.timeoutMs} ms`,
-      };
-    }
-    // The message of a fetch error may quote the URL, which is a secret.
-    return {
-      kind: "retry",
-      why: error instanceof TypeError ? "network error" : "request failed",
-    };
-  } finally {
-    stopTimer.abort();
-    request.signal?.removeEventListener("abort", onAbort);
-  }
-}
-
-/** `retry_after` in seconds from Discord's JSON body, else the Retry-After header. */
-function retryAfter(response: Response, text: string): number {
-  try {
-    const body = JSON.parse(text) as { retry_after?: unknown };
-    if (typeof body.retry_after === "number" && body.retry_after >= 0) {
-      return Math.ceil(body.retry_after * 1000);
-    }
-  } catch {
-    // Not JSON: fall back to the header.
-  }
-  const header = Number(response.headers.get("retry-after"));
-  return Number.isFinite(header) && header >= 0
-    ? Math.ceil(header * 1000)
-    : 1000;
-}
-
-function describeStatus(status: number): string {
-  if (status === 401 || status === 403) {
-    return `HTTP ${status}: the receiver refused the request (check the token or headers)`;
-  }
-  if (status === 404) {
-    return "HTTP 404: the webhook does not exist (wrong or deleted URL)";
-  }
-  return `HTTP ${status}: the receiver rejected the message`;
-}
-
 /** A queue and a sender loop for one configured channel. */
 export class ChannelSender {
   readonly name: string;
   #options: ChannelSenderOptions;
+  #kind: BoundChannelKind;
   #queue: Notification[] = [];
   #inFlight = 0;
   #crisis = false;
@@ -156,6 +62,7 @@ export class ChannelSender {
   constructor(options: ChannelSenderOptions) {
     this.#options = options;
     this.name = options.channel.name;
+    this.#kind = channelKindOf(options.channel);
     this.#loop = this.#run();
   }
 
@@ -250,9 +157,9 @@ export class ChannelSender {
 
   /**
    * Sleeps `ms`. `wake` says what ends it early besides a stop: any new
-   * notification (an idle wait), the start of crisis mode (an error backoff,
-   * so the crisis is not delayed by a long one), or nothing (a rate-limit
-   * wait: Discord asks for exactly that long).
+   * notification (an idle wait), the start of crisis mode (an error backoff or
+   * a rate-limit wait, so the crisis is not delayed by a long one), or nothing
+   * (a rate-limit wait in crisis mode, already bounded by the crisis timeout).
    */
   async #sleep(
     ms: number,
@@ -316,7 +223,7 @@ export class ChannelSender {
             "retry_after_ms": result.retryAfterMs,
           },
         );
-        await this.#sleep(result.retryAfterMs, "none");
+        await this.#waitRateLimit(result.retryAfterMs);
         continue;
       }
       if (this.#crisis) this.#degraded = true;
@@ -338,30 +245,45 @@ export class ChannelSender {
     }
   }
 
-  /** Takes from the queue what one request carries: up to 10 embeds within 6000 characters for Discord, one event otherwise. */
-  #nextRequest(): { batch: Notification[]; body: string } {
-    const { channel, colors } = this.#options;
-    if (channel.kind !== "discord") {
-      const batch = this.#queue.splice(0, 1);
-      return { batch, body: JSON.stringify(buildWebhookBody(batch[0]!)) };
-    }
-    const candidates = this.#queue.slice(0, DISCORD_BATCH);
-    const [first] = packMessages(
-      candidates.map((n) => buildEmbed(n, colors)),
-      channel.username,
+  /**
+   * Waits what a 429 asked, new notifications or not, but at most
+   * `maxRetryAfterMs`; in crisis mode (also when it starts during the wait)
+   * at most the crisis timeout since the 429, so critical messages are not
+   * held back through a shutdown by a long `retry_after`: the receiver is
+   * asked again at most once per crisis timeout.
+   */
+  async #waitRateLimit(retryAfterMs: number): Promise<void> {
+    const { clock, crisisTimeoutMs } = this.#options;
+    const normalMs = Math.min(
+      retryAfterMs,
+      this.#options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS,
     );
-    const batch = this.#queue.splice(0, first!.embeds.length);
-    return { batch, body: JSON.stringify(first) };
+    const started = clock.monotonic();
+    while (!this.#stop.signal.aborted) {
+      const crisis = this.#crisis;
+      const boundMs = crisis ? Math.min(normalMs, crisisTimeoutMs) : normalMs;
+      const leftMs = boundMs - (clock.monotonic() - started);
+      if (leftMs <= 0) return;
+      // Outside a crisis, its start ends the wait early to apply its bound.
+      await this.#sleep(leftMs, crisis ? "none" : "crisis");
+    }
+  }
+
+  /** Takes from the queue what one request carries: what the channel's kind packs into one body. */
+  #nextRequest(): { batch: Notification[]; body: string } {
+    const { count, json } = this.#kind.body(
+      this.#queue.slice(0, this.#kind.batchSize),
+      { colors: this.#options.colors },
+    );
+    return { batch: this.#queue.splice(0, count), body: json };
   }
 
   #send(body: string): Promise<PostResult> {
-    const { channel } = this.#options;
     return post({
       fetch: this.#options.fetch,
       clock: this.#options.clock,
-      url: channel.url,
+      channel: this.#options.channel,
       body,
-      headers: channel.kind === "webhook" ? channel.headers : {},
       timeoutMs: this.#crisis
         ? this.#options.crisisTimeoutMs
         : this.#options.timeoutMs,

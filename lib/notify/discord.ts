@@ -1,10 +1,17 @@
 /**
- * Discord webhook payloads: one embed per notification, colored by severity,
- * packed several to a message, always inside Discord's documented limits
- * (truncating, never failing). Pure.
+ * The Discord channel kind: its config, and webhook payloads with one embed
+ * per notification, colored by severity, packed several to a message, always
+ * inside Discord's documented limits (truncating, never failing). Pure.
  *
  * @module
+ * @pure
  */
+import { z } from "zod";
+import {
+  type ChannelKindSpec,
+  httpUrl,
+  jsonRetryAfter,
+} from "./channel_kind.ts";
 import type { Notification, Severity } from "./notification.ts";
 
 /** Discord's limits on embeds and messages (developer docs, "Embed Limits"). */
@@ -171,3 +178,35 @@ export function packMessages(
 export function payloadSize(payload: DiscordPayload): number {
   return payload.embeds.reduce((sum, embed) => sum + size(embed), 0);
 }
+
+/** The config of a Discord channel. */
+export const discordChannelSchema = z.strictObject({
+  kind: z.literal("discord"),
+  name: z.string().min(1).default("discord").describe(
+    "Label in logs and notify-test.",
+  ),
+  url: httpUrl.describe(
+    "Discord webhook URL (https://discord.com/api/webhooks/ID/TOKEN). Secret: never printed.",
+  ),
+  username: z.string().min(1).nullable().default(null).describe(
+    "Name shown as the sender. Default: the webhook's own.",
+  ),
+});
+
+/** A configured Discord channel. */
+export type DiscordChannel = z.output<typeof discordChannelSchema>;
+
+/** Discord: up to 10 embeds a message within 6000 characters; the token is in the URL. */
+export const DISCORD_KIND: ChannelKindSpec<DiscordChannel> = {
+  batchSize: DISCORD_LIMITS.embeds,
+  body(channel, batch, { colors }) {
+    const [first] = packMessages(
+      batch.slice(0, DISCORD_LIMITS.embeds).map((n) => buildEmbed(n, colors)),
+      channel.username,
+    );
+    return { count: first!.embeds.length, json: JSON.stringify(first) };
+  },
+  headers: () => ({}),
+  secrets: (channel) => [channel.url],
+  retryAfterSeconds: jsonRetryAfter,
+};

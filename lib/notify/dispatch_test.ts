@@ -319,8 +319,11 @@ Deno.test(
         ? Response.json({ "retry_after": 1 }, { status: 429 })
         : new Response(null, { status: 204 })
     );
+    const config = configFor(server.url);
+    // In crisis mode a retry_after is honoured up to the crisis timeout.
+    config.notifications.crisis_timeout = 2000;
     const notifier = new ChannelNotifier({
-      config: configFor(server.url),
+      config,
       fetch,
       clock: systemClock,
       logger: new MemoryLogger(),

@@ -5,7 +5,11 @@
  * @module
  */
 
-/** How bad an event is; decides the Discord color and what a full queue drops first. */
+/**
+ * How bad an event is, the tone of its notification: critical (red), warning
+ * (orange), quality (yellow, power quality), recovery (green), info (blue).
+ * Decides the Discord color and what a full queue drops first.
+ */
 export type Severity = "critical" | "warning" | "quality" | "recovery" | "info";
 
 /** One thing worth telling a human. */

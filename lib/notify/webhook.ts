@@ -1,9 +1,17 @@
 /**
- * The generic webhook channel's body: one JSON object per event, for ntfy,
- * Gotify, Home Assistant or any receiver that takes a JSON POST. Pure.
+ * The generic webhook channel kind: its config, and one JSON object per
+ * event, for ntfy, Gotify, Home Assistant or any receiver that takes a JSON
+ * POST. Pure.
  *
  * @module
+ * @pure
  */
+import { z } from "zod";
+import {
+  type ChannelKindSpec,
+  httpUrl,
+  jsonRetryAfter,
+} from "./channel_kind.ts";
 import type { Notification, Severity } from "./notification.ts";
 
 /** What a generic webhook receives for one event. */
@@ -44,3 +52,32 @@ export function buildWebhookBody(notification: Notification): WebhookBody {
     text: `${notification.title}: ${notification.message}`,
   };
 }
+
+/** The config of a generic webhook channel. */
+export const webhookChannelSchema = z.strictObject({
+  kind: z.literal("webhook"),
+  name: z.string().min(1).default("webhook").describe(
+    "Label in logs and notify-test.",
+  ),
+  url: httpUrl.describe(
+    "URL that receives a JSON POST per event. Secret: never printed.",
+  ),
+  headers: z.record(z.string(), z.string()).default({}).describe(
+    "Extra HTTP headers (e.g. Authorization). Values are secret: never printed.",
+  ),
+});
+
+/** A configured generic webhook channel. */
+export type WebhookChannel = z.output<typeof webhookChannelSchema>;
+
+/** A generic webhook: one event a request; the URL and header values are secret. */
+export const WEBHOOK_KIND: ChannelKindSpec<WebhookChannel> = {
+  batchSize: 1,
+  body: (_channel, batch) => ({
+    count: 1,
+    json: JSON.stringify(buildWebhookBody(batch[0]!)),
+  }),
+  headers: (channel) => channel.headers,
+  secrets: (channel) => [channel.url, ...Object.values(channel.headers)],
+  retryAfterSeconds: jsonRetryAfter,
+};

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Severity } from "../notify/notification.ts";
 
 /**
  * Every event the power core emits, with its log level and notification
@@ -32,25 +33,13 @@ export const POWER_EVENTS = {
   "fsd.latched_at_start": ["error", "critical"],
   "shutdown.triggered": ["error", "critical"],
   "shutdown.rearmed": ["info", "info"],
-} as const satisfies Record<string, readonly [EventLevel, EventTone]>;
+} as const satisfies Record<string, readonly [EventLevel, Severity]>;
 
 /** A power event name. */
 export type PowerEventName = keyof typeof POWER_EVENTS;
 
 /** Log level of an event, as `lib/system/log.ts` names them. */
 export type EventLevel = "info" | "warning" | "error";
-
-/**
- * What kind of news an event is, for the notification colour:
- * critical (red), warning (orange), quality (yellow, power quality),
- * recovery (green), info (blue).
- */
-export type EventTone =
-  | "critical"
-  | "warning"
-  | "quality"
-  | "recovery"
-  | "info";
 
 /** A field value of an event: JSON-ready. */
 export type FieldValue = number | string | boolean | null;
@@ -61,8 +50,8 @@ export interface PowerEvent {
   readonly name: PowerEventName;
   /** Log level. */
   readonly level: EventLevel;
-  /** Notification tone. */
-  readonly tone: EventTone;
+  /** How bad it is, for the notification: its color and what a full queue drops first. */
+  readonly tone: Severity;
   /** For people, with the numbers: "On battery: charge 95%, runtime 1200s". */
   readonly message: string;
   /** The numbers behind it, snake_case keys (they go into JSON logs). */

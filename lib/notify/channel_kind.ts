@@ -1,0 +1,83 @@
+/**
+ * What a kind of notification channel must say about itself: how it packs
+ * notifications into a request, which headers it sends, which of its config
+ * values are secret and how it reads a rate-limit answer. Each kind fills in
+ * {@linkcode ChannelKindSpec} in its own file; `channel_kinds.ts` holds the
+ * table. Pure.
+ *
+ * @module
+ * @pure
+ */
+import { z } from "zod";
+import type { Colors } from "./discord.ts";
+import type { Notification } from "./notification.ts";
+
+/** The config a request body may need besides the channel itself. */
+export interface BodyOptions {
+  /** The configured palette, decimal RGB. */
+  colors: Colors;
+}
+
+/** The JSON body of one request and how many notifications it carries. */
+export interface RequestBody {
+  /** Notifications taken from the head of the batch, at least 1. */
+  count: number;
+  /** The body to POST, JSON text. */
+  json: string;
+}
+
+/**
+ * One kind of notification channel, for its config type `C`. Every member is
+ * required: a kind that leaves one out does not type-check in the table.
+ */
+export interface ChannelKindSpec<C> {
+  /** The most notifications one request carries. */
+  readonly batchSize: number;
+  /**
+   * The request that carries the head of `batch` (1 to `batchSize`
+   * notifications, oldest first); it may take fewer to stay within the
+   * receiver's limits.
+   */
+  readonly body: (
+    channel: C,
+    batch: readonly Notification[],
+    options: BodyOptions,
+  ) => RequestBody;
+  /** HTTP headers sent besides `content-type`; values may be secret. */
+  readonly headers: (channel: C) => Record<string, string>;
+  /**
+   * Every secret value of the channel (URLs with tokens, header values):
+   * masked in logs, command output and the effective config of `check`.
+   */
+  readonly secrets: (channel: C) => string[];
+  /**
+   * The wait in seconds that the body of a 429 answer asks for, as the
+   * receiver wrote it (the sender rejects NaN, negative and huge values);
+   * undefined when the body names none and the `Retry-After` header decides.
+   */
+  readonly retryAfterSeconds: (body: string) => number | undefined;
+}
+
+/** A channel URL: http or https only. */
+export const httpUrl = z.url({
+  protocol: /^https?$/,
+  error: "expected an http or https URL",
+});
+
+/**
+ * Reads `retry_after` (seconds) from a JSON body, Discord's way of saying how
+ * long to wait after a 429.
+ *
+ * @param body The answer's body, possibly cut short or not JSON at all.
+ * @returns The number, or undefined when the body has none.
+ */
+export function jsonRetryAfter(body: string): number | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed !== "object" || parsed === null) return undefined;
+    const value = (parsed as { "retry_after"?: unknown })["retry_after"];
+    return typeof value === "number" ? value : undefined;
+  } catch {
+    return undefined; // not JSON: the Retry-After header decides
+  }
+}

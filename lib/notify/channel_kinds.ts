@@ -1,0 +1,97 @@
+/**
+ * The table of notification channel kinds. The config accepts the kinds
+ * listed in {@linkcode CHANNEL_SCHEMAS}; {@linkcode CHANNEL_KINDS} must have
+ * an entry for each, or the type check fails. The sender, `notify-test`,
+ * masking and the effective config of `check` all look a channel up here.
+ *
+ * Adding a kind: a new file with its config schema and its
+ * {@linkcode ChannelKindSpec}, then one line in each list below.
+ *
+ * @module
+ * @pure
+ */
+import { z } from "zod";
+import type {
+  BodyOptions,
+  ChannelKindSpec,
+  RequestBody,
+} from "./channel_kind.ts";
+import { DISCORD_KIND, discordChannelSchema } from "./discord.ts";
+import type { Notification } from "./notification.ts";
+import { WEBHOOK_KIND, webhookChannelSchema } from "./webhook.ts";
+
+/** The config schema of every channel kind: the kinds a config may name. */
+const CHANNEL_SCHEMAS = [discordChannelSchema, webhookChannelSchema] as const;
+
+/** A notification channel of the config. */
+export type ChannelConfig = z.output<(typeof CHANNEL_SCHEMAS)[number]>;
+
+/** The kind of a channel: `discord`, `webhook`. */
+export type ChannelKind = ChannelConfig["kind"];
+
+/** The config type of the channels of one kind. */
+export type ChannelOf<K extends ChannelKind> = Extract<
+  ChannelConfig,
+  { kind: K }
+>;
+
+/** The spec of every channel kind, keyed by kind. */
+export const CHANNEL_KINDS: {
+  [K in ChannelKind]: ChannelKindSpec<ChannelOf<K>>;
+} = {
+  discord: DISCORD_KIND,
+  webhook: WEBHOOK_KIND,
+};
+
+/** The config of one channel: any kind of the table, chosen by `kind`. */
+export const channelSchema = z.discriminatedUnion("kind", CHANNEL_SCHEMAS, {
+  error: `expected a channel with kind ${
+    orList(CHANNEL_SCHEMAS.map((schema) => `"${schema.shape.kind.value}"`))
+  }`,
+});
+
+/** A channel's kind with the channel bound: what the shell calls. */
+export interface BoundChannelKind {
+  /** The most notifications one request carries. */
+  batchSize: number;
+  /** The request carrying the head of `batch`, and how many it took. */
+  body(batch: readonly Notification[], options: BodyOptions): RequestBody;
+  /** HTTP headers besides `content-type`; values may be secret. */
+  headers(): Record<string, string>;
+  /** Every secret value of the channel. */
+  secrets(): string[];
+  /** The wait in seconds a 429 body asks for, if it names one. */
+  retryAfterSeconds(body: string): number | undefined;
+}
+
+/**
+ * The kind of `channel` from the table, bound to the channel.
+ *
+ * @param channel A configured channel.
+ * @returns Its kind's functions, applied to it.
+ */
+export function channelKindOf(channel: ChannelConfig): BoundChannelKind {
+  return bind(channel.kind, channel);
+}
+
+/** Looks the kind up with `kind` as a type parameter, so the entry found takes exactly this channel's type. */
+function bind<K extends ChannelKind>(
+  kind: K,
+  channel: ChannelOf<K>,
+): BoundChannelKind {
+  const spec: ChannelKindSpec<ChannelOf<K>> = CHANNEL_KINDS[kind];
+  return {
+    batchSize: spec.batchSize,
+    body: (batch, options) => spec.body(channel, batch, options),
+    headers: () => spec.headers(channel),
+    secrets: () => spec.secrets(channel),
+    retryAfterSeconds: (body) => spec.retryAfterSeconds(body),
+  };
+}
+
+/** `"a"`, `"a" or "b"`, `"a", "b" or "c"`. */
+function orList(items: readonly string[]): string {
+  return items.length <= 1
+    ? items.join("")
+    : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+}
