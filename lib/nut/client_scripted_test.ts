@@ -119,6 +119,34 @@ Deno.test("NutClient.listVar() fails on a list that never ends", async () => {
   assert.equal(c.connected, false);
 });
 
+Deno.test("NutClient.poll() drops a reply over 1 MiB and recovers on the next poll", async () => {
+  // 600 lines of 3 KiB: inside the line and list bounds, 1.8 MB in all.
+  const value = "x".repeat(3000);
+  const big = ["BEGIN LIST VAR dev1"];
+  for (let i = 0; i < 600; i++) big.push(`VAR dev1 v${i} "${value}"`);
+  big.push("END LIST VAR dev1", "");
+  await using server = new ScriptedServer((conn, index) =>
+    answering({
+      "LIST VAR dev1": index === 0
+        ? big.join("\n")
+        : `BEGIN LIST VAR dev1\n${STATUS}END LIST VAR dev1\n`,
+      "NETVER": "1.3\n",
+    })(conn, index)
+  );
+  await using c = client(server, { pollStrategy: "list" });
+  await assert.rejects(c.poll(["ups.status"]), {
+    name: "NutProtocolError",
+    message:
+      `Cannot read UPS "dev1": the reply of upsd at "127.0.0.1:${server.port}" is longer than 1048576 bytes`,
+  });
+  assert.equal(c.connected, false);
+  assert.deepEqual(
+    await c.poll(["ups.status"]),
+    new Map([["ups.status", "OL"]]),
+  );
+  assert.equal(server.accepted, 2);
+});
+
 Deno.test("NutClient.listVar() times out on a list that stalls", async () => {
   await using server = new ScriptedServer(async (conn) => {
     await conn.readLine();

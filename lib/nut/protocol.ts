@@ -43,6 +43,13 @@ export const MAX_LINE_LENGTH = 4096;
 /** Most lines accepted in one `LIST` reply; more is a list that never ends. */
 export const MAX_LIST_LINES = 20_000;
 
+/**
+ * Most bytes accepted in one reply, `LIST` included; more and the connection
+ * is dropped. The largest `LIST VAR` in the NUT device dump library (581
+ * variables) is 22 KB; 1 MiB leaves room for 40 times that, or long UPS names.
+ */
+export const MAX_REPLY_BYTES = 1024 * 1024;
+
 /** upsd truncates words longer than this (`common/parseconf.c`). */
 const MAX_WORD_LENGTH = 512;
 
@@ -118,30 +125,37 @@ export function encodeRequest(
  * @throws {NutProtocolError} On an unterminated quote or a trailing backslash.
  */
 export function tokenizeReply(line: string): string[] {
+  // Words are sliced out of the line, piece by piece between quotes and
+  // escapes: built a character at a time, a word is a chain of one-character
+  // strings, and a 4 KiB value costs a hundred times its size (issue 15).
   const words: string[] = [];
   let word = "";
   let inWord = false;
   let inQuotes = false;
+  let start = 0; // where the current piece of the word begins
   for (let i = 0; i < line.length; i++) {
-    const char = line[i]!;
-    if (char === "\\") {
+    const code = line.charCodeAt(i);
+    if (code === BACKSLASH) {
       if (i + 1 >= line.length) {
         throw new NutProtocolError(
           "Cannot read the reply of upsd: it ends in a backslash",
           line,
         );
       }
-      word += line[++i];
+      word += line.slice(start, i);
+      start = ++i; // the escaped character opens the next piece
       inWord = true;
-    } else if (char === '"') {
+    } else if (code === QUOTE) {
+      word += line.slice(start, i);
+      start = i + 1;
       inQuotes = !inQuotes;
       inWord = true;
-    } else if (!inQuotes && (char === " " || char === "\t" || char === "\r")) {
-      if (inWord) words.push(word);
+    } else if (!inQuotes && (code === SPACE || code === TAB || code === CR)) {
+      if (inWord) words.push(word + line.slice(start, i));
       word = "";
       inWord = false;
+      start = i + 1;
     } else {
-      word += char;
       inWord = true;
     }
   }
@@ -151,9 +165,15 @@ export function tokenizeReply(line: string): string[] {
       line,
     );
   }
-  if (inWord) words.push(word);
+  if (inWord) words.push(word + line.slice(start));
   return words;
 }
+
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+const SPACE = 0x20;
+const TAB = 0x09;
+const CR = 0x0d;
 
 /**
  * Reads a `DESC`/`CMDDESC` reply, whose text upsd does not escape
