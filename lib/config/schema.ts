@@ -112,7 +112,7 @@ const upsSchema = z.strictObject({
     "File whose first line is the NUT password (keeps the secret out of the config). Default none.",
   ),
   tls: z.enum(["off", "starttls", "required"]).default("starttls").describe(
-    "STARTTLS: off; starttls (use TLS when the server offers it, else plaintext, as upsc does); required (refuse plaintext). Default starttls.",
+    'STARTTLS: off; starttls (use TLS when the server offers it, else plaintext, as upsc does; a man in the middle can forge the "not offered" answer and downgrade the connection, user name and password included, to plaintext); required (refuse plaintext: no credentials are ever sent in clear). Default starttls.',
   ),
   "ca_file": optionalPath(
     "PEM file of the CA that signed upsd's certificate. Default: the system roots.",

@@ -239,6 +239,48 @@ Deno.test("NutClient.connect() bounds a connect that never completes", async () 
   });
 });
 
+Deno.test("NutClient with tls required refuses a forged STARTTLS refusal and sends no credentials", async (t) => {
+  // A man in the middle answers STARTTLS in upsd's place; the real server
+  // never sees the request.
+  for (const code of ["FEATURE-NOT-CONFIGURED", "FEATURE-NOT-SUPPORTED"]) {
+    await t.step(code, async () => {
+      await using server = new ScriptedServer(answering({
+        "STARTTLS": `ERR ${code}\n`,
+        "*": "OK\n",
+      }));
+      await using c = client(server, {
+        tls: "required",
+        username: "mon",
+        password: "hunter2",
+        reconnect: { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 0 },
+      });
+      const message =
+        `Cannot connect to upsd at "127.0.0.1:${server.port}" with TLS: the server does not offer TLS ("ERR ${code}")`;
+      await assert.rejects(c.connect(), { name: "NutError", message });
+      await assert.rejects(c.login(), { name: "NutError", message });
+      assert.deepEqual(server.received, ["STARTTLS", "STARTTLS"]);
+      assert.equal(c.connected, false);
+    });
+  }
+  await t.step("tls starttls is downgraded, as documented", async () => {
+    await using server = new ScriptedServer(answering({
+      "STARTTLS": "ERR FEATURE-NOT-CONFIGURED\n",
+      "*": "OK\n",
+    }));
+    await using c = client(server, {
+      tls: "starttls",
+      username: "mon",
+      password: "hunter2",
+    });
+    await c.connect();
+    assert.deepEqual(server.received, [
+      "STARTTLS",
+      'USERNAME "mon"',
+      'PASSWORD "hunter2"',
+    ]);
+  });
+});
+
 Deno.test("NutClient.primary() falls back to MASTER on an old server", async () => {
   await using server = new ScriptedServer(answering({
     "PRIMARY dev1": "ERR UNKNOWN-COMMAND\n",
