@@ -8,7 +8,12 @@
 import { isMap, isNode, LineCounter, parseDocument } from "yaml";
 import type { Document, Node } from "yaml";
 import type { z } from "zod";
-import { type Config, configSchema, knownKeysAt } from "./schema.ts";
+import {
+  type Config,
+  configSchema,
+  knownKeysAt,
+  nutCredentialProblem,
+} from "./schema.ts";
 
 /** Where the config lives unless `--config` says otherwise. */
 export const DEFAULT_CONFIG_PATH = "/etc/ups-monitor/config.yaml";
@@ -133,6 +138,15 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
         key: "ups.password_file",
         message:
           `"${passwordFile}" is empty: its first line must be the password`,
+      }]);
+    }
+    const problem = nutCredentialProblem(nutPassword);
+    if (problem !== null) {
+      throw new ConfigError([{
+        file: path,
+        ...placeOf(text, ["ups", "password_file"]),
+        key: "ups.password_file",
+        message: `the password in "${passwordFile}": ${problem}`,
       }]);
     }
   }

@@ -83,6 +83,35 @@ function optionalPath(description: string) {
   return absolutePath(description).nullable().default(null).describe(text);
 }
 
+/** Longest word upsd keeps (`common/parseconf.c` truncates longer ones). */
+const MAX_NUT_WORD = 512;
+
+/**
+ * What is wrong with a NUT user name or password, in a message that never
+ * holds the value: upsd drops characters outside printable ASCII (NUT.md
+ * 2.3), so such a credential could never log in.
+ *
+ * @param value The user name or password.
+ * @returns The problem, or `null` when upsd can take the value.
+ */
+export function nutCredentialProblem(value: string): string | null {
+  if (value === "") return "must not be empty";
+  if (!/^[\x20-\x7e]*$/.test(value)) {
+    return "expected printable ASCII only (upsd drops control and non-ASCII characters)";
+  }
+  if (value.length > MAX_NUT_WORD) {
+    return `expected at most ${MAX_NUT_WORD} characters (upsd cuts longer words)`;
+  }
+  return null;
+}
+
+function nutCredential() {
+  return z.string().superRefine((value, ctx) => {
+    const problem = nutCredentialProblem(value);
+    if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
 const colorSchema = z.number().int().min(0).max(0xffffff);
 
 /** Step kinds of the shutdown sequence, in their fixed order. */
@@ -102,11 +131,11 @@ const upsSchema = z.strictObject({
   }).describe(
     'The UPS as upsname[@host[:port]], as upsc spells it: "ups" (localhost), "ups@nas", "ups@10.0.0.2:3493", "ups@[::1]:3493".',
   ),
-  username: z.string().min(1).nullable().default(null).describe(
-    "NUT user (upsd.users) to LOGIN as, like an upsmon secondary, so a NUT primary waits for this host. Default none.",
+  username: nutCredential().nullable().default(null).describe(
+    "NUT user (upsd.users) to LOGIN as, like an upsmon secondary, so a NUT primary waits for this host. Printable ASCII. Default none.",
   ),
-  password: z.string().min(1).nullable().default(null).describe(
-    "Password of the NUT user. Secret: never printed. Prefer password_file.",
+  password: nutCredential().nullable().default(null).describe(
+    "Password of the NUT user: printable ASCII. Secret: never printed. Prefer password_file.",
   ),
   "password_file": optionalPath(
     "File whose first line is the NUT password (keeps the secret out of the config). Default none.",

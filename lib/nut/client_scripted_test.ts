@@ -281,6 +281,23 @@ Deno.test("NutClient with tls required refuses a forged STARTTLS refusal and sen
   });
 });
 
+Deno.test("NutClient.connect() never quotes a password upsd cannot take", async () => {
+  await using server = new ScriptedServer(answering({ "*": "OK\n" }));
+  for (const password of ["hunter2\x07", "hunter2é", "hunter2\n"]) {
+    await using c = client(server, { username: "mon", password });
+    await assert.rejects(c.connect(), (error) => {
+      assert.ok(error instanceof RangeError);
+      assert.equal(
+        error.message,
+        'Cannot send "PASSWORD" to upsd: its value has a character other than printable ASCII',
+      );
+      return true;
+    });
+    assert.deepEqual(c.logs.filter((l) => l.includes("hunter2")), []);
+  }
+  assert.ok(!server.received.some((line) => line.includes("hunter2")));
+});
+
 Deno.test("NutClient.primary() falls back to MASTER on an old server", async () => {
   await using server = new ScriptedServer(answering({
     "PRIMARY dev1": "ERR UNKNOWN-COMMAND\n",

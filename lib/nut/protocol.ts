@@ -59,58 +59,65 @@ const PLAIN_WORD = /^[A-Za-z0-9_.\-:@/+]+$/;
 /** Printable 7-bit ASCII: anything else upsd drops silently (NUT.md 2.3). */
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
-function checkWord(word: string): void {
+/**
+ * Checks one word of a request. The message names the word by its place,
+ * never by its content: a value may be a password, and an error message
+ * travels to logs, the state file and notifications.
+ */
+function checkWord(word: string, request: string, field: string): void {
   if (!PRINTABLE.test(word)) {
     throw new RangeError(
-      `Cannot send ${
-        JSON.stringify(word)
-      } to upsd: only printable ASCII characters are allowed`,
+      `Cannot send ${request} to upsd: ${field} has a character other than printable ASCII`,
     );
   }
   if (word.length > MAX_WORD_LENGTH) {
     throw new RangeError(
-      `Cannot send a word of ${word.length} characters to upsd: the limit is ${MAX_WORD_LENGTH}`,
+      `Cannot send ${request} to upsd: ${field} is longer than ${MAX_WORD_LENGTH} characters`,
     );
   }
 }
 
-/**
- * Quotes a value for a request: wrapped in double quotes, with `\`, `"` and
- * `#` backslash-escaped (NUT.md 1.2; an unescaped `#` gets no reply, 2.2).
- *
- * @param value The value, printable ASCII.
- * @returns The quoted word.
- * @throws {RangeError} When the value has a control or non-ASCII character, or
- *   is longer than 512 characters.
- */
-export function quoteValue(value: string): string {
-  checkWord(value);
-  return `"${value.replace(/[\\"#]/g, "\\$&")}"`;
+/** `"..."`, with `\`, `"` and `#` backslash-escaped (NUT.md 1.2; 2.2). */
+function quote(word: string): string {
+  return `"${word.replace(/[\\"#]/g, "\\$&")}"`;
 }
 
 /**
  * Encodes one request line, LF-terminated. Keywords and names are sent bare
- * when they are plain, quoted otherwise; `values` are always quoted.
+ * when they are plain, quoted otherwise; `values` are always quoted, with
+ * `\`, `"` and `#` backslash-escaped (NUT.md 1.2; an unescaped `#` gets no
+ * reply, 2.2).
  *
  * @param words Command words and names, e.g. `["GET", "VAR", "ups", "x"]`.
- * @param values Value arguments, e.g. the value of `SET VAR`.
+ * @param values Value arguments, e.g. the value of `SET VAR` or a password.
  * @returns The line to write.
  * @throws {RangeError} When a word or value has a control or non-ASCII
- *   character, or is too long.
+ *   character, or is longer than 512 characters; the message names the
+ *   request's first word and the place of the bad one, not its content.
  * @throws {TypeError} When there is no word at all.
  */
 export function encodeRequest(
   words: readonly string[],
   values: readonly string[] = [],
 ): string {
-  if (words.length === 0) {
+  const request = words[0];
+  if (request === undefined) {
     throw new TypeError("Cannot send an empty request to upsd");
   }
-  const parts = words.map((word) => {
-    checkWord(word);
-    return PLAIN_WORD.test(word) ? word : quoteValue(word);
+  // The first word is a keyword of this client; a label to name the request.
+  const label = PLAIN_WORD.test(request) ? `"${request}"` : "a request";
+  const parts = words.map((word, i) => {
+    checkWord(word, label, `word ${i + 1}`);
+    return PLAIN_WORD.test(word) ? word : quote(word);
   });
-  for (const value of values) parts.push(quoteValue(value));
+  for (const [i, value] of values.entries()) {
+    checkWord(
+      value,
+      label,
+      values.length === 1 ? "its value" : `value ${i + 1}`,
+    );
+    parts.push(quote(value));
+  }
   return parts.join(" ") + "\n";
 }
 

@@ -11,7 +11,6 @@ import {
   NutTimeoutError,
   parseDescReply,
   parseVersion,
-  quoteValue,
   type Reply,
   ReplyFramer,
   tokenizeReply,
@@ -31,17 +30,28 @@ Deno.test("encodeRequest() sends plain words bare and quotes values", () => {
   assert.equal(encodeRequest(["X", "a=b"]), 'X "a=b"\n');
 });
 
-Deno.test("encodeRequest() refuses characters upsd would drop", () => {
+Deno.test("encodeRequest() refuses characters upsd would drop, naming the place, not the content", () => {
   for (const bad of ["café", "a\tb", "line\nbreak", "\x00", "\x7f", "✓"]) {
-    assert.throws(() => encodeRequest(["SET", "VAR", "u", "v"], [bad]), {
+    assert.throws(() => encodeRequest(["PASSWORD"], [`hunter2${bad}`]), {
       name: "RangeError",
-      message: `Cannot send ${
-        JSON.stringify(bad)
-      } to upsd: only printable ASCII characters are allowed`,
+      message:
+        'Cannot send "PASSWORD" to upsd: its value has a character other than printable ASCII',
     });
   }
-  assert.throws(() => encodeRequest(["GET", "VAR", "u", "é"]), RangeError);
-  assert.throws(() => quoteValue("x".repeat(513)), RangeError);
+  assert.throws(() => encodeRequest(["GET", "VAR", "u", "é"]), {
+    name: "RangeError",
+    message:
+      'Cannot send "GET" to upsd: word 4 has a character other than printable ASCII',
+  });
+  assert.throws(() => encodeRequest(["é"]), {
+    name: "RangeError",
+    message:
+      "Cannot send a request to upsd: word 1 has a character other than printable ASCII",
+  });
+  assert.throws(() => encodeRequest(["X"], ["a", "x".repeat(513)]), {
+    name: "RangeError",
+    message: 'Cannot send "X" to upsd: value 2 is longer than 512 characters',
+  });
   assert.throws(() => encodeRequest([]), TypeError);
 });
 
