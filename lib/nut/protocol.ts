@@ -300,8 +300,8 @@ interface OpenList {
 
 /**
  * Matches reply lines to pending requests in FIFO order and frames `LIST`
- * replies: `BEGIN LIST <words>`, item lines whose first word is the list's
- * first word, then exactly `END LIST <words>` (NUT.md 1.5).
+ * replies: `BEGIN LIST <words>`, item lines that start with the list's words
+ * and add at least one, then exactly `END LIST <words>` (NUT.md 1.5).
  */
 export class ReplyFramer {
   #pending: Expect[] = [];
@@ -367,9 +367,11 @@ export class ReplyFramer {
       }
       return this.#finish({ kind: "list", items: list.items });
     }
-    if (words[0] !== list.words[0] || words.length < 2) {
-      throw garbage(line, list.words);
-    }
+    // An item repeats the list's words (`VAR <ups>` in `LIST VAR <ups>`) as
+    // sent, then adds its own: an item of another UPS is garbage.
+    const own = words.length > list.words.length &&
+      list.words.every((word, i) => words[i] === word);
+    if (!own) throw garbage(line, list.words);
     if (list.items.length >= this.#maxListLines) {
       throw new NutProtocolError(
         `Cannot read the reply of upsd: the list "LIST ${

@@ -269,6 +269,32 @@ Deno.test("ReplyFramer.push() rejects framing errors", () => {
   }
 });
 
+Deno.test("ReplyFramer.push() rejects an item of another UPS or list", () => {
+  const cases: [string[], string][] = [
+    [["VAR", "u"], 'VAR other ups.status "OB"'],
+    [["VAR", "u"], "VAR u"],
+    [["ENUM", "u", "input.transfer.low"], 'ENUM u input.transfer.high "1"'],
+  ];
+  for (const [words, item] of cases) {
+    const framer = new ReplyFramer();
+    framer.expect({ kind: "list", words });
+    framer.push(`BEGIN LIST ${words.join(" ")}`);
+    assert.throws(() => framer.push(item), {
+      name: "NutProtocolError",
+      message:
+        `Cannot read the reply of upsd: unexpected line in the reply to "LIST ${
+          words.join(" ")
+        }"`,
+    }, item);
+  }
+  const framer = new ReplyFramer();
+  framer.expect({ kind: "list", words: ["UPS"] });
+  assert.deepEqual(
+    feed(framer, ["BEGIN LIST UPS", 'UPS dev1 "A UPS"', "END LIST UPS"]),
+    [null, null, { kind: "list", items: [["UPS", "dev1", "A UPS"]] }],
+  );
+});
+
 Deno.test("ReplyFramer.push() bounds a list that never ends", () => {
   const framer = new ReplyFramer(3);
   framer.expect({ kind: "list", words: ["VAR", "u"] });
