@@ -270,6 +270,8 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document): string {
       if (issue.expected === "int" && typeof value === "number") {
         return `expected a whole number, got ${value}`;
       }
+      // A number refused as a number is Infinity or NaN: the schema says so.
+      if (typeof value === "number") return issue.message;
       return `expected ${article(issue.expected)}, got ${
         typeName(doc.getIn(issue.path))
       }`;

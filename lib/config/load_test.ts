@@ -30,6 +30,8 @@ const INVALID: Record<string, string> = {
   "duplicate_key.yaml": `4:3: invalid YAML: map keys must be unique`,
   "empty_command.yaml":
     `6:14: shutdown.local.command: expected at least 1 item(s)`,
+  "infinite_number.yaml":
+    `5:16: triggers.low_battery: expected a finite number, got Infinity`,
   "missing_name.yaml": `2:1: ups.name: required key is missing`,
   "out_of_range.yaml": `5:16: triggers.low_battery: expected at most 100`,
   "password_twice.yaml":

@@ -17,7 +17,11 @@ import { parseUpsAddress } from "./ups_address.ts";
  */
 export function durationSchema() {
   return z.union([z.number(), z.string()], {
-    error: 'expected a duration such as 90, "90s" or "15m"',
+    // YAML reads 1e400 as Infinity, which is a number but no duration.
+    error: (issue) =>
+      `expected a duration such as 90, "90s" or "15m"${
+        typeof issue.input === "number" ? `, got ${issue.input}` : ""
+      }`,
   }).transform((value, ctx) => {
     const ms = parseDuration(value);
     if (ms === null) {
@@ -66,13 +70,29 @@ function absolutePath(description: string) {
   }).describe(description);
 }
 
+/**
+ * A number of the config. YAML reads `1e400` as Infinity and `.nan` as NaN:
+ * numbers to YAML, but no setting means them, and zod's own words for them
+ * ("expected number, received Infinity") read as a contradiction.
+ *
+ * @returns The schema, to refine further (`.int()`, `.min()`).
+ */
+function finiteNumber() {
+  return z.number({
+    error: (issue) =>
+      issue.code === "invalid_type" && typeof issue.input === "number"
+        ? `expected a finite number, got ${issue.input}`
+        : undefined,
+  });
+}
+
 function count(
   description: string,
   min: number,
   max: number,
   fallback: number,
 ) {
-  return z.number().int().min(min).max(max).default(fallback)
+  return finiteNumber().int().min(min).max(max).default(fallback)
     .describe(`${description} Default ${fallback}.`);
 }
 
@@ -112,7 +132,7 @@ function nutCredential() {
   });
 }
 
-const colorSchema = z.number().int().min(0).max(0xffffff);
+const colorSchema = finiteNumber().int().min(0).max(0xffffff);
 
 /** Step kinds of the shutdown sequence, in their fixed order. */
 export const STEP_KINDS = [
@@ -184,7 +204,7 @@ const upsSchema = z.strictObject({
 });
 
 const triggersSchema = z.strictObject({
-  "low_battery": z.number().min(0).max(100).default(20).describe(
+  "low_battery": finiteNumber().min(0).max(100).default(20).describe(
     "Shut down when the battery charge (%) on battery falls below this. Default 20.",
   ),
   "critical_runtime": duration(
@@ -201,7 +221,7 @@ const triggersSchema = z.strictObject({
     "Obey an FSD flag already latched in upsd when the monitor starts while the UPS is on line power. Off by default, so a host does not boot into its own shutdown. Default false.",
   ),
   depletion: z.strictObject({
-    "critical_rate": z.number().positive().default(15).describe(
+    "critical_rate": finiteNumber().positive().default(15).describe(
       "Shut down when the charge falls faster than this many %/min. Default 15.",
     ),
     window: duration(
@@ -229,13 +249,13 @@ const triggersSchema = z.strictObject({
     "The safety net against wrong battery estimates and worn batteries.",
   ),
   voltage: z.strictObject({
-    brownout: z.number().positive().nullable().default(null).describe(
+    brownout: finiteNumber().positive().nullable().default(null).describe(
       "Input voltage (V) below which a brownout is reported. Default: nominal - margin, kept inside input.transfer.low/high.",
     ),
-    overvoltage: z.number().positive().nullable().default(null).describe(
+    overvoltage: finiteNumber().positive().nullable().default(null).describe(
       "Input voltage (V) above which over-voltage is reported. Default: nominal + margin, kept inside input.transfer.low/high.",
     ),
-    "margin_percent": z.number().min(1).max(50).default(10).describe(
+    "margin_percent": finiteNumber().min(1).max(50).default(10).describe(
       "Margin around the nominal voltage for the derived thresholds, in %. Default 10.",
     ),
   }).prefault({}).describe(
@@ -344,7 +364,7 @@ const remoteSchema = z.strictObject({
     "Host name or address of the machine to shut down.",
   ),
   user: z.string().min(1).describe("SSH user (key authentication only)."),
-  port: z.number().int().min(1).max(65535).default(22).describe(
+  port: finiteNumber().int().min(1).max(65535).default(22).describe(
     "SSH port. Default 22.",
   ),
   "identity_file": optionalPath(
