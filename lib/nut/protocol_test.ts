@@ -9,8 +9,6 @@ import {
   nutError,
   NutProtocolError,
   NutTimeoutError,
-  parseDescReply,
-  parseVersion,
   type Reply,
   ReplyFramer,
   tokenizeReply,
@@ -76,7 +74,7 @@ Deno.test("tokenizeReply() reads quotes and backslash escapes", () => {
   }
 });
 
-Deno.test("parseReply() rejects an unterminated quote", () => {
+Deno.test("tokenizeReply() rejects an unterminated quote", () => {
   assert.throws(() => tokenizeReply('VAR u v "OL'), {
     name: "NutProtocolError",
     message: "Cannot read the reply of upsd: a quote is not closed",
@@ -87,38 +85,12 @@ Deno.test("tokenizeReply() rejects a trailing backslash", () => {
   assert.throws(() => tokenizeReply('VAR u v "x" \\'), NutProtocolError);
 });
 
-Deno.test("parseDescReply() takes the unescaped text after three words", () => {
-  assert.deepEqual(parseDescReply('DESC dev1 ups.status "UPS "status" # x"'), {
-    words: ["DESC", "dev1", "ups.status"],
-    text: 'UPS "status" # x',
-  });
-  assert.deepEqual(parseDescReply('CMDDESC dev1 load.off "Turn off"'), {
-    words: ["CMDDESC", "dev1", "load.off"],
-    text: "Turn off",
-  });
-  assert.throws(() => parseDescReply("DESC dev1"), NutProtocolError);
-});
-
 Deno.test("errorCode() reads the code and ignores extra words", () => {
   assert.equal(errorCode("ERR DATA-STALE"), "DATA-STALE");
   assert.equal(errorCode("ERR UNKNOWN-UPS extra words"), "UNKNOWN-UPS");
   assert.equal(errorCode("ERR"), "");
   assert.equal(errorCode("ERRATIC"), null);
   assert.equal(errorCode("OK"), null);
-});
-
-Deno.test("parseVersion() finds the version in a VER reply", () => {
-  assert.equal(
-    parseVersion(
-      "Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/",
-    ),
-    "2.8.0",
-  );
-  assert.equal(
-    parseVersion("Network UPS Tools upsd 2.8.3 - https://x/"),
-    "2.8.3",
-  );
-  assert.equal(parseVersion("hello"), null);
 });
 
 Deno.test("nutError() maps every ERR code to a NutError", () => {

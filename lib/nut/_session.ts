@@ -47,8 +47,8 @@ export class Session {
   #expired = false;
   /** Bytes read since the current request was sent. */
   #replyBytes = 0;
-  /** Credentials sent on this connection. */
-  readonly sent: { username?: string; password?: string; login?: string } = {};
+  /** What this connection is logged in to (`LOGIN <ups>`). */
+  readonly sent: { login?: string } = {};
   /** Whether the channel is TLS. */
   tls = false;
 
