@@ -1,6 +1,7 @@
 /**
  * Durations of the config: a number of seconds (`90`) or a string with units
- * (`"90s"`, `"15m"`, `"1h30m"`, `"500ms"`). Pure.
+ * (`"90s"`, `"15m"`, `"1h30m"`, `"500ms"`), largest unit first and each unit
+ * once. Pure.
  *
  * @module
  */
@@ -19,7 +20,8 @@ const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
  * Parses a duration into milliseconds.
  *
  * @param value A number of seconds, or a string such as `"90"`, `"90s"`, `"15m"`.
- * @returns Milliseconds, or `null` when the value is not a duration.
+ * @returns Milliseconds, or `null` when the value is not a duration (units
+ *   repeated or out of order included).
  */
 export function parseDuration(value: unknown): number | null {
   if (typeof value === "number") {
@@ -32,8 +34,13 @@ export function parseDuration(value: unknown): number | null {
   if (/^\d+(?:\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
   if (!WHOLE.test(text)) return null;
   let total = 0;
+  let previous = Infinity;
   for (const [, amount, unit] of text.matchAll(PART)) {
-    total += Number(amount) * (UNIT_MS[unit ?? "s"] ?? 1000);
+    const size = UNIT_MS[unit ?? "s"] ?? 1000;
+    // Largest unit first, each once: "1h1h" or "30m1h" is a typo, not 2h.
+    if (size >= previous) return null;
+    previous = size;
+    total += Number(amount) * size;
   }
   return Math.round(total);
 }

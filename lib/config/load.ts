@@ -8,7 +8,12 @@
 import { isMap, isNode, LineCounter, parseDocument } from "yaml";
 import type { Document, Node } from "yaml";
 import type { z } from "zod";
-import { type Config, configSchema, knownKeysAt } from "./schema.ts";
+import {
+  type Config,
+  configSchema,
+  knownKeysAt,
+  nutCredentialProblem,
+} from "./schema.ts";
 
 /** Where the config lives unless `--config` says otherwise. */
 export const DEFAULT_CONFIG_PATH = "/etc/ups-monitor/config.yaml";
@@ -135,6 +140,15 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
           `"${passwordFile}" is empty: its first line must be the password`,
       }]);
     }
+    const problem = nutCredentialProblem(nutPassword);
+    if (problem !== null) {
+      throw new ConfigError([{
+        file: path,
+        ...placeOf(text, ["ups", "password_file"]),
+        key: "ups.password_file",
+        message: `the password in "${passwordFile}": ${problem}`,
+      }]);
+    }
   }
   let caCerts: string[] | null = null;
   const caFile = config.ups.ca_file;
@@ -256,6 +270,8 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document): string {
       if (issue.expected === "int" && typeof value === "number") {
         return `expected a whole number, got ${value}`;
       }
+      // A number refused as a number is Infinity or NaN: the schema says so.
+      if (typeof value === "number") return issue.message;
       return `expected ${article(issue.expected)}, got ${
         typeName(doc.getIn(issue.path))
       }`;

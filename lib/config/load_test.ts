@@ -30,6 +30,8 @@ const INVALID: Record<string, string> = {
   "duplicate_key.yaml": `4:3: invalid YAML: map keys must be unique`,
   "empty_command.yaml":
     `6:14: shutdown.local.command: expected at least 1 item(s)`,
+  "infinite_number.yaml":
+    `5:16: triggers.low_battery: expected a finite number, got Infinity`,
   "missing_name.yaml": `2:1: ups.name: required key is missing`,
   "out_of_range.yaml": `5:16: triggers.low_battery: expected at most 100`,
   "password_twice.yaml":
@@ -123,6 +125,31 @@ Deno.test("parseConfig() never echoes a secret in its messages", () => {
   }
 });
 
+Deno.test("parseConfig() refuses a NUT user or password upsd cannot take, without echoing it", () => {
+  const ascii =
+    "expected printable ASCII only (upsd drops control and non-ASCII characters)";
+  const cases: [string, string, string][] = [
+    ['"mon\\u0007"', "p", `3:13: ups.username: ${ascii}`],
+    ["mon", '"hunter2\\u0007"', `4:13: ups.password: ${ascii}`],
+    ["mon", '"hunter2\\t"', `4:13: ups.password: ${ascii}`],
+    ["mon", "hunter2é", `4:13: ups.password: ${ascii}`],
+    [
+      "mon",
+      `hunter2${"x".repeat(600)}`,
+      "4:13: ups.password: expected at most 512 characters (upsd cuts longer words)",
+    ],
+  ];
+  for (const [username, password, expected] of cases) {
+    const text =
+      `ups:\n  name: u\n  username: ${username}\n  password: ${password}\n`;
+    assert.throws(() => parseConfig(text, "c.yaml"), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.message, `c.yaml:${expected}`);
+      return true;
+    });
+  }
+});
+
 Deno.test("parseConfig() gives the minimal config the seed's defaults", async () => {
   const config = parseConfig(
     await Deno.readTextFile(new URL("minimal.yaml", FIXTURES)),
@@ -190,7 +217,7 @@ Deno.test("parseConfig() accepts durations as seconds or text", () => {
   assert.equal(config.triggers.depletion.grace_period, 1500);
 });
 
-Deno.test("loadConfig() reports a missing file, a directory and an unreadable password file", async () => {
+Deno.test("loadConfig() reports a missing file, a directory and an unreadable or unusable password file", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await assert.rejects(loadConfig(`${dir}/none.yaml`), {
@@ -215,6 +242,13 @@ Deno.test("loadConfig() reports a missing file, a directory and an unreadable pa
       message:
         `${config}:4:3: ups.password_file: "${dir}/pw" is empty: its first line must be the password`,
     });
+    for (const bad of ["hunter2\x07", "hunter2é", "hunter2\t"]) {
+      await Deno.writeTextFile(`${dir}/pw`, `${bad}\n`);
+      await assert.rejects(loadConfig(config), {
+        message:
+          `${config}:4:3: ups.password_file: the password in "${dir}/pw": expected printable ASCII only (upsd drops control and non-ASCII characters)`,
+      });
+    }
     await Deno.writeTextFile(`${dir}/pw`, "s3cret pass\nignored\n");
     const loaded = await loadConfig(config);
     assert.equal(loaded.nutPassword, "s3cret pass");

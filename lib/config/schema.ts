@@ -19,7 +19,11 @@ import { channelKindOf, channelSchema } from "../notify/channel_kinds.ts";
  */
 export function durationSchema() {
   return z.union([z.number(), z.string()], {
-    error: 'expected a duration such as 90, "90s" or "15m"',
+    // YAML reads 1e400 as Infinity, which is a number but no duration.
+    error: (issue) =>
+      `expected a duration such as 90, "90s" or "15m"${
+        typeof issue.input === "number" ? `, got ${issue.input}` : ""
+      }`,
   }).transform((value, ctx) => {
     const ms = parseDuration(value);
     if (ms === null) {
@@ -68,13 +72,29 @@ function absolutePath(description: string) {
   }).describe(description);
 }
 
+/**
+ * A number of the config. YAML reads `1e400` as Infinity and `.nan` as NaN:
+ * numbers to YAML, but no setting means them, and zod's own words for them
+ * ("expected number, received Infinity") read as a contradiction.
+ *
+ * @returns The schema, to refine further (`.int()`, `.min()`).
+ */
+function finiteNumber() {
+  return z.number({
+    error: (issue) =>
+      issue.code === "invalid_type" && typeof issue.input === "number"
+        ? `expected a finite number, got ${issue.input}`
+        : undefined,
+  });
+}
+
 function count(
   description: string,
   min: number,
   max: number,
   fallback: number,
 ) {
-  return z.number().int().min(min).max(max).default(fallback)
+  return finiteNumber().int().min(min).max(max).default(fallback)
     .describe(`${description} Default ${fallback}.`);
 }
 
@@ -85,7 +105,36 @@ function optionalPath(description: string) {
   return absolutePath(description).nullable().default(null).describe(text);
 }
 
-const colorSchema = z.number().int().min(0).max(0xffffff);
+/** Longest word upsd keeps (`common/parseconf.c` truncates longer ones). */
+const MAX_NUT_WORD = 512;
+
+/**
+ * What is wrong with a NUT user name or password, in a message that never
+ * holds the value: upsd drops characters outside printable ASCII (NUT.md
+ * 2.3), so such a credential could never log in.
+ *
+ * @param value The user name or password.
+ * @returns The problem, or `null` when upsd can take the value.
+ */
+export function nutCredentialProblem(value: string): string | null {
+  if (value === "") return "must not be empty";
+  if (!/^[\x20-\x7e]*$/.test(value)) {
+    return "expected printable ASCII only (upsd drops control and non-ASCII characters)";
+  }
+  if (value.length > MAX_NUT_WORD) {
+    return `expected at most ${MAX_NUT_WORD} characters (upsd cuts longer words)`;
+  }
+  return null;
+}
+
+function nutCredential() {
+  return z.string().superRefine((value, ctx) => {
+    const problem = nutCredentialProblem(value);
+    if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
+const colorSchema = finiteNumber().int().min(0).max(0xffffff);
 
 /** Step kinds of the shutdown sequence, in their fixed order. */
 export const STEP_KINDS = [
@@ -104,17 +153,17 @@ const upsSchema = z.strictObject({
   }).describe(
     'The UPS as upsname[@host[:port]], as upsc spells it: "ups" (localhost), "ups@nas", "ups@10.0.0.2:3493", "ups@[::1]:3493".',
   ),
-  username: z.string().min(1).nullable().default(null).describe(
-    "NUT user (upsd.users) to LOGIN as, like an upsmon secondary, so a NUT primary waits for this host. Default none.",
+  username: nutCredential().nullable().default(null).describe(
+    "NUT user (upsd.users) to LOGIN as, like an upsmon secondary, so a NUT primary waits for this host. Printable ASCII. Default none.",
   ),
-  password: z.string().min(1).nullable().default(null).describe(
-    "Password of the NUT user. Secret: never printed. Prefer password_file.",
+  password: nutCredential().nullable().default(null).describe(
+    "Password of the NUT user: printable ASCII. Secret: never printed. Prefer password_file.",
   ),
   "password_file": optionalPath(
     "File whose first line is the NUT password (keeps the secret out of the config). Default none.",
   ),
   tls: z.enum(["off", "starttls", "required"]).default("starttls").describe(
-    "STARTTLS: off; starttls (use TLS when the server offers it, else plaintext, as upsc does); required (refuse plaintext). Default starttls.",
+    'STARTTLS: off; starttls (use TLS when the server offers it, else plaintext, as upsc does; a man in the middle can forge the "not offered" answer and downgrade the connection, user name and password included, to plaintext); required (refuse plaintext: no credentials are ever sent in clear). Default starttls.',
   ),
   "ca_file": optionalPath(
     "PEM file of the CA that signed upsd's certificate. Default: the system roots.",
@@ -157,7 +206,7 @@ const upsSchema = z.strictObject({
 });
 
 const triggersSchema = z.strictObject({
-  "low_battery": z.number().min(0).max(100).default(20).describe(
+  "low_battery": finiteNumber().min(0).max(100).default(20).describe(
     "Shut down when the battery charge (%) on battery falls below this. Default 20.",
   ),
   "critical_runtime": duration(
@@ -174,7 +223,7 @@ const triggersSchema = z.strictObject({
     "Obey an FSD flag already latched in upsd when the monitor starts while the UPS is on line power. Off by default, so a host does not boot into its own shutdown. Default false.",
   ),
   depletion: z.strictObject({
-    "critical_rate": z.number().positive().default(15).describe(
+    "critical_rate": finiteNumber().positive().default(15).describe(
       "Shut down when the charge falls faster than this many %/min. Default 15.",
     ),
     window: duration(
@@ -202,13 +251,13 @@ const triggersSchema = z.strictObject({
     "The safety net against wrong battery estimates and worn batteries.",
   ),
   voltage: z.strictObject({
-    brownout: z.number().positive().nullable().default(null).describe(
+    brownout: finiteNumber().positive().nullable().default(null).describe(
       "Input voltage (V) below which a brownout is reported. Default: nominal - margin, kept inside input.transfer.low/high.",
     ),
-    overvoltage: z.number().positive().nullable().default(null).describe(
+    overvoltage: finiteNumber().positive().nullable().default(null).describe(
       "Input voltage (V) above which over-voltage is reported. Default: nominal + margin, kept inside input.transfer.low/high.",
     ),
-    "margin_percent": z.number().min(1).max(50).default(10).describe(
+    "margin_percent": finiteNumber().min(1).max(50).default(10).describe(
       "Margin around the nominal voltage for the derived thresholds, in %. Default 10.",
     ),
   }).prefault({}).describe(
@@ -284,7 +333,7 @@ const remoteSchema = z.strictObject({
     "Host name or address of the machine to shut down.",
   ),
   user: z.string().min(1).describe("SSH user (key authentication only)."),
-  port: z.number().int().min(1).max(65535).default(22).describe(
+  port: finiteNumber().int().min(1).max(65535).default(22).describe(
     "SSH port. Default 22.",
   ),
   "identity_file": optionalPath(

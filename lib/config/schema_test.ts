@@ -61,6 +61,63 @@ Deno.test("full.yaml is valid and names every key of the schema", async () => {
   assert.ok(written.has("shutdown.remotes.[].host_key_policy"));
 });
 
+/** A JSON Schema node, as far as the walk below reads it. */
+interface JsonNode {
+  type?: string | string[];
+  anyOf?: JsonNode[];
+  properties?: Record<string, JsonNode>;
+  items?: JsonNode;
+}
+
+/** Key paths of every setting that takes a number (durations included). */
+function numericPaths(node: JsonNode, prefix: (string | number)[] = []) {
+  const paths: (string | number)[][] = [];
+  const numeric = (n: JsonNode) =>
+    [n.type ?? []].flat().some((t) => t === "number" || t === "integer");
+  if (numeric(node) || node.anyOf?.some(numeric)) paths.push(prefix);
+  for (const [key, child] of Object.entries(node.properties ?? {})) {
+    paths.push(...numericPaths(child, [...prefix, key]));
+  }
+  if (node.items) paths.push(...numericPaths(node.items, [...prefix, 0]));
+  return paths;
+}
+
+Deno.test("parseConfig() refuses Infinity and NaN in every numeric field, saying so", () => {
+  const paths = numericPaths(configJsonSchema() as JsonNode);
+  assert.ok(paths.length >= 20, `only ${paths.length} numeric fields found`);
+  for (
+    const [path, written, shown] of [
+      ...paths.map((p) => [p, ".inf", "Infinity"] as const),
+      [["triggers", "low_battery"], "-.inf", "-Infinity"] as const,
+      [["ups", "connect_timeout"], ".nan", "NaN"] as const,
+    ]
+  ) {
+    const data: Record<string, unknown> = { ups: { name: "u" } };
+    let parent = data as Record<string | number, unknown>;
+    for (const [i, key] of path.slice(0, -1).entries()) {
+      const next = typeof path[i + 1] === "number" ? [] : {};
+      parent = (parent[key] ??= next) as Record<string | number, unknown>;
+    }
+    parent[path.at(-1)!] = "NUMBER";
+    const text = JSON.stringify(data).replace('"NUMBER"', written);
+    assert.throws(() => parseConfig(text, "c.yaml"), (error: unknown) => {
+      assert.ok(error instanceof Error);
+      // Inside a list item the item's own required keys are reported too:
+      // only the line of the field matters.
+      assert.match(
+        error.message,
+        new RegExp(
+          `^c\\.yaml:1:\\d+: ${
+            path.join("\\.")
+          }: expected a (finite number|duration such as 90, "90s" or "15m"), got ${shown}$`,
+          "m",
+        ),
+      );
+      return true;
+    }, path.join("."));
+  }
+});
+
 Deno.test("effectiveConfig() masks passwords, webhook URLs and header values", async () => {
   const config = parseConfig(await Deno.readTextFile(FULL), "full.yaml");
   const printed = JSON.stringify(effectiveConfig(config));

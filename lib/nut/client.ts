@@ -23,11 +23,11 @@ import {
   garbage,
   sendLine,
   sendList,
-} from "./requests.ts";
-import { Link, type ReconnectPolicy, type TlsMode } from "./link.ts";
+} from "./_requests.ts";
+import { Link, type ReconnectPolicy, type TlsMode } from "./_link.ts";
 import { denoTransport, type NutTransport } from "./transport.ts";
 
-export type { ReconnectPolicy, TlsMode } from "./link.ts";
+export type { ReconnectPolicy, TlsMode } from "./_link.ts";
 
 /** The default reconnect policy: 0.5 s, 1 s, 2 s ... up to 30 s, ±10 %. */
 export const DEFAULT_RECONNECT: ReconnectPolicy = {
@@ -283,24 +283,6 @@ export class NutClient implements AsyncDisposable {
   }
 
   /**
-   * Sets the user name, sent now and on every later connection.
-   *
-   * @param name The upsd.users section name.
-   */
-  username(name: string): Promise<void> {
-    return this.#credential("username", name);
-  }
-
-  /**
-   * Sets the password, sent now and on every later connection.
-   *
-   * @param password The password; never logged.
-   */
-  password(password: string): Promise<void> {
-    return this.#credential("password", password);
-  }
-
-  /**
    * Logs in to a UPS like an upsmon, so NUMLOGINS counts this client; redone
    * after every reconnect until {@linkcode NutClient.logout}.
    *
@@ -435,19 +417,6 @@ export class NutClient implements AsyncDisposable {
         ...(values ? { values } : {}),
       });
       await expectOk(this.#link, line, context);
-    });
-  }
-
-  async #credential(
-    key: "username" | "password",
-    value: string,
-  ): Promise<void> {
-    await this.#link.run(async () => {
-      this.#link.credentials[key] = value;
-      const sent = this.#link.session?.sent[key];
-      // A changed credential cannot be resent: start a new connection.
-      if (sent !== undefined && sent !== value) await this.#link.drop();
-      await this.#link.ensure();
     });
   }
 

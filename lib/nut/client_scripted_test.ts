@@ -119,6 +119,34 @@ Deno.test("NutClient.listVar() fails on a list that never ends", async () => {
   assert.equal(c.connected, false);
 });
 
+Deno.test("NutClient.poll() drops a reply over 1 MiB and recovers on the next poll", async () => {
+  // 600 lines of 3 KiB: inside the line and list bounds, 1.8 MB in all.
+  const value = "x".repeat(3000);
+  const big = ["BEGIN LIST VAR dev1"];
+  for (let i = 0; i < 600; i++) big.push(`VAR dev1 v${i} "${value}"`);
+  big.push("END LIST VAR dev1", "");
+  await using server = new ScriptedServer((conn, index) =>
+    answering({
+      "LIST VAR dev1": index === 0
+        ? big.join("\n")
+        : `BEGIN LIST VAR dev1\n${STATUS}END LIST VAR dev1\n`,
+      "NETVER": "1.3\n",
+    })(conn, index)
+  );
+  await using c = client(server, { pollStrategy: "list" });
+  await assert.rejects(c.poll(["ups.status"]), {
+    name: "NutProtocolError",
+    message:
+      `Cannot read UPS "dev1": the reply of upsd at "127.0.0.1:${server.port}" is longer than 1048576 bytes`,
+  });
+  assert.equal(c.connected, false);
+  assert.deepEqual(
+    await c.poll(["ups.status"]),
+    new Map([["ups.status", "OL"]]),
+  );
+  assert.equal(server.accepted, 2);
+});
+
 Deno.test("NutClient.listVar() times out on a list that stalls", async () => {
   await using server = new ScriptedServer(async (conn) => {
     await conn.readLine();
@@ -209,6 +237,65 @@ Deno.test("NutClient.connect() bounds a connect that never completes", async () 
     message:
       'Cannot connect to upsd at "192.0.2.1:3493": no connection within 100 ms',
   });
+});
+
+Deno.test("NutClient with tls required refuses a forged STARTTLS refusal and sends no credentials", async (t) => {
+  // A man in the middle answers STARTTLS in upsd's place; the real server
+  // never sees the request.
+  for (const code of ["FEATURE-NOT-CONFIGURED", "FEATURE-NOT-SUPPORTED"]) {
+    await t.step(code, async () => {
+      await using server = new ScriptedServer(answering({
+        "STARTTLS": `ERR ${code}\n`,
+        "*": "OK\n",
+      }));
+      await using c = client(server, {
+        tls: "required",
+        username: "mon",
+        password: "hunter2",
+        reconnect: { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 0 },
+      });
+      const message =
+        `Cannot connect to upsd at "127.0.0.1:${server.port}" with TLS: the server does not offer TLS ("ERR ${code}")`;
+      await assert.rejects(c.connect(), { name: "NutError", message });
+      await assert.rejects(c.login(), { name: "NutError", message });
+      assert.deepEqual(server.received, ["STARTTLS", "STARTTLS"]);
+      assert.equal(c.connected, false);
+    });
+  }
+  await t.step("tls starttls is downgraded, as documented", async () => {
+    await using server = new ScriptedServer(answering({
+      "STARTTLS": "ERR FEATURE-NOT-CONFIGURED\n",
+      "*": "OK\n",
+    }));
+    await using c = client(server, {
+      tls: "starttls",
+      username: "mon",
+      password: "hunter2",
+    });
+    await c.connect();
+    assert.deepEqual(server.received, [
+      "STARTTLS",
+      'USERNAME "mon"',
+      'PASSWORD "hunter2"',
+    ]);
+  });
+});
+
+Deno.test("NutClient.connect() never quotes a password upsd cannot take", async () => {
+  await using server = new ScriptedServer(answering({ "*": "OK\n" }));
+  for (const password of ["hunter2\x07", "hunter2é", "hunter2\n"]) {
+    await using c = client(server, { username: "mon", password });
+    await assert.rejects(c.connect(), (error) => {
+      assert.ok(error instanceof RangeError);
+      assert.equal(
+        error.message,
+        'Cannot send "PASSWORD" to upsd: its value has a character other than printable ASCII',
+      );
+      return true;
+    });
+    assert.deepEqual(c.logs.filter((l) => l.includes("hunter2")), []);
+  }
+  assert.ok(!server.received.some((line) => line.includes("hunter2")));
 });
 
 Deno.test("NutClient.primary() falls back to MASTER on an old server", async () => {

@@ -43,6 +43,13 @@ export const MAX_LINE_LENGTH = 4096;
 /** Most lines accepted in one `LIST` reply; more is a list that never ends. */
 export const MAX_LIST_LINES = 20_000;
 
+/**
+ * Most bytes accepted in one reply, `LIST` included; more and the connection
+ * is dropped. The largest `LIST VAR` in the NUT device dump library (581
+ * variables) is 22 KB; 1 MiB leaves room for 40 times that, or long UPS names.
+ */
+export const MAX_REPLY_BYTES = 1024 * 1024;
+
 /** upsd truncates words longer than this (`common/parseconf.c`). */
 const MAX_WORD_LENGTH = 512;
 
@@ -52,58 +59,65 @@ const PLAIN_WORD = /^[A-Za-z0-9_.\-:@/+]+$/;
 /** Printable 7-bit ASCII: anything else upsd drops silently (NUT.md 2.3). */
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
-function checkWord(word: string): void {
+/**
+ * Checks one word of a request. The message names the word by its place,
+ * never by its content: a value may be a password, and an error message
+ * travels to logs, the state file and notifications.
+ */
+function checkWord(word: string, request: string, field: string): void {
   if (!PRINTABLE.test(word)) {
     throw new RangeError(
-      `Cannot send ${
-        JSON.stringify(word)
-      } to upsd: only printable ASCII characters are allowed`,
+      `Cannot send ${request} to upsd: ${field} has a character other than printable ASCII`,
     );
   }
   if (word.length > MAX_WORD_LENGTH) {
     throw new RangeError(
-      `Cannot send a word of ${word.length} characters to upsd: the limit is ${MAX_WORD_LENGTH}`,
+      `Cannot send ${request} to upsd: ${field} is longer than ${MAX_WORD_LENGTH} characters`,
     );
   }
 }
 
-/**
- * Quotes a value for a request: wrapped in double quotes, with `\`, `"` and
- * `#` backslash-escaped (NUT.md 1.2; an unescaped `#` gets no reply, 2.2).
- *
- * @param value The value, printable ASCII.
- * @returns The quoted word.
- * @throws {RangeError} When the value has a control or non-ASCII character, or
- *   is longer than 512 characters.
- */
-export function quoteValue(value: string): string {
-  checkWord(value);
-  return `"${value.replace(/[\\"#]/g, "\\$&")}"`;
+/** `"..."`, with `\`, `"` and `#` backslash-escaped (NUT.md 1.2; 2.2). */
+function quote(word: string): string {
+  return `"${word.replace(/[\\"#]/g, "\\$&")}"`;
 }
 
 /**
  * Encodes one request line, LF-terminated. Keywords and names are sent bare
- * when they are plain, quoted otherwise; `values` are always quoted.
+ * when they are plain, quoted otherwise; `values` are always quoted, with
+ * `\`, `"` and `#` backslash-escaped (NUT.md 1.2; an unescaped `#` gets no
+ * reply, 2.2).
  *
  * @param words Command words and names, e.g. `["GET", "VAR", "ups", "x"]`.
- * @param values Value arguments, e.g. the value of `SET VAR`.
+ * @param values Value arguments, e.g. the value of `SET VAR` or a password.
  * @returns The line to write.
  * @throws {RangeError} When a word or value has a control or non-ASCII
- *   character, or is too long.
+ *   character, or is longer than 512 characters; the message names the
+ *   request's first word and the place of the bad one, not its content.
  * @throws {TypeError} When there is no word at all.
  */
 export function encodeRequest(
   words: readonly string[],
   values: readonly string[] = [],
 ): string {
-  if (words.length === 0) {
+  const request = words[0];
+  if (request === undefined) {
     throw new TypeError("Cannot send an empty request to upsd");
   }
-  const parts = words.map((word) => {
-    checkWord(word);
-    return PLAIN_WORD.test(word) ? word : quoteValue(word);
+  // The first word is a keyword of this client; a label to name the request.
+  const label = PLAIN_WORD.test(request) ? `"${request}"` : "a request";
+  const parts = words.map((word, i) => {
+    checkWord(word, label, `word ${i + 1}`);
+    return PLAIN_WORD.test(word) ? word : quote(word);
   });
-  for (const value of values) parts.push(quoteValue(value));
+  for (const [i, value] of values.entries()) {
+    checkWord(
+      value,
+      label,
+      values.length === 1 ? "its value" : `value ${i + 1}`,
+    );
+    parts.push(quote(value));
+  }
   return parts.join(" ") + "\n";
 }
 
@@ -118,30 +132,37 @@ export function encodeRequest(
  * @throws {NutProtocolError} On an unterminated quote or a trailing backslash.
  */
 export function tokenizeReply(line: string): string[] {
+  // Words are sliced out of the line, piece by piece between quotes and
+  // escapes: built a character at a time, a word is a chain of one-character
+  // strings, and a 4 KiB value costs a hundred times its size (issue 15).
   const words: string[] = [];
   let word = "";
   let inWord = false;
   let inQuotes = false;
+  let start = 0; // where the current piece of the word begins
   for (let i = 0; i < line.length; i++) {
-    const char = line[i]!;
-    if (char === "\\") {
+    const code = line.charCodeAt(i);
+    if (code === BACKSLASH) {
       if (i + 1 >= line.length) {
         throw new NutProtocolError(
           "Cannot read the reply of upsd: it ends in a backslash",
           line,
         );
       }
-      word += line[++i];
+      word += line.slice(start, i);
+      start = ++i; // the escaped character opens the next piece
       inWord = true;
-    } else if (char === '"') {
+    } else if (code === QUOTE) {
+      word += line.slice(start, i);
+      start = i + 1;
       inQuotes = !inQuotes;
       inWord = true;
-    } else if (!inQuotes && (char === " " || char === "\t" || char === "\r")) {
-      if (inWord) words.push(word);
+    } else if (!inQuotes && (code === SPACE || code === TAB || code === CR)) {
+      if (inWord) words.push(word + line.slice(start, i));
       word = "";
       inWord = false;
+      start = i + 1;
     } else {
-      word += char;
       inWord = true;
     }
   }
@@ -151,35 +172,15 @@ export function tokenizeReply(line: string): string[] {
       line,
     );
   }
-  if (inWord) words.push(word);
+  if (inWord) words.push(word + line.slice(start));
   return words;
 }
 
-/**
- * Reads a `DESC`/`CMDDESC` reply, whose text upsd does not escape
- * (networkupstools/nut#3629): the first three words, then everything after
- * them with one pair of quotes stripped.
- *
- * @param line The reply line.
- * @returns The three leading words and the text.
- * @throws {NutProtocolError} When the line has fewer than four words.
- */
-export function parseDescReply(
-  line: string,
-): { words: [string, string, string]; text: string } {
-  const match = /^\s*(\S+)\s+(\S+)\s+(\S+)\s(.*)$/.exec(line);
-  if (!match) {
-    throw new NutProtocolError(
-      "Cannot read the reply of upsd: a description reply is too short",
-      line,
-    );
-  }
-  const rest = match[4]!.trim();
-  const text = rest.length >= 2 && rest.startsWith('"') && rest.endsWith('"')
-    ? rest.slice(1, -1)
-    : rest;
-  return { words: [match[1]!, match[2]!, match[3]!], text };
-}
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+const SPACE = 0x20;
+const TAB = 0x09;
+const CR = 0x0d;
 
 /**
  * The code of an `ERR <CODE> [extra words]` reply; extra words are ignored.
@@ -191,17 +192,6 @@ export function errorCode(line: string): string | null {
   const match = /^ERR(?:\s+(\S+))?/.exec(line);
   if (!match || (line.length > 3 && !/\s/.test(line[3]!))) return null;
   return match[1] ?? "";
-}
-
-/**
- * The version number in a `VER` reply such as
- * `Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/`.
- *
- * @param line The reply line.
- * @returns The version, or `null` when none is recognisable.
- */
-export function parseVersion(line: string): string | null {
-  return /\bupsd\s+v?(\d+(?:\.\d+)+\S*)/i.exec(line)?.[1] ?? null;
 }
 
 /** Splits received text into lines, bounding their length. */
@@ -273,8 +263,8 @@ interface OpenList {
 
 /**
  * Matches reply lines to pending requests in FIFO order and frames `LIST`
- * replies: `BEGIN LIST <words>`, item lines whose first word is the list's
- * first word, then exactly `END LIST <words>` (NUT.md 1.5).
+ * replies: `BEGIN LIST <words>`, item lines that start with the list's words
+ * and add at least one, then exactly `END LIST <words>` (NUT.md 1.5).
  */
 export class ReplyFramer {
   #pending: Expect[] = [];
@@ -340,9 +330,11 @@ export class ReplyFramer {
       }
       return this.#finish({ kind: "list", items: list.items });
     }
-    if (words[0] !== list.words[0] || words.length < 2) {
-      throw garbage(line, list.words);
-    }
+    // An item repeats the list's words (`VAR <ups>` in `LIST VAR <ups>`) as
+    // sent, then adds its own: an item of another UPS is garbage.
+    const own = words.length > list.words.length &&
+      list.words.every((word, i) => words[i] === word);
+    if (!own) throw garbage(line, list.words);
     if (list.items.length >= this.#maxListLines) {
       throw new NutProtocolError(
         `Cannot read the reply of upsd: the list "LIST ${

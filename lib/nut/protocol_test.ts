@@ -9,9 +9,6 @@ import {
   nutError,
   NutProtocolError,
   NutTimeoutError,
-  parseDescReply,
-  parseVersion,
-  quoteValue,
   type Reply,
   ReplyFramer,
   tokenizeReply,
@@ -31,17 +28,28 @@ Deno.test("encodeRequest() sends plain words bare and quotes values", () => {
   assert.equal(encodeRequest(["X", "a=b"]), 'X "a=b"\n');
 });
 
-Deno.test("encodeRequest() refuses characters upsd would drop", () => {
+Deno.test("encodeRequest() refuses characters upsd would drop, naming the place, not the content", () => {
   for (const bad of ["café", "a\tb", "line\nbreak", "\x00", "\x7f", "✓"]) {
-    assert.throws(() => encodeRequest(["SET", "VAR", "u", "v"], [bad]), {
+    assert.throws(() => encodeRequest(["PASSWORD"], [`hunter2${bad}`]), {
       name: "RangeError",
-      message: `Cannot send ${
-        JSON.stringify(bad)
-      } to upsd: only printable ASCII characters are allowed`,
+      message:
+        'Cannot send "PASSWORD" to upsd: its value has a character other than printable ASCII',
     });
   }
-  assert.throws(() => encodeRequest(["GET", "VAR", "u", "é"]), RangeError);
-  assert.throws(() => quoteValue("x".repeat(513)), RangeError);
+  assert.throws(() => encodeRequest(["GET", "VAR", "u", "é"]), {
+    name: "RangeError",
+    message:
+      'Cannot send "GET" to upsd: word 4 has a character other than printable ASCII',
+  });
+  assert.throws(() => encodeRequest(["é"]), {
+    name: "RangeError",
+    message:
+      "Cannot send a request to upsd: word 1 has a character other than printable ASCII",
+  });
+  assert.throws(() => encodeRequest(["X"], ["a", "x".repeat(513)]), {
+    name: "RangeError",
+    message: 'Cannot send "X" to upsd: value 2 is longer than 512 characters',
+  });
   assert.throws(() => encodeRequest([]), TypeError);
 });
 
@@ -66,7 +74,7 @@ Deno.test("tokenizeReply() reads quotes and backslash escapes", () => {
   }
 });
 
-Deno.test("parseReply() rejects an unterminated quote", () => {
+Deno.test("tokenizeReply() rejects an unterminated quote", () => {
   assert.throws(() => tokenizeReply('VAR u v "OL'), {
     name: "NutProtocolError",
     message: "Cannot read the reply of upsd: a quote is not closed",
@@ -77,38 +85,12 @@ Deno.test("tokenizeReply() rejects a trailing backslash", () => {
   assert.throws(() => tokenizeReply('VAR u v "x" \\'), NutProtocolError);
 });
 
-Deno.test("parseDescReply() takes the unescaped text after three words", () => {
-  assert.deepEqual(parseDescReply('DESC dev1 ups.status "UPS "status" # x"'), {
-    words: ["DESC", "dev1", "ups.status"],
-    text: 'UPS "status" # x',
-  });
-  assert.deepEqual(parseDescReply('CMDDESC dev1 load.off "Turn off"'), {
-    words: ["CMDDESC", "dev1", "load.off"],
-    text: "Turn off",
-  });
-  assert.throws(() => parseDescReply("DESC dev1"), NutProtocolError);
-});
-
 Deno.test("errorCode() reads the code and ignores extra words", () => {
   assert.equal(errorCode("ERR DATA-STALE"), "DATA-STALE");
   assert.equal(errorCode("ERR UNKNOWN-UPS extra words"), "UNKNOWN-UPS");
   assert.equal(errorCode("ERR"), "");
   assert.equal(errorCode("ERRATIC"), null);
   assert.equal(errorCode("OK"), null);
-});
-
-Deno.test("parseVersion() finds the version in a VER reply", () => {
-  assert.equal(
-    parseVersion(
-      "Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/",
-    ),
-    "2.8.0",
-  );
-  assert.equal(
-    parseVersion("Network UPS Tools upsd 2.8.3 - https://x/"),
-    "2.8.3",
-  );
-  assert.equal(parseVersion("hello"), null);
 });
 
 Deno.test("nutError() maps every ERR code to a NutError", () => {
@@ -257,6 +239,32 @@ Deno.test("ReplyFramer.push() rejects framing errors", () => {
       what,
     );
   }
+});
+
+Deno.test("ReplyFramer.push() rejects an item of another UPS or list", () => {
+  const cases: [string[], string][] = [
+    [["VAR", "u"], 'VAR other ups.status "OB"'],
+    [["VAR", "u"], "VAR u"],
+    [["ENUM", "u", "input.transfer.low"], 'ENUM u input.transfer.high "1"'],
+  ];
+  for (const [words, item] of cases) {
+    const framer = new ReplyFramer();
+    framer.expect({ kind: "list", words });
+    framer.push(`BEGIN LIST ${words.join(" ")}`);
+    assert.throws(() => framer.push(item), {
+      name: "NutProtocolError",
+      message:
+        `Cannot read the reply of upsd: unexpected line in the reply to "LIST ${
+          words.join(" ")
+        }"`,
+    }, item);
+  }
+  const framer = new ReplyFramer();
+  framer.expect({ kind: "list", words: ["UPS"] });
+  assert.deepEqual(
+    feed(framer, ["BEGIN LIST UPS", 'UPS dev1 "A UPS"', "END LIST UPS"]),
+    [null, null, { kind: "list", items: [["UPS", "dev1", "A UPS"]] }],
+  );
 });
 
 Deno.test("ReplyFramer.push() bounds a list that never ends", () => {

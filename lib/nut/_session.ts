@@ -10,6 +10,7 @@ import type { NutConnection, StartTlsOptions } from "./transport.ts";
 import {
   type Expect,
   LineSplitter,
+  MAX_REPLY_BYTES,
   NutConnectionError,
   NutProtocolError,
   NutTimeoutError,
@@ -44,8 +45,10 @@ export class Session {
   #inflight: Promise<unknown> | null = null;
   #closed: Promise<void> | null = null;
   #expired = false;
-  /** Credentials sent on this connection. */
-  readonly sent: { username?: string; password?: string; login?: string } = {};
+  /** Bytes read since the current request was sent. */
+  #replyBytes = 0;
+  /** What this connection is logged in to (`LOGIN <ups>`). */
+  readonly sent: { login?: string } = {};
   /** Whether the channel is TLS. */
   tls = false;
 
@@ -80,6 +83,7 @@ export class Session {
     }
     try {
       await this.#write(this.#encoder.encode(line));
+      this.#replyBytes = 0;
       this.#framer.expect(expect);
       this.#discard.push(false);
       return await this.#next(expect.kind === "list", context);
@@ -161,6 +165,14 @@ export class Session {
       if (n === null) {
         throw new NutConnectionError(
           `Cannot ${context.action}: upsd at "${context.endpoint}" closed the connection`,
+        );
+      }
+      this.#replyBytes += n;
+      if (this.#replyBytes > MAX_REPLY_BYTES) {
+        // Checked per read, before decoding: a hostile server costs at most
+        // this much memory, whatever its lines and lists look like.
+        throw new NutProtocolError(
+          `Cannot ${context.action}: the reply of upsd at "${context.endpoint}" is longer than ${MAX_REPLY_BYTES} bytes`,
         );
       }
       const text = this.#decoder.decode(this.#buffer.subarray(0, n), {

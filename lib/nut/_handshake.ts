@@ -15,8 +15,8 @@ import {
   NutProtocolError,
   NutTimeoutError,
 } from "./protocol.ts";
-import { Session } from "./session.ts";
-import type { Credentials, LinkOptions } from "./link.ts";
+import { Session } from "./_session.ts";
+import type { Credentials, LinkOptions } from "./_link.ts";
 
 /** Sends one request on a session and returns its reply line. */
 export type SendLine = (
@@ -29,7 +29,7 @@ export type SendLine = (
 /** What opening a session needs from the link. */
 export interface Handshake {
   /** The link's settings. */
-  o: LinkOptions;
+  settings: LinkOptions;
   /** What to replay. */
   credentials: Credentials;
   /** How to send a request (bounded by the link's watchdog). */
@@ -47,24 +47,24 @@ const FALLBACK_CODES = ["FEATURE-NOT-CONFIGURED", "FEATURE-NOT-SUPPORTED"];
  * @throws {NutError} When TLS is required but refused, or `LOGIN` fails.
  */
 export async function openSession(handshake: Handshake): Promise<Session> {
-  const { o } = handshake;
-  const { hostname, port, endpoint } = o;
+  const { settings } = handshake;
+  const { hostname, port, endpoint } = settings;
   let session: Session;
   {
-    using timer = deadline(o.clock, o.connectTimeoutMs);
+    using timer = deadline(settings.clock, settings.connectTimeoutMs);
     try {
-      const conn = await o.transport.connect({
+      const conn = await settings.transport.connect({
         hostname,
         port,
         signal: timer.signal,
       });
       session = new Session(conn);
     } catch (error) {
-      throw connectError(error, timer.signal.aborted, endpoint, o);
+      throw connectError(error, timer.signal.aborted, endpoint, settings);
     }
   }
   try {
-    if (o.tls !== "off") session = await startTls(handshake, session);
+    if (settings.tls !== "off") session = await startTls(handshake, session);
     await replay(handshake, session);
   } catch (error) {
     await session.close();
@@ -74,21 +74,21 @@ export async function openSession(handshake: Handshake): Promise<Session> {
 }
 
 async function startTls(
-  { o, send }: Handshake,
+  { settings, send }: Handshake,
   session: Session,
 ): Promise<Session> {
-  const { endpoint } = o;
+  const { endpoint } = settings;
   const action = `connect to upsd at "${endpoint}"`;
   const reply = await send(session, ["STARTTLS"], action);
   const code = errorCode(reply);
   if (code !== null && FALLBACK_CODES.includes(code)) {
-    if (o.tls === "required") {
+    if (settings.tls === "required") {
       throw new NutError(
         code,
         `Cannot connect to upsd at "${endpoint}" with TLS: the server does not offer TLS ("ERR ${code}")`,
       );
     }
-    o.logger.info(
+    settings.logger.info(
       "nut.plaintext",
       "upsd offers no TLS, going on in plaintext",
       {
@@ -103,19 +103,19 @@ async function startTls(
       reply,
     );
   }
-  using timer = deadline(o.clock, o.connectTimeoutMs);
+  using timer = deadline(settings.clock, settings.connectTimeoutMs);
   let tls: Session;
   try {
     tls = await session.startTls({
-      hostname: o.hostname,
-      ...(o.caCerts ? { caCerts: o.caCerts } : {}),
+      hostname: settings.hostname,
+      ...(settings.caCerts ? { caCerts: settings.caCerts } : {}),
       signal: timer.signal,
     });
   } catch (error) {
     await session.close();
     if (error instanceof NutConnectionError) throw error;
     const detail = timer.signal.aborted
-      ? `no handshake within ${o.connectTimeoutMs} ms`
+      ? `no handshake within ${settings.connectTimeoutMs} ms`
       : error instanceof Error
       ? error.message
       : String(error);
@@ -140,7 +140,7 @@ async function startTls(
 }
 
 async function replay(handshake: Handshake, session: Session): Promise<void> {
-  const { o, send } = handshake;
+  const { settings, send } = handshake;
   const { username, password, login } = handshake.credentials;
   const steps = [["USERNAME", username], ["PASSWORD", password]] as const;
   for (const [word, value] of steps) {
@@ -150,12 +150,10 @@ async function replay(handshake: Handshake, session: Session): Promise<void> {
     if (reply !== "OK") {
       throw new NutError(
         errorCode(reply) ?? "",
-        `Cannot send ${what} to upsd at "${o.endpoint}": it answered "${reply}"`,
+        `Cannot send ${what} to upsd at "${settings.endpoint}": it answered "${reply}"`,
       );
     }
   }
-  if (username !== undefined) session.sent.username = username;
-  if (password !== undefined) session.sent.password = password;
   if (login !== undefined) await sendLogin(handshake, session, login);
 }
 
@@ -165,7 +163,7 @@ async function replay(handshake: Handshake, session: Session): Promise<void> {
  * @throws {NutError} ACCESS-DENIED, UNKNOWN-UPS, USERNAME-REQUIRED, ...
  */
 export async function sendLogin(
-  { o, credentials, send }: Handshake,
+  { settings, credentials, send }: Handshake,
   session: Session,
   ups: string,
 ): Promise<void> {
@@ -176,7 +174,7 @@ export async function sendLogin(
   const reply = await send(session, ["LOGIN", ups], action);
   const code = errorCode(reply);
   if (code !== null) {
-    throw nutError(code, { action, ups, endpoint: o.endpoint });
+    throw nutError(code, { action, ups, endpoint: settings.endpoint });
   }
   session.sent.login = ups;
 }
@@ -185,11 +183,11 @@ function connectError(
   error: unknown,
   timedOut: boolean,
   endpoint: string,
-  o: LinkOptions,
+  settings: LinkOptions,
 ): NutConnectionError {
   if (timedOut) {
     return new NutTimeoutError(
-      `Cannot connect to upsd at "${endpoint}": no connection within ${o.connectTimeoutMs} ms`,
+      `Cannot connect to upsd at "${endpoint}": no connection within ${settings.connectTimeoutMs} ms`,
       { cause: error },
     );
   }

@@ -15,7 +15,7 @@ import {
   NutProtocolError,
   tokenizeReply,
 } from "./protocol.ts";
-import type { Link } from "./link.ts";
+import type { Link } from "./_link.ts";
 
 /** How to send a one-line request. */
 export interface LineOptions {

@@ -16,9 +16,9 @@ import {
   NutTimeoutError,
   type Reply,
 } from "./protocol.ts";
-import type { Session } from "./session.ts";
+import type { Session } from "./_session.ts";
 import type { NutTransport } from "./transport.ts";
-import { type Handshake, openSession, sendLogin } from "./handshake.ts";
+import { type Handshake, openSession, sendLogin } from "./_handshake.ts";
 
 /** How STARTTLS is used: never, when the server offers it, or always. */
 export type TlsMode = "off" | "starttls" | "required";
@@ -75,7 +75,8 @@ export function backoffDelay(
 
 /** One persistent, self-reopening connection to upsd. */
 export class Link {
-  #o: LinkOptions;
+  /** Resolved settings and collaborators (clock, logger, transport). */
+  #settings: LinkOptions;
   #session: Session | null = null;
   #lock: Promise<unknown> = Promise.resolve();
   #failures = 0;
@@ -93,9 +94,9 @@ export class Link {
 
   /** @param options Resolved settings. */
   constructor(options: LinkOptions) {
-    this.#o = options;
+    this.#settings = options;
     this.#handshake = {
-      o: options,
+      settings: options,
       credentials: this.credentials,
       send: (session, words, action, values) =>
         this.#line(session, words, action, values),
@@ -104,7 +105,7 @@ export class Link {
 
   /** `host:port` of upsd, for messages. */
   get endpoint(): string {
-    return this.#o.endpoint;
+    return this.#settings.endpoint;
   }
 
   /** Whether a connection is open now. */
@@ -151,9 +152,13 @@ export class Link {
         !(error instanceof NutTimeoutError) &&
         !(error instanceof NutProtocolError);
       if (!retry) throw error;
-      this.#o.logger.debug("nut.retry", "Connection was closed, resending", {
-        endpoint: this.#o.endpoint,
-      });
+      this.#settings.logger.debug(
+        "nut.retry",
+        "Connection was closed, resending",
+        {
+          endpoint: this.#settings.endpoint,
+        },
+      );
       return await this.#exchange(await this.ensure(), line, expect, action);
     }
   }
@@ -169,14 +174,14 @@ export class Link {
   async ensure(): Promise<Session> {
     if (this.session) return this.session;
     this.#watchdog ??= this.#watch();
-    if (this.#lastError && this.#o.clock.monotonic() < this.#retryAt) {
+    if (this.#lastError && this.#settings.clock.monotonic() < this.#retryAt) {
       throw this.#lastError;
     }
     try {
       const session = await openSession(this.#handshake);
-      this.#lastTraffic = this.#o.clock.monotonic();
-      this.#o.logger.info("nut.connected", "Connected to upsd", {
-        endpoint: this.#o.endpoint,
+      this.#lastTraffic = this.#settings.clock.monotonic();
+      this.#settings.logger.info("nut.connected", "Connected to upsd", {
+        endpoint: this.#settings.endpoint,
         tls: session.tls,
       });
       this.#session = session;
@@ -189,15 +194,19 @@ export class Link {
         ? error
         : new Error(String(error));
       const delay = backoffDelay(
-        this.#o.reconnect,
+        this.#settings.reconnect,
         this.#failures,
-        this.#o.random,
+        this.#settings.random,
       );
-      this.#retryAt = this.#o.clock.monotonic() + delay;
-      this.#o.logger.warning("nut.connect_failed", this.#lastError.message, {
-        endpoint: this.#o.endpoint,
-        "retry_ms": Math.round(delay),
-      });
+      this.#retryAt = this.#settings.clock.monotonic() + delay;
+      this.#settings.logger.warning(
+        "nut.connect_failed",
+        this.#lastError.message,
+        {
+          endpoint: this.#settings.endpoint,
+          "retry_ms": Math.round(delay),
+        },
+      );
       throw error;
     }
   }
@@ -235,7 +244,7 @@ export class Link {
     expect: Expect,
     action: string,
   ): Promise<Reply> {
-    const { clock, endpoint, replyTimeoutMs } = this.#o;
+    const { clock, endpoint, replyTimeoutMs } = this.#settings;
     this.#busy = { session, since: clock.monotonic() };
     try {
       const reply = await session.exchange(line, expect, {
@@ -247,10 +256,14 @@ export class Link {
       return reply;
     } catch (error) {
       if (this.#session === session) this.#session = null;
-      this.#o.logger.warning("nut.dropped", "Dropped the connection to upsd", {
-        endpoint,
-        error,
-      });
+      this.#settings.logger.warning(
+        "nut.dropped",
+        "Dropped the connection to upsd",
+        {
+          endpoint,
+          error,
+        },
+      );
       throw error;
     } finally {
       this.#busy = null;
@@ -279,7 +292,7 @@ export class Link {
    * `NETVER` on a connection idle for the keep-alive time.
    */
   async #watch(): Promise<void> {
-    const { clock, keepAliveMs, replyTimeoutMs } = this.#o;
+    const { clock, keepAliveMs, replyTimeoutMs } = this.#settings;
     const signal = this.#stop.signal;
     const tick = Math.max(
       5,
@@ -308,7 +321,7 @@ export class Link {
 
   async #ping(): Promise<void> {
     const session = this.session;
-    const { clock, keepAliveMs, endpoint, logger } = this.#o;
+    const { clock, keepAliveMs, endpoint, logger } = this.#settings;
     if (!session || this.#lastTraffic + keepAliveMs > clock.monotonic()) return;
     try {
       await this.#line(
