@@ -306,15 +306,45 @@ const mountSchema = z.strictObject({
   ),
 });
 
+/**
+ * Why a remote's host or user cannot go on ssh's command line, or `null`: a
+ * value beginning with `-` is read as an option, `@` splits the user from the
+ * host, and whitespace or control characters do not belong in either.
+ *
+ * @param value A configured host or user.
+ * @returns The problem, starting with the quoted value, or `null`.
+ */
+export function sshNameProblem(value: string): string | null {
+  const shown = JSON.stringify(value);
+  if (value.startsWith("-")) {
+    return `${shown} begins with "-", which ssh would read as an option`;
+  }
+  if (/[\s\p{Cc}]/u.test(value)) {
+    return `${shown} contains whitespace or a control character`;
+  }
+  if (value.includes("@")) {
+    return `${shown} contains "@", which ssh reads as the end of the user`;
+  }
+  return null;
+}
+
+/** A host or user for ssh: refused at load time, not first in an outage. */
+function sshName() {
+  return z.string().min(1).superRefine((value, ctx) => {
+    const problem = sshNameProblem(value);
+    if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
 const remoteSchema = z.strictObject({
   name: z.string().min(1).optional().describe(
     "Label in logs. Default: the host.",
   ),
   enabled: z.boolean().default(true).describe("Default true."),
-  host: z.string().min(1).describe(
+  host: sshName().describe(
     "Host name or address of the machine to shut down.",
   ),
-  user: z.string().min(1).describe("SSH user (key authentication only)."),
+  user: sshName().describe("SSH user (key authentication only)."),
   port: z.number().int().min(1).max(65535).default(22).describe(
     "SSH port. Default 22.",
   ),
