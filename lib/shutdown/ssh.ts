@@ -6,11 +6,8 @@
  *
  * @module
  */
-import {
-  type Config,
-  type RemoteConfig,
-  sshNameProblem,
-} from "../config/schema.ts";
+import type { Config, RemoteConfig } from "../config/schema.ts";
+import { sshNameProblem } from "../config/ssh_name.ts";
 import { formatCommand, type Runner } from "../system/exec.ts";
 import type { Logger } from "../system/log.ts";
 
