@@ -9,7 +9,10 @@ import { stringify } from "yaml";
 import { ConfigError, DEFAULT_CONFIG_PATH, issueAt } from "../config/load.ts";
 import { effectiveConfig } from "../config/schema.ts";
 import { loadForCommand } from "./config.ts";
-import { missingDependencies } from "../shutdown/dependencies.ts";
+import {
+  missingDependencies,
+  stepPermissionNeeds,
+} from "../shutdown/dependencies.ts";
 import { checkRemotes } from "../shutdown/remote_check.ts";
 import { createRunner } from "../system/exec.ts";
 import { missingPermissions, permissionNeeds } from "../system/permissions.ts";
@@ -42,7 +45,9 @@ Options:
     });
     const loaded = await loadForCommand(context, values["config"]);
     const { config, path } = loaded;
-    const missing = await missingPermissions(permissionNeeds(config, path));
+    const missing = await missingPermissions(
+      permissionNeeds(config, path, { steps: stepPermissionNeeds(config) }),
+    );
     const searchPath = Deno.env.get("PATH");
     const absent = await missingDependencies(
       config,

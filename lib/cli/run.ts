@@ -14,6 +14,7 @@ import {
 } from "../config/load.ts";
 import { runDaemon } from "../daemon.ts";
 import { applyConfigLogging } from "./config.ts";
+import { stepPermissionNeeds } from "../shutdown/dependencies.ts";
 import { PidFileError } from "../shutdown/pid_file.ts";
 import { systemClock } from "../system/clock.ts";
 import { realHost } from "../system/host.ts";
@@ -50,7 +51,9 @@ Options:
     const load = async () => {
       const loaded = await loadConfig(path);
       const missing = await missingPermissions(
-        permissionNeeds(loaded.config, path),
+        permissionNeeds(loaded.config, path, {
+          steps: stepPermissionNeeds(loaded.config),
+        }),
       );
       if (missing.length > 0) {
         throw new ConfigError(

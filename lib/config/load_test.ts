@@ -38,6 +38,8 @@ const INVALID: Record<string, string> = {
     `6:18: ups.password_file: set either password or password_file, not both`,
   "relative_path.yaml":
     `5:10: paths.state: expected an absolute path (starting with "/")`,
+  "remote_host_option.yaml":
+    `6:13: shutdown.remotes.0.host: "-oProxyCommand=reboot" begins with "-", which ssh would read as an option`,
   "remote_without_user.yaml":
     `6:7: shutdown.remotes.0.user: required key is missing`,
   "unknown_key.yaml":

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { formatDuration, parseDuration } from "./duration.ts";
+import { sshNameProblem } from "./ssh_name.ts";
 import { parseUpsAddress } from "./ups_address.ts";
 import { maskSecrets, SECRET_MASK } from "./secret.ts";
 import { channelKindOf, channelSchema } from "../notify/channel_kinds.ts";
@@ -324,15 +325,23 @@ const mountSchema = z.strictObject({
   ),
 });
 
+/** A host or user for ssh: refused at load time, not first in an outage. */
+function sshName() {
+  return z.string().min(1).superRefine((value, ctx) => {
+    const problem = sshNameProblem(value);
+    if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
 const remoteSchema = z.strictObject({
   name: z.string().min(1).optional().describe(
     "Label in logs. Default: the host.",
   ),
   enabled: z.boolean().default(true).describe("Default true."),
-  host: z.string().min(1).describe(
+  host: sshName().describe(
     "Host name or address of the machine to shut down.",
   ),
-  user: z.string().min(1).describe("SSH user (key authentication only)."),
+  user: sshName().describe("SSH user (key authentication only)."),
   port: finiteNumber().int().min(1).max(65535).default(22).describe(
     "SSH port. Default 22.",
   ),

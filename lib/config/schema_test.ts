@@ -4,6 +4,7 @@ import type { Node } from "yaml";
 import { parseConfig } from "./load.ts";
 import {
   configJsonSchema,
+  configSchema,
   effectiveConfig,
   knownKeysAt,
   SECRET_MASK,
@@ -160,4 +161,49 @@ Deno.test("configJsonSchema() documents every key and requires only ups.name", (
     );
   }
   assert.match(ups["check_interval"]?.description ?? "", /Default 1s/);
+});
+
+Deno.test("configSchema refuses a remote host or user that ssh would misread", () => {
+  const cases: [Record<string, string>, string | null][] = [
+    [{ host: "nas.local", user: "admin" }, null],
+    [{ host: "fe80::1%eth0", user: "ups_monitor-2" }, null],
+    [
+      { host: "-oProxyCommand=reboot", user: "admin" },
+      'shutdown.remotes.0.host: "-oProxyCommand=reboot" begins with "-", which ssh would read as an option',
+    ],
+    [
+      { host: "nas", user: "-lroot" },
+      'shutdown.remotes.0.user: "-lroot" begins with "-", which ssh would read as an option',
+    ],
+    [
+      { host: "nas box", user: "admin" },
+      'shutdown.remotes.0.host: "nas box" contains whitespace or a control character',
+    ],
+    [
+      { host: "nas", user: "ad\u0007min" },
+      'shutdown.remotes.0.user: "ad\\u0007min" contains whitespace or a control character',
+    ],
+    [
+      { host: "nas", user: "admin\n" },
+      'shutdown.remotes.0.user: "admin\\n" contains whitespace or a control character',
+    ],
+    [
+      { host: "root@nas", user: "admin" },
+      'shutdown.remotes.0.host: "root@nas" contains "@", which ssh reads as the end of the user',
+    ],
+  ];
+  for (const [remote, expected] of cases) {
+    const result = configSchema.safeParse({
+      ups: { name: "ups" },
+      shutdown: { remotes: [remote] },
+    });
+    assert.deepEqual(
+      result.success
+        ? null
+        : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)
+          .join("\n"),
+      expected,
+      JSON.stringify(remote),
+    );
+  }
 });

@@ -1,11 +1,19 @@
 /**
  * The dependency check: every program an enabled step needs is looked up in
  * the search path before an outage needs it. An error in `check`, a loud
- * warning (and a notification) in `run`.
+ * warning (and a notification) in `run`. Both this and the permission
+ * self-check read the needs each step kind declares (`kinds/`).
  *
  * @module
  */
 import type { Config } from "../config/schema.ts";
+import {
+  netNeed,
+  type PermissionNeed,
+  readNeed,
+  runNeed,
+} from "../system/permissions.ts";
+import { stepNeeds } from "./kinds/mod.ts";
 
 /**
  * Where programs are looked up when no `PATH` is given: systemd's default
@@ -85,73 +93,49 @@ export async function missingDependencies(
   config: Config,
   options: { searchPath?: string } = {},
 ): Promise<MissingDependency[]> {
-  const { shutdown } = config;
-  // "engine" stands for the container engine, resolved below.
-  const needs: { program: string; key: string }[] = [];
-  if (shutdown.vms.enabled) {
-    needs.push({ program: "virsh", key: "shutdown.vms.enabled" });
-  }
-  if (shutdown.containers.enabled) {
-    needs.push({ program: "engine", key: "shutdown.containers.engine" });
-  }
-  if (shutdown.sync.enabled) {
-    needs.push({ program: "sync", key: "shutdown.sync.enabled" });
-  }
-  if (shutdown.filesystems.enabled && shutdown.filesystems.mounts.length > 0) {
-    needs.push(
-      { program: "umount", key: "shutdown.filesystems.mounts" },
-      { program: "cat", key: "shutdown.filesystems.mounts" },
-    );
-  }
-  shutdown.remotes.forEach((remote, i) => {
-    if (remote.enabled) {
-      needs.push(
-        { program: "ssh", key: `shutdown.remotes.${i}.host` },
-        { program: "ssh-keygen", key: `shutdown.remotes.${i}.known_hosts` },
-      );
-    }
-  });
-  shutdown.custom.forEach((custom, i) => {
-    if (custom.enabled && custom.command[0]) {
-      needs.push({
-        program: custom.command[0],
-        key: `shutdown.custom.${i}.command`,
-      });
-    }
-  });
-  if (shutdown.local.enabled && shutdown.local.command[0]) {
-    needs.push({
-      program: shutdown.local.command[0],
-      key: "shutdown.local.command",
-    });
-  }
-
   const missing: MissingDependency[] = [];
   const seen = new Set<string>();
-  const report = (program: string, key: string, shown = `"${program}"`) => {
-    if (seen.has(program)) return;
+  for (const need of stepNeeds(config)) {
+    if (need.type !== "program") continue;
+    // Alternatives (docker or podman): one installed is enough.
+    const program = need.programs.join(" or ");
+    if (seen.has(program)) continue;
+    let found = false;
+    for (const candidate of need.programs) {
+      if (await findProgram(candidate, options.searchPath) !== null) {
+        found = true;
+        break;
+      }
+    }
+    if (found) continue;
     seen.add(program);
+    const shown = need.programs.map((p) => `"${p}"`).join(" or ");
     missing.push({
       program,
-      key,
-      message: `Cannot find ${shown} (needed by ${key}) in PATH`,
+      key: need.key,
+      message: `Cannot find ${shown} (needed by ${need.key}) in PATH`,
     });
-  };
-  for (const need of needs) {
-    if (need.program === "engine") {
-      const engine = shutdown.containers.engine;
-      const found = engine === "auto"
-        ? (await resolveEngines(engine, options.searchPath)).length > 0
-        : await findProgram(engine, options.searchPath) !== null;
-      if (found) continue;
-      if (engine === "auto") {
-        report("docker or podman", need.key, `"docker" or "podman"`);
-      } else {
-        report(engine, need.key);
-      }
-    } else if (await findProgram(need.program, options.searchPath) === null) {
-      report(need.program, need.key);
-    }
   }
   return missing;
+}
+
+/**
+ * What the enabled steps need as permissions, for the start-up self-check:
+ * each program of a need may be run (with `auto`, docker and podman both),
+ * each path read, each host reached.
+ *
+ * @param config A validated config.
+ * @returns The needs, in step order, each with its config key.
+ */
+export function stepPermissionNeeds(config: Config): PermissionNeed[] {
+  return stepNeeds(config).flatMap((need) => {
+    switch (need.type) {
+      case "program":
+        return need.programs.map((program) => runNeed(program, need.key));
+      case "read":
+        return [readNeed(need.path, need.key)];
+      case "net":
+        return [netNeed(need.host, need.key)];
+    }
+  });
 }

@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { makeFakeTools } from "../testing/fake_tools.ts";
 import { shutdownConfig } from "../testing/shutdown_config.ts";
 import { makeTempDir } from "../testing/temp_dir.ts";
-import { findProgram, missingDependencies } from "./dependencies.ts";
+import {
+  findProgram,
+  missingDependencies,
+  stepPermissionNeeds,
+} from "./dependencies.ts";
 import { sudoProbe } from "./remote_check.ts";
 
 Deno.test("missingDependencies() names each program an enabled step needs and cannot find", async () => {
@@ -52,4 +56,27 @@ Deno.test("sudoProbe() keeps the command and the options that pick the rule", ()
     ["/usr/bin/sudo", "-n", "-l", "-u", "root", "poweroff", "-f"],
   );
   assert.equal(sudoProbe(["poweroff"]), null);
+});
+
+Deno.test("stepPermissionNeeds() asks to run each program a step may run and to read its files", async () => {
+  await using dir = await makeTempDir();
+  const config = shutdownConfig(dir.path, {
+    vms: { enabled: false },
+    filesystems: { mounts: [{ path: "/mnt/x" }] },
+    remotes: [{ host: "nas", user: "u", identity_file: "/etc/key" }],
+  });
+  assert.deepEqual(
+    stepPermissionNeeds(config).map((need) => `${need.key}: ${need.what}`),
+    [
+      'shutdown.containers.engine: permission to run "docker"',
+      'shutdown.containers.engine: permission to run "podman"',
+      'shutdown.sync.enabled: permission to run "sync"',
+      'shutdown.filesystems.mounts: permission to run "umount"',
+      'shutdown.filesystems.mounts: permission to run "cat"',
+      'shutdown.remotes.0.host: permission to run "ssh"',
+      'shutdown.remotes.0.known_hosts: permission to run "ssh-keygen"',
+      'shutdown.remotes.0.known_hosts: read access to "/etc/ups-monitor/known_hosts"',
+      'shutdown.remotes.0.identity_file: read access to "/etc/key"',
+    ],
+  );
 });

@@ -146,3 +146,27 @@ Worst case in total: 2m45s (critical runtime 10m)
 `,
   );
 });
+
+Deno.test("formatPlan() quotes command words a shell would split", () => {
+  const text = formatPlan(buildPlan(config({
+    vms: { libvirt_uri: "qemu:///system?socket=/run/my sock" },
+    containers: { enabled: false },
+    filesystems: { mounts: [{ path: "/mnt/my nas", lazy: true }] },
+    remotes: [{ host: "nas", user: "admin", command: ["echo", "it's off"] }],
+    custom: [{ name: "note", after: "sync", command: ["sh", "-c", "a b"] }],
+    local: { command: ["/sbin/poweroff", "--message", "UPS empty"] },
+  })));
+  const details = text.split("\n").filter((line) => line.startsWith("      "))
+    .map((line) => line.trim());
+  assert.deepEqual(details, [
+    "virsh -c 'qemu:///system?socket=/run/my sock' list --name --state-running",
+    "virsh -c 'qemu:///system?socket=/run/my sock' shutdown <each running VM>, all at once",
+    "wait up to 30s for them to stop",
+    "virsh -c 'qemu:///system?socket=/run/my sock' destroy <each VM still running>",
+    "sync, abandoned after 30s",
+    "sh -c 'a b'",
+    "umount -l '/mnt/my nas'",
+    "nas: ssh admin@nas echo 'it'\\''s off'",
+    "/sbin/poweroff --message 'UPS empty'",
+  ]);
+});

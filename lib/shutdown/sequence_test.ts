@@ -188,10 +188,10 @@ Deno.test("runSequence() in dry-run runs queries only and logs every action", as
   assert.deepEqual(
     logger.events("exec.dry_run").map((e) => e.msg),
     [
-      "[DRY-RUN] would run: virsh shutdown web",
-      "[DRY-RUN] would run: virsh destroy web",
+      "[DRY-RUN] would run: virsh shutdown --domain web",
+      "[DRY-RUN] would run: virsh destroy --domain web",
       "[DRY-RUN] would run: true",
-      "[DRY-RUN] would run: docker stop -t 10 c1",
+      "[DRY-RUN] would run: docker stop -t 10 -- c1",
       "[DRY-RUN] would run: sync",
       "[DRY-RUN] would run: umount /proc",
       `[DRY-RUN] would run: ssh -o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${dir.path}/known_hosts -p 22 admin@127.0.0.1 -- 'sudo -n /usr/syno/sbin/synoshutdown -s'`,

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Config, RemoteConfig } from "../config/schema.ts";
+import { sshNameProblem } from "../config/ssh_name.ts";
 import { formatCommand, type Runner } from "../system/exec.ts";
 import type { Logger } from "../system/log.ts";
 
@@ -17,14 +18,16 @@ export function remoteLabel(remote: RemoteConfig): string {
 
 /**
  * Why a remote cannot be dialled safely, or `null`. A host or user starting
- * with `-` would be read by ssh as an option.
+ * with `-` would be read by ssh as an option. The config refuses these
+ * already; this guards a config built some other way.
  *
  * @param remote A remote of the config.
  * @returns A message, or `null` when the remote is fine.
  */
 export function remoteProblem(remote: RemoteConfig): string | null {
-  for (const [key, value] of [["host", remote.host], ["user", remote.user]]) {
-    if (value?.startsWith("-") || /[\s@]/.test(value ?? "")) {
+  const names = [["host", remote.host], ["user", remote.user]] as const;
+  for (const [key, value] of names) {
+    if (sshNameProblem(value) !== null) {
       return `Cannot use remote "${
         remoteLabel(remote)
       }": ${key} "${value}" is not a valid ${key} name`;

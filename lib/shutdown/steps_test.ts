@@ -80,14 +80,38 @@ Deno.test("vmsStep() shuts VMs down at once and destroys the one that ignores th
     "--state-running",
   ]);
   assert.deepEqual(
-    calls.filter((c) => c[3] === "destroy").map((c) => c[4]),
-    ["stuck"],
+    calls.filter((c) => c[3] === "destroy").map((c) => c.slice(4)),
+    [["--domain", "stuck"]],
   );
   assert.deepEqual(await fakes.vmStates(), {
     web01: "shut off",
     db01: "shut off",
     stuck: "shut off",
     idle: "shut off",
+  });
+});
+
+Deno.test("vmsStep() names each VM after --domain, so a VM called --help is shut down", async () => {
+  await using dir = await makeTempDir();
+  await using fakes = await makeFakeTools({
+    vms: [{ name: "--help" }, { name: " spaced " }],
+  });
+  const config = shutdownConfig(dir.path, { vms: { max_wait: "3s" } });
+  const { outcome, actions } = await runStep(config, fakes, "vms");
+  assert.equal(outcome.status, "done");
+  assert.equal(outcome.summary, "2 of 2 VMs shut down");
+  assert.deepEqual(actions.sort(), [
+    "Stopping VM  spaced ",
+    "Stopping VM --help",
+  ]);
+  const requests = (await fakes.calls()).filter((c) => c[1] === "shutdown");
+  assert.deepEqual(requests.map((c) => c.slice(1)).sort(), [
+    ["shutdown", "--domain", " spaced "],
+    ["shutdown", "--domain", "--help"],
+  ]);
+  assert.deepEqual(await fakes.vmStates(), {
+    "--help": "shut off",
+    " spaced ": "shut off",
   });
 });
 
@@ -149,9 +173,21 @@ Deno.test("containersStep() stops the selected containers in one call, exclude w
         "--format",
         "{{.ID}}\t{{.Names}}\t{{json .Labels}}",
       ],
-      [engineStyle, "stop", "-t", "7", "a1", "d4", "e5"],
+      [engineStyle, "stop", "-t", "7", "--", "a1", "d4", "e5"],
     ]);
   }
+});
+
+Deno.test("containersStep() ends the options before the ids, so a container listed as -t is stopped", async () => {
+  await using dir = await makeTempDir();
+  await using fakes = await makeFakeTools({
+    containers: [{ id: "-t", name: "-t" }, { id: "b2", name: "web" }],
+  });
+  const config = shutdownConfig(dir.path, { containers: { engine: "docker" } });
+  const { outcome } = await runStep(config, fakes, "containers");
+  assert.equal(outcome.status, "done", outcome.summary);
+  assert.equal(outcome.summary, "2 containers stopped");
+  assert.deepEqual(await fakes.stoppedContainers(), ["-t", "b2"]);
 });
 
 Deno.test("containersStep() with engine auto falls back to podman when docker cannot list", async () => {

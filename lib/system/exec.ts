@@ -9,6 +9,7 @@
 import { type Clock, deadline, systemClock } from "./clock.ts";
 import type { Logger } from "./log.ts";
 import { capture, feed } from "./_pipes.ts";
+import { formatWords } from "./shell_words.ts";
 
 /**
  * What a call does to the host. In dry-run a `"query"` (list VMs, containers,
@@ -124,9 +125,6 @@ const DEFAULT_KILL_GRACE_MS = 2000;
 const DEFAULT_ABANDON_GRACE_MS = 1000;
 const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
 
-/** Words that read the same unquoted in a POSIX shell. */
-const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
 /**
  * Formats a command for logs, quoting words as a POSIX shell would need them
  * (`virsh shutdown 'my vm'`), so a logged line can be pasted to a terminal.
@@ -139,9 +137,7 @@ export function formatCommand(
   program: string,
   args: readonly string[],
 ): string {
-  return [program, ...args].map((word) =>
-    PLAIN_WORD.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
-  ).join(" ");
+  return formatWords([program, ...args]);
 }
 
 /**

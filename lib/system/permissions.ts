@@ -22,12 +22,9 @@ export interface PermissionNeed {
 /** The kernel's id of this boot: persisted outages are only resumed within it. */
 export const BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id";
 
-/** The mount table, read to skip mounts that are not mounted. */
-export const MOUNT_TABLE_PATH = "/proc/self/mountinfo";
-
 /**
- * Deno 2.9 grants files under /proc only with --allow-all, so the boot id and
- * the mount table are read by running `cat` through the runner.
+ * Deno 2.9 grants files under /proc only with --allow-all, so the boot id is
+ * read by running `cat` through the runner.
  */
 const PROC_READER = "cat";
 
@@ -36,6 +33,13 @@ function dirname(path: string): string {
   return cut <= 0 ? "/" : path.slice(0, cut);
 }
 
+/**
+ * Read access to a path.
+ *
+ * @param path Absolute path.
+ * @param key Dotted config key that asks for it. @default none
+ * @returns The need.
+ */
 function read(path: string, key?: string): PermissionNeed {
   return {
     descriptor: { name: "read", path },
@@ -52,6 +56,13 @@ function write(path: string, key?: string): PermissionNeed {
   };
 }
 
+/**
+ * Permission to run a program.
+ *
+ * @param command Program name or path.
+ * @param key Dotted config key that asks for it.
+ * @returns The need.
+ */
 function run(command: string, key: string): PermissionNeed {
   return {
     descriptor: { name: "run", command },
@@ -60,6 +71,13 @@ function run(command: string, key: string): PermissionNeed {
   };
 }
 
+/**
+ * Network access to a host.
+ *
+ * @param host `host:port`.
+ * @param key Dotted config key that asks for it.
+ * @returns The need.
+ */
 function net(host: string, key: string): PermissionNeed {
   return {
     descriptor: { name: "net", host },
@@ -75,16 +93,27 @@ function urlHost(url: string): string {
   return `${parsed.hostname}:${port}`;
 }
 
+// For the needs of other parts (the shutdown steps' programs and files).
+export { net as netNeed, read as readNeed, run as runNeed };
+
+/** Options of {@linkcode permissionNeeds}. */
+export interface PermissionNeedsOptions {
+  /** What the enabled shutdown steps need (`stepPermissionNeeds`). */
+  steps: readonly PermissionNeed[];
+}
+
 /**
  * Everything the config asks of the runtime.
  *
  * @param config A validated config.
  * @param configPath Where the config was read from.
+ * @param options The needs of the shutdown steps, placed in config order.
  * @returns The needs, in config order.
  */
 export function permissionNeeds(
   config: Config,
   configPath: string,
+  options: PermissionNeedsOptions,
 ): PermissionNeed[] {
   const needs: PermissionNeed[] = [
     read(configPath),
@@ -107,42 +136,8 @@ export function permissionNeeds(
     // The host only: the URL itself is a secret.
     needs.push(net(urlHost(channel.url), `notifications.channels.${i}.url`));
   });
-  const { shutdown } = config;
-  if (shutdown.vms.enabled) needs.push(run("virsh", "shutdown.vms.enabled"));
-  if (shutdown.containers.enabled) {
-    for (
-      const engine of shutdown.containers.engine === "auto"
-        ? ["docker", "podman"]
-        : [shutdown.containers.engine]
-    ) {
-      needs.push(run(engine, "shutdown.containers.engine"));
-    }
-  }
-  if (shutdown.sync.enabled) needs.push(run("sync", "shutdown.sync.enabled"));
-  if (shutdown.filesystems.enabled && shutdown.filesystems.mounts.length > 0) {
-    // The mount table is read with `cat` (see PROC_READER).
-    needs.push(run("umount", "shutdown.filesystems.mounts"));
-  }
-  shutdown.remotes.forEach((remote, i) => {
-    if (!remote.enabled) return;
-    const key = `shutdown.remotes.${i}`;
-    needs.push(
-      run("ssh", `${key}.host`),
-      run("ssh-keygen", `${key}.known_hosts`),
-    );
-    needs.push(read(remote.known_hosts, `${key}.known_hosts`));
-    if (remote.identity_file) {
-      needs.push(read(remote.identity_file, `${key}.identity_file`));
-    }
-  });
-  shutdown.custom.forEach((step, i) => {
-    if (step.enabled && step.command[0]) {
-      needs.push(run(step.command[0], `shutdown.custom.${i}.command`));
-    }
-  });
-  if (shutdown.local.enabled && shutdown.local.command[0]) {
-    needs.push(run(shutdown.local.command[0], "shutdown.local.command"));
-  }
+  // What the shutdown steps need comes from their kinds (see shutdown/).
+  needs.push(...options.steps);
   for (const name of ["state", "flag", "history", "pid"] as const) {
     const path = config.paths[name];
     // Atomic writes put a temp file next to the target: the directory must be writable.

@@ -14,7 +14,7 @@ import type { SequenceReport } from "../shutdown/sequence.ts";
 import { runSequence } from "../shutdown/sequence.ts";
 import { systemClock } from "../system/clock.ts";
 import { createRunner } from "../system/exec.ts";
-import { MOUNT_TABLE_PATH } from "../system/permissions.ts";
+import { MOUNT_TABLE_PATH } from "../shutdown/kinds/filesystems.ts";
 import { makeFakeTools } from "./fake_tools.ts";
 import { MemoryLogger } from "./memory_logger.ts";
 import { shutdownConfig } from "./shutdown_config.ts";

@@ -1,9 +1,10 @@
 /**
  * Recording stand-ins for `virsh`, `docker`/`podman`, `umount`, `ssh`,
  * `sync` and `shutdown`: executable scripts in a temp dir that honour the
- * real tools' command lines and output formats, record every call, and can
- * misbehave on cue (a VM that ignores the shutdown request, an unmount that
- * hangs, an ssh that fails). Put `env.PATH` first on the runner's PATH.
+ * real tools' command lines (how virsh and pflag tell options from names,
+ * so a name that reads as an option misbehaves as it would for real) and
+ * output formats, record every call, and can misbehave on cue (a VM that
+ * ignores the shutdown request, an unmount that hangs, an ssh that fails). Put `env.PATH` first on the runner's PATH.
  * Test support only.
  *
  * @module
@@ -66,6 +67,8 @@ export interface FakeTools extends AsyncDisposable {
   calls(): Promise<string[][]>;
   /** Current state of each fake VM: `running` or `shut off`. */
   vmStates(): Promise<Record<string, string>>;
+  /** Containers stopped so far, as the stop call named them (id or name). */
+  stoppedContainers(): Promise<string[]>;
 }
 
 const RECORD = String.raw`
@@ -86,8 +89,33 @@ running() { # running NAME: whether the domain still runs
   return 0
 }
 known() {
-  [ -d "$STATE/vms/$1" ] && return 0
+  [ -n "$1" ] && [ -d "$STATE/vms/$1" ] && return 0
   echo "error: failed to get domain '$1'" >&2; exit 1
+}
+# domain COMMAND ARGS...: sets dom as virsh's parser would. After --domain
+# the next word is the name whatever it looks like; a bare word beginning
+# with "--" and a letter is an option (--help prints the help and exits 0);
+# "--" ends the options; anything else (even "-t") is the <domain> data.
+domain() {
+  cmd=$1; shift; dom=""; seen=""; data_only=""
+  while [ $# -gt 0 ]; do
+    arg=$1; shift
+    if [ -z "$data_only" ]; then
+      case "$arg" in
+        --) data_only=1; continue ;;
+        --domain=*) dom=${"${arg#--domain=}"}; seen=1; continue ;;
+        --domain)
+          [ $# -gt 0 ] || { echo "error: expected syntax: --domain <string>" >&2; exit 1; }
+          dom=$1; seen=1; shift; continue ;;
+        --help) echo "  NAME"; echo "    $cmd - (help of the stand-in)"; exit 0 ;;
+        --[A-Za-z0-9]*)
+          echo "error: command '$cmd' doesn't support option $arg" >&2; exit 1 ;;
+      esac
+    fi
+    if [ -n "$seen" ]; then echo "error: unexpected data '$arg'" >&2; exit 1; fi
+    dom=$arg; seen=1
+  done
+  [ -n "$seen" ] || { echo "error: command '$cmd' requires <domain> option" >&2; exit 1; }
 }
 command=$1; shift
 case "$command" in
@@ -95,43 +123,79 @@ case "$command" in
     for dir in "$STATE"/vms/*/; do
       [ -d "$dir" ] || continue
       name=$(basename "$dir")
-      if running "$name"; then echo "$name"; fi
+      if running "$name"; then printf '%s\n' "$name"; fi
     done
     echo ;;
   domstate)
-    known "$1"
-    if running "$1"; then echo running; else echo "shut off"; fi
+    domain domstate "$@"; known "$dom"
+    if running "$dom"; then echo running; else echo "shut off"; fi
     echo ;;
   shutdown)
-    known "$1"
-    if ! running "$1"; then
-      echo "error: Failed to shutdown domain '$1'" >&2
+    domain shutdown "$@"; known "$dom"
+    if ! running "$dom"; then
+      echo "error: Failed to shutdown domain '$dom'" >&2
       echo "error: Requested operation is not valid: domain is not running" >&2
       exit 1
     fi
-    [ -e "$STATE/vms/$1/requested" ] || now > "$STATE/vms/$1/requested"
-    echo "Domain '$1' is being shutdown"; echo ;;
+    [ -e "$STATE/vms/$dom/requested" ] || now > "$STATE/vms/$dom/requested"
+    echo "Domain '$dom' is being shutdown"; echo ;;
   destroy)
-    known "$1"
-    if ! running "$1"; then
-      echo "error: Failed to destroy domain '$1'" >&2
+    domain destroy "$@"; known "$dom"
+    if ! running "$dom"; then
+      echo "error: Failed to destroy domain '$dom'" >&2
       echo "error: Requested operation is not valid: domain is not running" >&2
       exit 1
     fi
-    echo "shut off" > "$STATE/vms/$1/state"
-    echo "Domain '$1' destroyed"; echo ;;
+    echo "shut off" > "$STATE/vms/$dom/state"
+    echo "Domain '$dom' destroyed"; echo ;;
   *) echo "error: unknown command: '$command'" >&2; exit 1 ;;
 esac
 `;
 
+// stop parses its flags as docker's and podman's (pflag): flags and names
+// may mix, "-t"/"--time" take the next word whatever it is, an unknown flag
+// is an error (125), and after "--" every word is a name. A stopped
+// container leaves the ps list and is recorded in $STATE/stopped.
 const ENGINE = String.raw`
+seconds() {
+  case "$1" in
+    ''|*[!0-9]*) echo "Error: invalid argument \"$1\" for \"-t, --time\" flag" >&2; exit 125 ;;
+  esac
+}
 case "$1" in
   ps) cat "$STATE/containers" ;;
   stop)
-    shift
-    [ "$1" = "-t" ] || [ "$1" = "--time" ] || { echo "stop: expected -t" >&2; exit 125; }
-    shift 2
-    for id in "$@"; do echo "$id"; done ;;
+    shift; names=()
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --) shift; names+=("$@"); break ;;
+        -t|--time)
+          [ $# -ge 2 ] || {
+            [ "$1" = -t ] && echo "Error: flag needs an argument: 't' in -t" >&2
+            [ "$1" = --time ] && echo "Error: flag needs an argument: --time" >&2
+            exit 125
+          }
+          seconds "$2"; shift 2 ;;
+        -t=*|--time=*) seconds "${"${1#*=}"}"; shift ;;
+        -t?*) seconds "${"${1#-t}"}"; shift ;;
+        --*) echo "Error: unknown flag: ${"${1%%=*}"}" >&2; exit 125 ;;
+        -?*) echo "Error: unknown shorthand flag: '${"${1:1:1}"}' in $1" >&2; exit 125 ;;
+        *) names+=("$1"); shift ;;
+      esac
+    done
+    [ ${"${#names[@]}"} -gt 0 ] || { echo "Error: requires at least 1 argument" >&2; exit 125; }
+    status=0
+    for ref in "${"${names[@]}"}"; do
+      # ENVIRON, not -v: awk would undo backslashes in a -v value.
+      if ! ref=$ref awk -F '\t' '$1 == ENVIRON["ref"] || $2 == ENVIRON["ref"] { found = 1 } END { exit !found }' "$STATE/containers"; then
+        echo "Error response from daemon: No such container: $ref" >&2; status=1; continue
+      fi
+      ref=$ref awk -F '\t' '!($1 == ENVIRON["ref"] || $2 == ENVIRON["ref"])' "$STATE/containers" > "$STATE/containers.new"
+      mv "$STATE/containers.new" "$STATE/containers"
+      printf '%s\n' "$ref" >> "$STATE/stopped"
+      printf '%s\n' "$ref"
+    done
+    exit $status ;;
   *) echo "unknown command: $1" >&2; exit 125 ;;
 esac
 `;
@@ -155,6 +219,7 @@ export async function makeFakeTools(
   await Deno.mkdir(bin);
   await Deno.mkdir(`${state}/vms`, { recursive: true });
   await Deno.writeTextFile(`${state}/calls`, "");
+  await Deno.writeTextFile(`${state}/stopped`, "");
   const write = async (tool: string, body: string) => {
     const script = `#!/bin/bash\nSTATE='${state}'\n${RECORD}\n${body}\n`;
     await Deno.writeTextFile(`${bin}/${tool}`, script, { mode: 0o755 });
@@ -230,6 +295,10 @@ exit 255`,
           (await Deno.readTextFile(`${state}/vms/${entry.name}/state`)).trim();
       }
       return states;
+    },
+    async stoppedContainers() {
+      const text = await Deno.readTextFile(`${state}/stopped`);
+      return text.split("\n").filter((l) => l !== "");
     },
     [Symbol.asyncDispose]: () => dir[Symbol.asyncDispose](),
   };

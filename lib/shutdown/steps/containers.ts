@@ -180,7 +180,8 @@ export async function containersStep(
   const result = await call(
     context,
     engine,
-    ["stop", "-t", String(seconds), ...selected.map((c) => c.id)],
+    // After "--" no listed id can be taken for an option.
+    ["stop", "-t", String(seconds), "--", ...selected.map((c) => c.id)],
     { kind: "action", timeoutMs: settings.timeout },
   );
   if (succeeded(result)) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { MOUNT_TABLE_PATH } from "../../system/permissions.ts";
+import { MOUNT_TABLE_PATH } from "../kinds/filesystems.ts";
 import type { PlannedStep } from "../plan.ts";
 import {
   call,

@@ -1,6 +1,8 @@
 /**
- * The table of step kinds: which function carries out each kind of planned
- * step. The sequence looks a step up here by its kind.
+ * The table of step kinds, shell side: which function carries out each kind
+ * of planned step. The sequence looks a step up here by its kind; how a kind
+ * is planned and what it needs is the pure table in `../kinds/mod.ts`. A
+ * kind missing from either table fails the type check.
  *
  * @module
  */

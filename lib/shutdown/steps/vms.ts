@@ -1,6 +1,9 @@
 /**
  * The VM step: ask every running libvirt domain to shut down (all at once),
- * wait until they are off or `max_wait` passes, destroy the rest.
+ * wait until they are off or `max_wait` passes, destroy the rest. A domain
+ * is always named as `--domain NAME`: virsh takes the word after `--domain`
+ * as the name even when it begins with `--`, where a bare `--help` would
+ * print the help and "succeed".
  *
  * @module
  */
@@ -45,8 +48,9 @@ export async function vmsStep(
     );
     return {
       result,
+      // A name is taken byte for byte: only the empty lines are dropped.
       names: succeeded(result)
-        ? result.stdout.split("\n").map((l) => l.trim()).filter((l) => l)
+        ? result.stdout.split("\n").filter((l) => l !== "")
         : null,
     };
   };
@@ -66,7 +70,10 @@ export async function vmsStep(
 
   const requests = await Promise.all(running.map(async (name) => {
     context.action(`Stopping VM ${name}`, { vm: name });
-    return { name, result: await virsh(["shutdown", name], "action") };
+    return {
+      name,
+      result: await virsh(["shutdown", "--domain", name], "action"),
+    };
   }));
   const details: string[] = [];
   for (const { name, result } of requests) {
@@ -115,7 +122,7 @@ export async function vmsStep(
   let destroyed = 0;
   await Promise.all([...still].map(async (name) => {
     context.action(`Destroying VM ${name}`, { vm: name });
-    const result = await virsh(["destroy", name], "action");
+    const result = await virsh(["destroy", "--domain", name], "action");
     if (succeeded(result)) {
       destroyed++;
       details.push(

@@ -1,0 +1,59 @@
+/**
+ * The unmount step kind, pure side: read the mount table, then unmount each
+ * configured mount in order, each bounded.
+ *
+ * @module
+ * @pure
+ */
+import { formatWords } from "../../system/shell_words.ts";
+import { plannedStep, programNeed, type PureStepKind } from "./kind.ts";
+
+/**
+ * The mount table, read to skip mounts that are not mounted. Deno 2.9 grants
+ * files under /proc only with --allow-all, so `cat` reads it.
+ */
+export const MOUNT_TABLE_PATH = "/proc/self/mountinfo";
+
+/** Unmounts file systems. */
+export const filesystemsKind: PureStepKind = {
+  plan(config, graceMs) {
+    const fs = config.shutdown.filesystems;
+    const call = fs.timeout + graceMs;
+    const step = plannedStep(
+      {
+        id: "filesystems",
+        kind: "filesystems",
+        title: "File systems",
+        enabled: fs.enabled,
+      },
+      {
+        // Reading the mount table is one short query.
+        worstCaseMs: fs.mounts.length === 0
+          ? 0
+          : call + fs.mounts.length * call,
+        details: fs.mounts.map((mount) =>
+          formatWords([
+            "umount",
+            ...(mount.lazy ? ["-l"] : []),
+            ...(mount.force ? ["-f"] : []),
+            mount.path,
+          ])
+        ),
+      },
+      {
+        skipWhenEnabled: fs.mounts.length === 0
+          ? "no mounts configured"
+          : undefined,
+      },
+    );
+    return { steps: [step] };
+  },
+  needs(config) {
+    const fs = config.shutdown.filesystems;
+    if (!fs.enabled || fs.mounts.length === 0) return [];
+    return [
+      programNeed("umount", "shutdown.filesystems.mounts"),
+      programNeed("cat", "shutdown.filesystems.mounts"),
+    ];
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * The sync step kind, pure side: flush file system buffers, bounded.
+ *
+ * @module
+ * @pure
+ */
+import { formatDuration } from "../../config/duration.ts";
+import { plannedStep, programNeed, type PureStepKind } from "./kind.ts";
+
+/** Flushes file system buffers. */
+export const syncKind: PureStepKind = {
+  plan(config, graceMs) {
+    const sync = config.shutdown.sync;
+    const step = plannedStep(
+      { id: "sync", kind: "sync", title: "Sync", enabled: sync.enabled },
+      {
+        worstCaseMs: sync.timeout + graceMs,
+        details: [`sync, abandoned after ${formatDuration(sync.timeout)}`],
+      },
+    );
+    return { steps: [step] };
+  },
+  needs(config) {
+    return config.shutdown.sync.enabled
+      ? [programNeed("sync", "shutdown.sync.enabled")]
+      : [];
+  },
+};
