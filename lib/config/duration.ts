@@ -2,6 +2,7 @@
  * Durations of the config: a number of seconds (`90`) or a string with units
  * (`"90s"`, `"15m"`, `"1h30m"`, `"500ms"`). Pure.
  *
+ * @pure
  * @module
  */
 

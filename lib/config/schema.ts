@@ -3,6 +3,7 @@
  * defaults and documentation of every setting. Defaults are those of the
  * Python "UPS Monitor 3.0" script this program succeeds. Pure.
  *
+ * @pure
  * @module
  */
 import { z } from "zod";

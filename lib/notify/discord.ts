@@ -3,6 +3,7 @@
  * packed several to a message, always inside Discord's documented limits
  * (truncating, never failing). Pure.
  *
+ * @pure
  * @module
  */
 import type { Notification, Severity } from "./notification.ts";

@@ -2,6 +2,7 @@
  * The generic webhook channel's body: one JSON object per event, for ntfy,
  * Gotify, Home Assistant or any receiver that takes a JSON POST. Pure.
  *
+ * @pure
  * @module
  */
 import type { Notification, Severity } from "./notification.ts";

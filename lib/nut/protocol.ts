@@ -3,6 +3,7 @@
  * tokenizing, line splitting and `LIST` framing (a push decoder: lines in,
  * completed replies out). Pure: no I/O, no timers (shared/NUT.md §1).
  *
+ * @pure
  * @module
  */
 
