@@ -1,0 +1,159 @@
+/**
+ * A clock that moves only when the test says so: `advance(ms)` wakes the
+ * sleeps that fall due, one at a time and in order, letting the woken code
+ * run before the next one. For code that takes a {@linkcode Clock}; real I/O
+ * in the same test keeps real time (give it `systemClock` or let it
+ * finish before advancing). Test support only.
+ *
+ * @module
+ */
+import type { Clock } from "../system/clock.ts";
+
+/** Options of {@linkcode FakeClock}. */
+export interface FakeClockOptions {
+  /** Wall-clock start, ms since the epoch. @default 1_700_000_000_000 */
+  nowMs?: number;
+  /** Monotonic start, ms. @default 0 */
+  monotonicMs?: number;
+}
+
+interface PendingSleep {
+  dueMs: number;
+  requestedMs: number;
+  order: number;
+  wake(): void;
+}
+
+interface SleepWaiter {
+  requestedMs: number | undefined;
+  resolve(): void;
+}
+
+/** A {@linkcode Clock} driven by the test. */
+export class FakeClock implements Clock {
+  #wallOffsetMs: number;
+  #monotonicMs: number;
+  #sleeps: PendingSleep[] = [];
+  #waiters: SleepWaiter[] = [];
+  #order = 0;
+
+  /** @param options Where both clocks start. */
+  constructor(options: FakeClockOptions = {}) {
+    this.#monotonicMs = options.monotonicMs ?? 0;
+    this.#wallOffsetMs = (options.nowMs ?? 1_700_000_000_000) -
+      this.#monotonicMs;
+  }
+
+  now(): number {
+    return this.#wallOffsetMs + this.#monotonicMs;
+  }
+
+  monotonic(): number {
+    return this.#monotonicMs;
+  }
+
+  /** A sleep of 0 ms or less resolves at once; others wait for `advance()`. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#sleeps = this.#sleeps.filter((sleep) => sleep !== pending);
+        reject(signal?.reason);
+      };
+      const pending: PendingSleep = {
+        dueMs: this.#monotonicMs + ms,
+        requestedMs: ms,
+        order: this.#order++,
+        wake() {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      this.#sleeps.push(pending);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#notifyWaiters();
+    });
+  }
+
+  /** Milliseconds left of each pending sleep, soonest first. */
+  get pending(): number[] {
+    return this.#sorted().map((sleep) => sleep.dueMs - this.#monotonicMs);
+  }
+
+  /**
+   * Resolves once a sleep is pending: the code under test is waiting on this
+   * clock. With `requestedMs`, once a sleep asked for exactly that long is.
+   *
+   * @param requestedMs The duration the awaited sleep asked for.
+   * @returns A promise that resolves when such a sleep is pending.
+   */
+  whenSleeping(requestedMs?: number): Promise<void> {
+    if (this.#sleeps.some((sleep) => matches(sleep, requestedMs))) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.#waiters.push({ requestedMs, resolve })
+    );
+  }
+
+  /**
+   * Moves both clocks forward by `ms`, waking every sleep that falls due on
+   * the way in order of due time; after each wake the woken code runs until
+   * it waits on something, so a sleep it starts within the span wakes too.
+   *
+   * @param ms Milliseconds to move forward, at least 0.
+   * @throws {RangeError} When `ms` is negative.
+   */
+  async advance(ms: number): Promise<void> {
+    if (ms < 0) throw new RangeError(`Cannot move a clock back: "${ms}" ms`);
+    const targetMs = this.#monotonicMs + ms;
+    for (;;) {
+      const [next] = this.#sorted();
+      if (next === undefined || next.dueMs > targetMs) break;
+      this.#sleeps = this.#sleeps.filter((sleep) => sleep !== next);
+      this.#monotonicMs = next.dueMs;
+      next.wake();
+      await settle();
+    }
+    this.#monotonicMs = targetMs;
+  }
+
+  /**
+   * Moves forward to the soonest pending sleep and wakes it (and any other
+   * due at the same time).
+   *
+   * @returns Whether a sleep was pending.
+   */
+  async tick(): Promise<boolean> {
+    const [next] = this.#sorted();
+    if (next === undefined) return false;
+    await this.advance(next.dueMs - this.#monotonicMs);
+    return true;
+  }
+
+  #sorted(): PendingSleep[] {
+    return [...this.#sleeps].sort((a, b) =>
+      a.dueMs - b.dueMs || a.order - b.order
+    );
+  }
+
+  #notifyWaiters(): void {
+    this.#waiters = this.#waiters.filter((waiter) => {
+      const met = this.#sleeps.some((sleep) =>
+        matches(sleep, waiter.requestedMs)
+      );
+      if (met) waiter.resolve();
+      return !met;
+    });
+  }
+}
+
+function matches(sleep: PendingSleep, requestedMs: number | undefined) {
+  return requestedMs === undefined || sleep.requestedMs === requestedMs;
+}
+
+/** Lets pending promise callbacks and ready I/O callbacks run. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
