@@ -62,3 +62,18 @@ Deno.test("FakeClock.whenSleeping() waits for a sleep of the given length", asyn
   assert.equal(await clock.tick(), false);
   await assert.rejects(clock.advance(-1), RangeError);
 });
+
+Deno.test("FakeClock.drive() moves to each sleep until the work settles", async () => {
+  const clock = new FakeClock();
+  const work = (async () => {
+    await clock.sleep(250);
+    await Promise.resolve();
+    await clock.sleep(750);
+    return clock.monotonic();
+  })();
+  assert.equal(await clock.drive(work), 1000);
+  await assert.rejects(
+    clock.drive(clock.sleep(10).then(() => Promise.reject(new Error("x")))),
+    { message: "x" },
+  );
+});
