@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { Monitor, type PollingClient } from "../monitor.ts";
-import { systemClock } from "../system/clock.ts";
-import { FakeClock } from "../testing/fake_clock.ts";
-import { hang, startRecordingServer } from "../testing/http_server.ts";
-import { MemoryLogger } from "../testing/memory_logger.ts";
-import { shutdownConfig } from "../testing/shutdown_config.ts";
-import { makeTempDir } from "../testing/temp_dir.ts";
-import { DEFAULT_DEV } from "../testing/upsd.ts";
-import { ChannelNotifier } from "./dispatch.ts";
+import { Monitor, type PollingClient } from "./monitor.ts";
+import { systemClock } from "./system/clock.ts";
+import { FakeClock } from "./testing/fake_clock.ts";
+import { hang, startRecordingServer } from "./testing/http_server.ts";
+import { MemoryLogger } from "./testing/memory_logger.ts";
+import { shutdownConfig } from "./testing/shutdown_config.ts";
+import { makeTempDir } from "./testing/temp_dir.ts";
+import { DEFAULT_DEV } from "./testing/upsd.ts";
+import { ChannelNotifier } from "./notify/dispatch.ts";
 
 /** The variables of the test UPS, as upsd would list them. */
 const VARS = new Map(
