@@ -20,24 +20,6 @@ export {
   NutTimeoutError,
 } from "./errors.ts";
 
-/** The variables a shutdown monitor polls (NUT.md §3). */
-export const MONITOR_VARIABLES: readonly string[] = [
-  "ups.status",
-  "battery.charge",
-  "battery.runtime",
-  "input.voltage",
-  "input.voltage.nominal",
-  "input.transfer.low",
-  "input.transfer.high",
-  "ups.load",
-  "ups.alarm",
-  "battery.charge.low",
-  "battery.runtime.low",
-  "output.voltage",
-  "ups.model",
-  "ups.mfr",
-];
-
 /** Longest reply line accepted, in characters; longer ones are garbage. */
 export const MAX_LINE_LENGTH = 4096;
 
