@@ -467,9 +467,6 @@ export const configSchema = z.strictObject({
 /** A validated configuration; durations are milliseconds. */
 export type Config = z.output<typeof configSchema>;
 
-/** A configuration as written in YAML. */
-export type ConfigInput = z.input<typeof configSchema>;
-
 /** A notification channel of the config. */
 export type ChannelConfig = Config["notifications"]["channels"][number];
 
