@@ -25,7 +25,7 @@ interface PendingSleep {
 }
 
 interface SleepWaiter {
-  requestedMs: number | undefined;
+  met(sleeps: readonly PendingSleep[]): boolean;
   resolve(): void;
 }
 
@@ -89,12 +89,21 @@ export class FakeClock implements Clock {
    * @returns A promise that resolves when such a sleep is pending.
    */
   whenSleeping(requestedMs?: number): Promise<void> {
-    if (this.#sleeps.some((sleep) => matches(sleep, requestedMs))) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) =>
-      this.#waiters.push({ requestedMs, resolve })
+    return this.#when((sleeps) =>
+      sleeps.some((sleep) =>
+        requestedMs === undefined || sleep.requestedMs === requestedMs
+      )
     );
+  }
+
+  /**
+   * Resolves once at least `count` sleeps are pending at the same time.
+   *
+   * @param count How many.
+   * @returns A promise that resolves when that many are pending.
+   */
+  whenPending(count: number): Promise<void> {
+    return this.#when((sleeps) => sleeps.length >= count);
   }
 
   /**
@@ -160,19 +169,18 @@ export class FakeClock implements Clock {
     );
   }
 
+  #when(met: (sleeps: readonly PendingSleep[]) => boolean): Promise<void> {
+    if (met(this.#sleeps)) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ met, resolve }));
+  }
+
   #notifyWaiters(): void {
     this.#waiters = this.#waiters.filter((waiter) => {
-      const met = this.#sleeps.some((sleep) =>
-        matches(sleep, waiter.requestedMs)
-      );
+      const met = waiter.met(this.#sleeps);
       if (met) waiter.resolve();
       return !met;
     });
   }
-}
-
-function matches(sleep: PendingSleep, requestedMs: number | undefined) {
-  return requestedMs === undefined || sleep.requestedMs === requestedMs;
 }
 
 /** Lets pending promise callbacks and ready I/O callbacks run. */

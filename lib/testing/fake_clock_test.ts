@@ -45,7 +45,7 @@ Deno.test("FakeClock.sleep() rejects with the reason when its signal aborts", as
   await clock.sleep(0); // no advance needed
 });
 
-Deno.test("FakeClock.whenSleeping() waits for a sleep of the given length", async () => {
+Deno.test("FakeClock.whenSleeping() and whenPending() wait for the code under test to sleep", async () => {
   const clock = new FakeClock();
   let matched = false;
   const waiting = clock.whenSleeping(500).then(() => matched = true);
@@ -55,10 +55,17 @@ Deno.test("FakeClock.whenSleeping() waits for a sleep of the given length", asyn
   clock.sleep(500);
   await waiting;
   await clock.whenSleeping();
+  let two = false;
+  const pendingTwo = clock.whenPending(3).then(() => two = true);
+  await Promise.resolve();
+  assert.equal(two, false);
+  clock.sleep(1000);
+  await pendingTwo;
   assert.equal(await clock.tick(), true);
   assert.equal(clock.monotonic(), 100);
   assert.equal(await clock.tick(), true);
   assert.equal(clock.monotonic(), 500);
+  assert.equal(await clock.tick(), true);
   assert.equal(await clock.tick(), false);
   await assert.rejects(clock.advance(-1), RangeError);
 });
