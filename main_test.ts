@@ -60,6 +60,27 @@ Deno.test("main() rejects an unknown command or option with exit 2", async () =>
   assert.match(extra.stderr, /^Unexpected argument "extra"\n/);
 });
 
+Deno.test("main() rejects a --log-format other than text or json with exit 2", async () => {
+  const cases = [
+    ...Object.keys(COMMANDS).map((name) => ({
+      args: [name, "--log-format", "xml"],
+      usage: name === "run" ? "[run]" : name,
+    })),
+    { args: ["--log-format=xml"], usage: "[run]" },
+  ];
+  for (const { args, usage } of cases) {
+    const { code, stderr } = await runMain(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.ok(
+      stderr.startsWith(
+        'Option "--log-format" must be "text" or "json", not "xml"\n\n' +
+          `Usage: ups-monitor ${usage}`,
+      ),
+      `${args.join(" ")}: ${stderr}`,
+    );
+  }
+});
+
 Deno.test("ups-monitor check prints the effective config with secrets masked", async () => {
   await using tools = await makeFakeTools({ engines: ["docker", "podman"] });
   await using run = await makeRunDir();

@@ -9,7 +9,7 @@
  */
 // deno-lint-ignore-file no-console
 import { parseArgs } from "node:util";
-import { DAEMON_FLAGS, DENO_CONFIG, MAIN, REPO_ROOT } from "./flags.ts";
+import { DAEMON_FLAGS, DENO_CONFIG, MAIN, REPO_ROOT } from "../lib/flags.ts";
 
 const HOST_TARGET = Deno.build.target;
 

@@ -14,9 +14,6 @@ import { ensureImages, type RigImages } from "./image.ts";
 
 /** The login user on the NAS. */
 export const NAS_USER = "nas-admin";
-/** The sudoers rule in the image, as in the seed's setup instructions. */
-export const NAS_SUDOERS =
-  "nas-admin ALL=(ALL) NOPASSWD: /usr/syno/sbin/synoshutdown -s";
 /** The command a remote shutdown step runs (DESIGN.md, shutdown sequence). */
 export const NAS_SHUTDOWN_COMMAND = [
   "sudo",

@@ -20,7 +20,7 @@
  */
 import { parseMountInfo } from "../lib/shutdown/steps/filesystems.ts";
 import { createRunner } from "../lib/system/exec.ts";
-import { denoRunArgs } from "./flags.ts";
+import { denoRunArgs } from "../lib/flags.ts";
 import {
   type JsonProcess,
   type LoggedEvent,

@@ -25,7 +25,8 @@ type OptionSpec = Record<
  * @param options Option spec in parseArgs form (common options are added).
  * @param positionals How many positionals are allowed.
  * @returns Parsed values and positionals.
- * @throws {UsageError} On an unknown option, a missing value or extra arguments.
+ * @throws {UsageError} On an unknown option, a missing value, extra arguments
+ * or a `--log-format` other than text or json.
  */
 export function parseCommandArgs<T extends OptionSpec>(
   args: string[],
@@ -46,13 +47,15 @@ export function parseCommandArgs<T extends OptionSpec>(
   } catch (error) {
     throw new UsageError(usageMessage(error), { cause: error });
   }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  logFormatOption(values["log-format"]);
   if (parsed.positionals.length > positionals) {
     throw new UsageError(
       `Unexpected argument "${parsed.positionals[positionals]}"`,
     );
   }
   return {
-    values: parsed.values as Record<string, string | boolean | undefined>,
+    values,
     positionals: parsed.positionals,
   };
 }

@@ -10,13 +10,14 @@ import { loadForCommand } from "./config.ts";
 import type { Config } from "../config/schema.ts";
 import { formatEndpoint, parseUpsAddress } from "../config/ups_address.ts";
 import { clientForConfig } from "../nut/configured.ts";
-import { MONITOR_VARIABLES } from "../nut/protocol.ts";
 import { fmt } from "../power/events.ts";
 import { restoreOutage } from "../power/outage.ts";
 import {
   type Reading,
+  READING_VARIABLES,
   readReading,
   type StatusFlag,
+  type Value,
   valueOf,
 } from "../power/reading.ts";
 import { snapshot } from "../power/snapshot.ts";
@@ -30,6 +31,13 @@ import { readTextIfExists } from "../system/files.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { Command } from "./context.ts";
 import { SILENT_LOGGER } from "../system/log.ts";
+
+/** What status polls: the daemon's list, plus the make and model for the heading. */
+const STATUS_VARIABLES: readonly string[] = [
+  ...READING_VARIABLES,
+  "ups.mfr",
+  "ups.model",
+];
 
 /** Each status flag in words. */
 export const FLAG_WORDS: Record<StatusFlag, string> = {
@@ -70,6 +78,9 @@ interface StatusReport {
   "input_voltage": number | null;
   "nominal_voltage": number | null;
   load: number | null;
+  "input_frequency": number | null;
+  "battery_voltage": number | null;
+  temperature: number | null;
   unknown: Record<string, string>;
   "on_battery_s": number | null;
   "depletion_rate_per_min": number | null;
@@ -118,6 +129,24 @@ async function evaluate(
   };
 }
 
+/**
+ * A line for a value not every UPS reports: none when the variable is absent,
+ * the number when valid, else why it is unknown.
+ */
+function optionalLine(
+  report: StatusReport,
+  key: "input_frequency" | "battery_voltage" | "temperature",
+  label: string,
+  unit: string,
+): string[] {
+  const value = report[key];
+  if (value !== null) return [`  ${label.padEnd(13)}${fmt(value)} ${unit}`];
+  const reason = report.unknown[key];
+  return reason === undefined
+    ? []
+    : [`  ${label.padEnd(13)}unknown (${reason})`];
+}
+
 function render(report: StatusReport): string {
   const lines = [
     `UPS "${report.ups}" at ${report.endpoint}${
@@ -138,6 +167,7 @@ function render(report: StatusReport): string {
         ? `unknown (${report.unknown["runtime"]})`
         : minutes(report.runtime_s)
     }`,
+    ...optionalLine(report, "battery_voltage", "battery", "V"),
     `  input        ${
       report.input_voltage === null
         ? `unknown (${report.unknown["input_voltage"]})`
@@ -147,11 +177,13 @@ function render(report: StatusReport): string {
         ? ""
         : ` (nominal ${fmt(report.nominal_voltage)} V)`
     }`,
+    ...optionalLine(report, "input_frequency", "frequency", "Hz"),
     `  load         ${
       report.load === null
         ? `unknown (${report.unknown["load"]})`
         : `${fmt(report.load)}%`
     }`,
+    ...optionalLine(report, "temperature", "temperature", "°C"),
   ];
   if (report.on_battery_s !== null) {
     lines.push(`  on battery   ${minutes(report.on_battery_s)}`);
@@ -177,8 +209,9 @@ export const statusCommand: Command = {
     `Usage: ups-monitor status [--config PATH] [--json] [--log-format text|json]
 
 Connects to upsd, reads the UPS once and prints its status in words, charge,
-runtime, input voltage, load and model, and which shutdown trigger (if any)
-this reading would fire if it lasted. With a daemon running, time on battery
+runtime, input voltage, load and model (battery voltage, input frequency and
+temperature too when the UPS reports them), and which shutdown trigger (if
+any) this reading would fire if it lasted. With a daemon running, time on battery
 and the depletion rate come from its files. Exit 1 when the server or the UPS
 cannot be read.
 
@@ -204,7 +237,7 @@ Options:
       login: false,
       reconnect: { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 0 },
     });
-    const vars = await client.poll(MONITOR_VARIABLES);
+    const vars = await client.poll(STATUS_VARIABLES);
     const reading = readReading(vars, systemClock.monotonic());
     const daemon = await livePid(
       config.paths.pid,
@@ -222,6 +255,15 @@ Options:
     ) {
       if (!value.known) unknown[key] = value.reason;
     }
+    const optional: Record<string, Value> = {
+      "input_frequency": reading.inputFrequency,
+      "battery_voltage": reading.batteryVoltage,
+      temperature: reading.temperature,
+    };
+    for (const [key, value] of Object.entries(optional)) {
+      // Absent is normal for these: only a value served but unusable is news.
+      if (!value.known && value.code !== "missing") unknown[key] = value.reason;
+    }
     const report: StatusReport = {
       ups: address.value.ups,
       endpoint: formatEndpoint(address.value),
@@ -235,6 +277,9 @@ Options:
       "input_voltage": valueOf(reading.inputVoltage),
       "nominal_voltage": valueOf(reading.nominalVoltage),
       load: valueOf(reading.load),
+      "input_frequency": valueOf(reading.inputFrequency),
+      "battery_voltage": valueOf(reading.batteryVoltage),
+      temperature: valueOf(reading.temperature),
       unknown,
       "on_battery_s": snap.on_battery_ms === null
         ? null

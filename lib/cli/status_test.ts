@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  DEFAULT_DEV,
   IGNORE_WITHOUT_UPSD,
   query,
   startUpsd,
@@ -88,6 +89,69 @@ logging: {file: null}
         `Cannot connect to upsd at "${host}:${port}": connection refused`,
       ),
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "ups-monitor status shows input frequency, battery voltage and temperature when the UPS reports them",
+  ignore: IGNORE_WITHOUT_UPSD,
+  timeout: 60_000,
+}, async () => {
+  await using upsd = await startUpsd({
+    maxAge: 5,
+    upses: {
+      dev1: DEFAULT_DEV +
+        "input.frequency: 49.9\nbattery.voltage: 27.1\nups.temperature: 31.5\n",
+    },
+  });
+  const dir = await Deno.makeTempDir({ dir: "/run" });
+  try {
+    const { ups, host, port } = upsd.address();
+    const config = `${dir}/config.yaml`;
+    await Deno.writeTextFile(
+      config,
+      `ups: {name: "${ups}@${host}:${port}", tls: off}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+logging: {file: null}
+`,
+    );
+    const text = await runProgram(["status", "--config", config]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(
+      text.stdout,
+      [
+        `UPS "${ups}" at ${host}:${port} (Rig Power Rig 1500)`,
+        "  status       OL CHRG (on line power, charging)",
+        "  charge       100%",
+        "  runtime      30 min 0 s",
+        "  battery      27.1 V",
+        "  input        230.1 V (nominal 230 V)",
+        "  frequency    49.9 Hz",
+        "  load         23%",
+        "  temperature  31.5 °C",
+        "  daemon       not running",
+        "  trigger      none: no shutdown trigger matches this reading",
+        "",
+      ].join("\n"),
+    );
+
+    await setVar(port, ups, "input.frequency", "n/a");
+    let report: Record<string, unknown> = {};
+    for (let i = 0; i < 30 && report["input_frequency"] !== null; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 300));
+      const json = await runProgram(["status", "--config", config, "--json"]);
+      assert.equal(json.code, 0, json.stderr);
+      report = JSON.parse(json.stdout);
+    }
+    assert.equal(report["input_frequency"], null);
+    assert.equal(report["battery_voltage"], 27.1);
+    assert.equal(report["temperature"], 31.5);
+    assert.deepEqual(report["unknown"], {
+      "input_frequency": 'input.frequency "n/a" is not a number',
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

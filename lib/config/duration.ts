@@ -3,6 +3,7 @@
  * (`"90s"`, `"15m"`, `"1h30m"`, `"500ms"`), largest unit first and each unit
  * once. Pure.
  *
+ * @pure
  * @module
  */
 

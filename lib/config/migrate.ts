@@ -4,6 +4,7 @@
  * 2.0 Bash script — into the YAML config. Every field is either converted or
  * reported; none is dropped silently. Pure.
  *
+ * @pure
  * @module
  */
 import { stringify } from "yaml";

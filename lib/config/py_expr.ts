@@ -4,6 +4,7 @@
  * `Path("…")`, `field(default=…)`, `field(default_factory=lambda: […])` and
  * names defined earlier. Anything else is an error that names the token. Pure.
  *
+ * @pure
  * @module
  */
 

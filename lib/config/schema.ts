@@ -3,6 +3,7 @@
  * defaults and documentation of every setting. Defaults are those of the
  * Python "UPS Monitor 3.0" script this program succeeds. Pure.
  *
+ * @pure
  * @module
  */
 import { z } from "zod";
@@ -492,9 +493,6 @@ export const configSchema = z.strictObject({
 
 /** A validated configuration; durations are milliseconds. */
 export type Config = z.output<typeof configSchema>;
-
-/** A configuration as written in YAML. */
-export type ConfigInput = z.input<typeof configSchema>;
 
 /** A notification channel of the config. */
 export type { ChannelConfig } from "../notify/channel_kinds.ts";

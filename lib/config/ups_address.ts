@@ -2,6 +2,7 @@
  * The UPS name of the config, `upsname[@host[:port]]`, as `upsc` and the seed
  * spell it. Pure.
  *
+ * @pure
  * @module
  */
 

@@ -3,6 +3,7 @@
  * per notification, colored by severity, packed several to a message, always
  * inside Discord's documented limits (truncating, never failing). Pure.
  *
+ * @pure
  * @module
  * @pure
  */

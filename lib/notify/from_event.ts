@@ -2,6 +2,7 @@
  * Turns log events (power events, shutdown steps, service lifecycle) into
  * notifications with a title a person reads first. Pure.
  *
+ * @pure
  * @module
  */
 import type { Notification, Severity } from "./notification.ts";

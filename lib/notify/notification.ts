@@ -2,6 +2,7 @@
  * What the monitor and the shutdown sequence tell people, and the seam
  * behind which channels deliver it. Pure: types only.
  *
+ * @pure
  * @module
  */
 

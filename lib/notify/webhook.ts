@@ -3,6 +3,7 @@
  * event, for ntfy, Gotify, Home Assistant or any receiver that takes a JSON
  * POST. Pure.
  *
+ * @pure
  * @module
  * @pure
  */

@@ -3,6 +3,7 @@
  * and the failures of the link itself as {@linkcode NutConnectionError} and
  * its subclasses. Pure.
  *
+ * @pure
  * @module
  */
 

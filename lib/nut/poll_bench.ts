@@ -9,13 +9,13 @@
  * @module
  */
 
-import { MONITOR_VARIABLES } from "./protocol.ts";
+import { READING_VARIABLES } from "../power/reading.ts";
 import { NutClient, type PollStrategy } from "./client.ts";
 import { systemClock } from "../system/clock.ts";
 import { ConsoleLogger } from "../system/log.ts";
 import { startUpsd, UPSD_PRESENT } from "../testing/upsd.ts";
 
-const VARS = MONITOR_VARIABLES;
+const VARS = READING_VARIABLES;
 const CADENCE_MS = 1000;
 const CADENCE_POLLS = Number(Deno.env.get("POLL_BENCH_CADENCE_POLLS") ?? 30);
 const BACK_TO_BACK_POLLS = 500;

@@ -3,6 +3,7 @@
  * tokenizing, line splitting and `LIST` framing (a push decoder: lines in,
  * completed replies out). Pure: no I/O, no timers (shared/NUT.md §1).
  *
+ * @pure
  * @module
  */
 
@@ -18,24 +19,6 @@ export {
   NutProtocolError,
   NutTimeoutError,
 } from "./errors.ts";
-
-/** The variables a shutdown monitor polls (NUT.md §3). */
-export const MONITOR_VARIABLES: readonly string[] = [
-  "ups.status",
-  "battery.charge",
-  "battery.runtime",
-  "input.voltage",
-  "input.voltage.nominal",
-  "input.transfer.low",
-  "input.transfer.high",
-  "ups.load",
-  "ups.alarm",
-  "battery.charge.low",
-  "battery.runtime.low",
-  "output.voltage",
-  "ups.model",
-  "ups.mfr",
-];
 
 /** Longest reply line accepted, in characters; longer ones are garbage. */
 export const MAX_LINE_LENGTH = 4096;

@@ -2,6 +2,7 @@
  * The events the power core emits: stable dotted names (shared/DESIGN.md),
  * a log level, a notification tone and the numbers behind each. Pure.
  *
+ * @pure
  * @module
  */
 import type { Severity } from "../notify/notification.ts";

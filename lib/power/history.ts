@@ -20,6 +20,7 @@
  * O(n²) (4.5 million pairs at 100 ms polls over 300 s); readings are
  * validated first, so the rare outlier is bounded.
  *
+ * @pure
  * @module
  */
 

@@ -7,6 +7,7 @@
  * wall-clock jump; whatever fails is discarded with a reason, never thrown.
  * Pure: the shell reads and writes the file (`paths.history`).
  *
+ * @pure
  * @module
  */
 import { z } from "zod";

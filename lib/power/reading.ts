@@ -5,6 +5,7 @@
  * sentinel becomes "unknown" with a reason. Never 0 by default, never an
  * exception. Pure.
  *
+ * @pure
  * @module
  */
 

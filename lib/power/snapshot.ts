@@ -3,6 +3,7 @@
  * what `ups-monitor status` reads back (time on battery, depletion rate).
  * Plain JSON with snake_case keys. Pure.
  *
+ * @pure
  * @module
  */
 import { round3 } from "./events.ts";

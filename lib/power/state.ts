@@ -2,6 +2,7 @@
  * The power core's state and what a step takes and gives: the settings it
  * reads, the poll input, the context with both clocks, the decision. Pure.
  *
+ * @pure
  * @module
  */
 import type { Config } from "../config/schema.ts";

@@ -7,6 +7,7 @@
  * voltage and alarms have hysteresis so a flapping input does not storm.
  * Pure.
  *
+ * @pure
  * @module
  */
 import type { Config } from "../config/schema.ts";

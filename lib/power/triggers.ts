@@ -8,6 +8,7 @@
  * per arming. Time is a parameter: `monoMs` (monotonic) measures, `wallMs`
  * only stamps. Pure.
  *
+ * @pure
  * @module
  */
 import { fmt, type PowerEvent, powerEvent, round3, shown } from "./events.ts";

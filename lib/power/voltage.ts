@@ -2,6 +2,7 @@
  * Input voltage: the brownout and over-voltage thresholds and the state
  * machine between normal, brownout and over-voltage, with hysteresis. Pure.
  *
+ * @pure
  * @module
  */
 import type { Config } from "../config/schema.ts";

@@ -3,6 +3,7 @@
  * sequence runs, each with its worst-case duration, and the text that
  * `ups-monitor plan` prints. Pure: data in, data out.
  *
+ * @pure
  * @module
  */
 import { formatDuration } from "../config/duration.ts";

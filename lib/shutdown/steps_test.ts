@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { Config } from "../config/schema.ts";
 import { createRunner } from "../system/exec.ts";
-import { systemClock } from "../system/clock.ts";
+import { type Clock, systemClock } from "../system/clock.ts";
+import { FakeClock } from "../testing/fake_clock.ts";
 import { type FakeTools, makeFakeTools } from "../testing/fake_tools.ts";
 import { MemoryLogger } from "../testing/memory_logger.ts";
 import { shutdownConfig } from "../testing/shutdown_config.ts";
@@ -15,7 +16,7 @@ async function runStep(
   config: Config,
   fakes: FakeTools,
   id: string,
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; clock?: Clock; vmPollIntervalMs?: number } = {},
 ) {
   const logger = new MemoryLogger();
   const actions: string[] = [];
@@ -28,10 +29,10 @@ async function runStep(
       abandonGraceMs: 200,
     }),
     logger,
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     action: (message) => actions.push(message),
     env: fakes.env,
-    vmPollIntervalMs: 50,
+    vmPollIntervalMs: options.vmPollIntervalMs ?? 50,
   };
   const step = buildPlan(config).steps.find((s) => s.id === id);
   assert.ok(step, `no step "${id}"`);
@@ -43,8 +44,8 @@ Deno.test("vmsStep() shuts VMs down at once and destroys the one that ignores th
   await using dir = await makeTempDir();
   await using fakes = await makeFakeTools({
     vms: [
-      { name: "web01", shutdownDelayMs: 200 },
-      { name: "db01", shutdownDelayMs: 100 },
+      { name: "web01" },
+      { name: "db01" },
       { name: "stuck", ignoresShutdown: true },
       { name: "idle", running: false },
     ],
@@ -52,17 +53,19 @@ Deno.test("vmsStep() shuts VMs down at once and destroys the one that ignores th
   const config = shutdownConfig(dir.path, {
     vms: { max_wait: "3s", libvirt_uri: "qemu:///system" },
   });
-  const { outcome, actions } = await runStep(config, fakes, "vms");
+  // The waits between polls are on a fake clock: exact, and no real 3 s.
+  const clock = new FakeClock();
+  const { outcome, actions } = await clock.drive(
+    runStep(config, fakes, "vms", { clock, vmPollIntervalMs: 500 }),
+  );
   assert.equal(outcome.status, "done");
   assert.equal(outcome.summary, "2 of 3 VMs shut down, 1 destroyed");
-  assert.deepEqual(
-    outcome.details.map((d) => d.replace(/\d+ ms/, "N ms")).sort(),
-    [
-      "VM db01: shut down after N ms",
-      "VM stuck: still running after N ms, destroyed",
-      "VM web01: shut down after N ms",
-    ],
-  );
+  assert.deepEqual(outcome.details.sort(), [
+    "VM db01: shut down after 500 ms",
+    "VM stuck: still running after 3000 ms, destroyed",
+    "VM web01: shut down after 500 ms",
+  ]);
+  assert.equal(clock.monotonic(), 3000, "waited max_wait, no longer");
   assert.deepEqual(actions.sort(), [
     "Destroying VM stuck",
     "Stopping VM db01",
@@ -79,6 +82,11 @@ Deno.test("vmsStep() shuts VMs down at once and destroys the one that ignores th
     "--name",
     "--state-running",
   ]);
+  assert.equal(
+    calls.filter((c) => c[3] === "list").length,
+    1 + 3000 / 500,
+    "one list before the requests, one per poll",
+  );
   assert.deepEqual(
     calls.filter((c) => c[3] === "destroy").map((c) => c.slice(4)),
     [["--domain", "stuck"]],
@@ -119,10 +127,12 @@ Deno.test("vmsStep() goes on as soon as every VM is off", async () => {
   await using dir = await makeTempDir();
   await using fakes = await makeFakeTools({ vms: [{ name: "a" }] });
   const config = shutdownConfig(dir.path, { vms: { max_wait: "30s" } });
-  const started = performance.now();
-  const { outcome } = await runStep(config, fakes, "vms");
+  const clock = new FakeClock();
+  const { outcome } = await clock.drive(
+    runStep(config, fakes, "vms", { clock, vmPollIntervalMs: 500 }),
+  );
   assert.equal(outcome.summary, "1 of 1 VMs shut down");
-  assert.ok(performance.now() - started < 10_000);
+  assert.equal(clock.monotonic(), 500, "one poll interval, not max_wait");
 });
 
 Deno.test("vmsStep() reports a virsh that cannot list as a failure", async () => {

@@ -1,11 +1,11 @@
 /**
  * Runs `ups-monitor run` as a child process with JSON logs, exactly as the
- * binary would run (`rig/flags.ts`), and lets a test wait for its events.
+ * binary would run (`lib/flags.ts`), and lets a test wait for its events.
  * Test support only.
  *
  * @module
  */
-import { denoRunArgs } from "../../rig/flags.ts";
+import { denoRunArgs } from "../flags.ts";
 import {
   type JsonProcess,
   type LoggedEvent,

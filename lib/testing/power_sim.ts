@@ -3,6 +3,7 @@
  * wall clock, readings from variable records, and every event and decision
  * recorded. Imported only by `*_test.ts` and `*_bench.ts` of this folder.
  *
+ * @pure
  * @module
  */
 import type { Config } from "../config/schema.ts";

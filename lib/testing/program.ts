@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { denoRunArgs } from "../../rig/flags.ts";
+import { denoRunArgs } from "../flags.ts";
 
 /** What a finished run of the program printed. */
 export interface ProgramResult {
