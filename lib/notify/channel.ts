@@ -107,7 +107,10 @@ export class ChannelSender {
   /** From now on: the longer timeout, packed batches, no waiting on a failed channel. */
   setCrisis(): void {
     this.#crisis = true;
+    // Wake the waits under way once; later backoffs of the crisis need a
+    // signal that is not aborted already, or they would not wait at all.
     this.#crisisWake.abort();
+    this.#crisisWake = new AbortController();
     this.#nudge();
   }
 

@@ -74,6 +74,29 @@ Deno.test(
 );
 
 Deno.test(
+  "ChannelSender keeps backing off from a failing receiver in crisis mode",
+  {
+    timeout: 10_000,
+  },
+  async () => {
+    await using server = startRecordingServer(() =>
+      new Response(null, { status: 502 })
+    );
+    const channel = sender(server.url, { backoffMs: 1000 });
+    channel.setCrisis();
+    channel.enqueue(note("critical", "one"));
+    await delay(600);
+    await channel.close();
+    // One send, then a backoff (at most 2 s in a crisis), not a hot loop.
+    assert.equal(
+      server.requests.length,
+      1,
+      `${server.requests.length} requests in 600 ms`,
+    );
+  },
+);
+
+Deno.test(
   "ChannelSender waits at most maxRetryAfterMs behind a long retry_after",
   {
     timeout: 10_000,
