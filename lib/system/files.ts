@@ -2,7 +2,8 @@
  * Atomic file writes for the state, flag, history and pid files: a reader
  * sees the old content or the new, never half of either, also after a crash
  * or power loss. Bounded reads of regular files only, so a path that points
- * at `/dev/zero` or a FIFO cannot exhaust memory or hang a command.
+ * at `/dev/zero` or a FIFO cannot exhaust memory or hang a command; an
+ * append-open (the log file) that does not follow symlinks.
  *
  * @module
  */
@@ -227,6 +228,51 @@ export async function readTextIfExists(
     }
     throw error;
   }
+}
+
+/**
+ * Opens a regular file for appending (the log file), creating it if absent,
+ * but never through a symlink. Deno has no `O_NOFOLLOW`: the path is checked
+ * with lstat before the open (a FIFO would block the open, a symlink could
+ * point anywhere) and compared with the open file after it. Someone who can
+ * write the directory could still swap in a symlink between the two; then at
+ * worst an empty file appears at its target, nothing is written to it, and
+ * the open fails.
+ *
+ * @param path The file.
+ * @param mode Permission bits of a new file (the umask applies).
+ * @returns The open file; the caller closes it.
+ * @throws {Error} With a lower-case reason, e.g. `it is a symbolic link`, or
+ *   the system error (see {@linkcode describeFileError}).
+ */
+export function openAppendNoFollow(path: string, mode: number): Deno.FsFile {
+  let before: Deno.FileInfo | null = null;
+  try {
+    before = Deno.lstatSync(path);
+  } catch (error) {
+    // Absent: the open creates it.
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  if (before !== null && !before.isFile) throw new Error(notAFile(before));
+  const file = Deno.openSync(path, { append: true, create: true, mode });
+  try {
+    const opened = file.statSync();
+    const now = Deno.lstatSync(path);
+    if (!now.isFile) throw new Error(notAFile(now));
+    if (now.ino !== opened.ino || now.dev !== opened.dev) {
+      throw new Error("it was replaced while being opened");
+    }
+    return file;
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+function notAFile(info: Deno.FileInfo): string {
+  if (info.isSymlink) return "it is a symbolic link";
+  if (info.isDirectory) return "it is a directory";
+  return "it is not a regular file";
 }
 
 /** Makes a rename durable; some file systems refuse fsync on a directory. */

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { describeFileError } from "./files.ts";
+import { describeFileError, openAppendNoFollow } from "./files.ts";
 
 /** Severity of a log line, lowest first. */
 export type Level = "debug" | "info" | "warning" | "error";
@@ -162,46 +162,6 @@ function maskForms(text: string, forms: readonly string[]): string {
   return out;
 }
 
-/**
- * Opens the log file for appending. Deno has no `O_NOFOLLOW`: the path is
- * checked with lstat before the open (a FIFO would block the open, a symlink
- * could point anywhere) and compared with the open file after it. Someone
- * who can write the log directory could still swap in a symlink between the
- * two; then at worst an empty file appears at its target, nothing is written
- * to it, and the open fails.
- *
- * @throws {Error} With a lower-case reason, e.g. `it is a symbolic link`.
- */
-function openLogFile(path: string): Deno.FsFile {
-  let before: Deno.FileInfo | null = null;
-  try {
-    before = Deno.lstatSync(path);
-  } catch (error) {
-    // Absent: the open creates it.
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  if (before !== null && !before.isFile) throw new Error(notAFile(before));
-  const file = Deno.openSync(path, { append: true, create: true, mode: 0o640 });
-  try {
-    const opened = file.statSync();
-    const now = Deno.lstatSync(path);
-    if (!now.isFile) throw new Error(notAFile(now));
-    if (now.ino !== opened.ino || now.dev !== opened.dev) {
-      throw new Error("it was replaced while being opened");
-    }
-    return file;
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-}
-
-function notAFile(info: Deno.FileInfo): string {
-  if (info.isSymlink) return "it is a symbolic link";
-  if (info.isDirectory) return "it is a directory";
-  return "it is not a regular file";
-}
-
 function formatValue(value: unknown): string {
   if (typeof value === "string") {
     return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
@@ -313,7 +273,7 @@ export class ConsoleLogger implements Logger {
 
   #tryOpenFile(path: string): boolean {
     try {
-      this.#file = openLogFile(path);
+      this.#file = openAppendNoFollow(path, 0o640);
     } catch (error) {
       this.#fileFailure("open", path, error);
       return false;
