@@ -21,6 +21,7 @@ import { runCommand } from "./lib/cli/run.ts";
 import { statusCommand } from "./lib/cli/status.ts";
 import { schemaCommand } from "./lib/cli/schema.ts";
 import { versionCommand } from "./lib/cli/version.ts";
+import { PidFileError } from "./lib/shutdown/pid_file.ts";
 import { ConsoleLogger, underJournald } from "./lib/system/log.ts";
 
 /** Every subcommand by name; `run` is the default. */
@@ -133,6 +134,11 @@ export async function main(
   } catch (error) {
     if (error instanceof UsageError) {
       stderr.write(`${error.message}\n\n${command.usage}\n`);
+      return 2;
+    }
+    if (error instanceof PidFileError) {
+      // Not a usage mistake: the arguments were fine, so no usage text.
+      stderr.write(`${error.message}\n`);
       return 2;
     }
     if (error instanceof ConfigError) {

@@ -304,6 +304,27 @@ Deno.test("ups-monitor run under the daemon's permissions refuses a config namin
     "Invalid configuration:",
     `${config}:2:9: paths.state: read access to "/srv/ups-monitor/state" is not granted to this program`,
     `${config}:2:9: paths.state: write access to "/srv/ups-monitor" is not granted to this program`,
+    `${config}:3:11: logging.file: read access to "/home/ups.log" is not granted to this program`,
     `${config}:3:11: logging.file: write access to "/home/ups.log" is not granted to this program`,
   ]);
+});
+
+Deno.test({
+  name:
+    "ups-monitor check refuses a config path that is a FIFO at once, exit 2",
+  timeout: 30_000,
+}, async () => {
+  await using run = await makeRunDir();
+  const config = `${run.path}/config.yaml`;
+  const mkfifo = await new Deno.Command("mkfifo", { args: [config] }).output();
+  assert.equal(mkfifo.code, 0);
+  const started = performance.now();
+  const result = await runProgram(["check", "--config", config]);
+  const took = performance.now() - started;
+  assert.equal(result.code, 2);
+  assert.equal(
+    result.stderr,
+    `Invalid configuration:\n${config}: cannot read the config: it is not a regular file\n`,
+  );
+  assert.ok(took < 10_000, `took ${Math.round(took)} ms`);
 });

@@ -33,7 +33,11 @@ import {
 } from "./power/write_policy.ts";
 import { UNKNOWN_BOOT_ID } from "./shutdown/crisis.ts";
 import type { Clock } from "./system/clock.ts";
-import { readTextIfExists, writeFileAtomic } from "./system/files.ts";
+import {
+  READ_LIMITS,
+  readTextIfExists,
+  writeFileAtomic,
+} from "./system/files.ts";
 import type { Logger } from "./system/log.ts";
 
 /** The part of the NUT client the loop uses. */
@@ -107,7 +111,10 @@ export class Monitor {
   async restore(): Promise<void> {
     const { config, clock, logger, bootId } = this.#options;
     if (bootId === UNKNOWN_BOOT_ID) return;
-    const text = await readTextIfExists(config.paths.history).catch(
+    const text = await readTextIfExists(
+      config.paths.history,
+      READ_LIMITS.history,
+    ).catch(
       (error: unknown) => {
         logger.warning(
           "outage.discarded",

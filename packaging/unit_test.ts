@@ -61,6 +61,8 @@ Deno.test("packaging/ups-monitor.service keeps the choices the daemon depends on
     /network-online\.target.*libvirtd\.service.*docker\.service/,
   );
   assert.ok(Number(one("TimeoutStopSec")) >= 300);
+  // The port of the V8 inspector that SIGUSR1 opens under `deno run`.
+  assert.equal(one("SocketBindDeny"), "tcp:9229");
   // A private mount namespace would make umount detach only the service's copy.
   for (
     const key of [

@@ -5,6 +5,7 @@
  * @module
  */
 import { migrateScript } from "../config/migrate.ts";
+import { FileError, READ_LIMITS, readTextBounded } from "../system/files.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { Command } from "./context.ts";
 import { UsageError } from "./context.ts";
@@ -28,10 +29,10 @@ the YAML as comments. Typical use:
     }
     let text: string;
     try {
-      text = await Deno.readTextFile(file);
+      text = await readTextBounded(file, READ_LIMITS.config);
     } catch (error) {
-      const why = error instanceof Deno.errors.NotFound
-        ? "no such file"
+      const why = error instanceof FileError
+        ? error.detail
         : (error as Error).message;
       throw new UsageError(`Cannot read "${file}": ${why}`, { cause: error });
     }

@@ -1,7 +1,7 @@
 /**
  * `ups-monitor run` (the default): validates the config and the permissions
  * it needs, then runs the daemon until SIGTERM or SIGINT. SIGHUP reopens the
- * log file.
+ * log file. The V8 inspector port is held, so SIGUSR1 cannot open it.
  *
  * @module
  */
@@ -15,12 +15,12 @@ import {
 import { runDaemon } from "../daemon.ts";
 import { applyConfigLogging } from "./config.ts";
 import { stepPermissionNeeds } from "../shutdown/dependencies.ts";
-import { PidFileError } from "../shutdown/pid_file.ts";
 import { systemClock } from "../system/clock.ts";
 import { realHost } from "../system/host.ts";
+import { guardInspectorPort } from "../system/inspector_guard.ts";
 import { missingPermissions, permissionNeeds } from "../system/permissions.ts";
 import { parseCommandArgs } from "./args.ts";
-import { type Command, UsageError } from "./context.ts";
+import type { Command } from "./context.ts";
 
 const STOP_SIGNALS = ["SIGTERM", "SIGINT"] as const;
 
@@ -70,18 +70,9 @@ Options:
     };
     const applyLogging = (loaded: LoadedConfig) => {
       applyConfigLogging(context, loaded);
-      const { config } = loaded;
-      try {
-        logger.openFile(config.logging.file);
-      } catch (error) {
-        throw new ConfigError([
-          issueAt(
-            loaded,
-            "logging.file",
-            `cannot open the log file: ${(error as Error).message}`,
-          ),
-        ]);
-      }
+      // A log file that cannot be opened must not keep the monitor from
+      // running: the logger reports it once and tries again later.
+      logger.openFile(loaded.config.logging.file);
     };
     const loaded = await load();
     applyLogging(loaded);
@@ -89,16 +80,26 @@ Options:
     const hangups = Object.assign(new EventTarget(), { pending: false });
     const onStop = () => stop.abort();
     const onHangup = () => {
-      logger.reopenFile();
-      logger.info(
-        "log.reopened",
-        "SIGHUP: log file reopened, reloading the config",
-      );
+      if (logger.reopenFile()) {
+        logger.info(
+          "log.reopened",
+          "SIGHUP: log file reopened, reloading the config",
+        );
+      } else {
+        logger.info(
+          "config.reloading",
+          "SIGHUP: reloading the config, the log file is still unusable",
+        );
+      }
       hangups.pending = true;
       hangups.dispatchEvent(new Event("hangup"));
     };
     for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onStop);
     Deno.addSignalListener("SIGHUP", onHangup);
+    await using _inspector = guardInspectorPort({
+      logger,
+      clock: systemClock,
+    });
     try {
       return await runDaemon({
         loaded,
@@ -112,11 +113,6 @@ Options:
         reload: load,
         applyLogging,
       });
-    } catch (error) {
-      if (error instanceof PidFileError) {
-        throw new UsageError(error.message, { cause: error });
-      }
-      throw error;
     } finally {
       for (const signal of STOP_SIGNALS) {
         Deno.removeSignalListener(signal, onStop);

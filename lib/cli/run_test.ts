@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { startDaemon } from "../testing/daemon.ts";
+import { INSPECTOR_PORT } from "../system/inspector_guard.ts";
+import { type LoggedEvent, startDaemon } from "../testing/daemon.ts";
 import { makeFakeTools } from "../testing/fake_tools.ts";
 import { hang, startRecordingServer } from "../testing/http_server.ts";
 import { runProgram } from "../testing/program.ts";
+import { makeRunDir } from "../testing/temp_dir.ts";
 import {
   IGNORE_WITHOUT_UPSD,
   query,
@@ -46,9 +48,10 @@ ${extra}`,
     await t.step("a second instance is refused with exit 2", async () => {
       const second = await runProgram(["run", "--config", config], { env });
       assert.equal(second.code, 2);
-      assert.match(
+      // Not a usage mistake: no usage text.
+      assert.equal(
         second.stderr,
-        /^Cannot start: another ups-monitor is running with pid "\d+"/,
+        `Cannot start: another ups-monitor is running with pid "${daemon.pid}" (pid file "${dir}/pid")\n`,
       );
     });
 
@@ -153,3 +156,157 @@ ${extra}`,
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** A config for a daemon that watches and only rehearses a shutdown. */
+function watchConfig(
+  upsd: { address(): { ups: string; host: string; port: number } },
+  options: { dir: string; shutdown: string; logFile: string | null },
+): string {
+  const { ups, host, port } = upsd.address();
+  const { dir } = options;
+  return `ups: {name: "${ups}@${host}:${port}", tls: off, check_interval: 300ms}
+shutdown: {dry_run: true, vms: {enabled: false}, local: {command: ["${options.shutdown}"]}}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+logging: {file: ${options.logFile ?? "null"}}
+`;
+}
+
+Deno.test({
+  name:
+    "ups-monitor run keeps monitoring when the log file is unusable at start or after a SIGHUP, warning once",
+  ignore: IGNORE_WITHOUT_UPSD,
+  timeout: 60_000,
+}, async (t) => {
+  await using upsd = await startUpsd();
+  await using tools = await makeFakeTools({ engines: ["docker"] });
+  await using dir = await makeRunDir();
+  const { ups, port } = upsd.address();
+  const log = dir.join("ups.log");
+  const config = dir.join("config.yaml");
+  await Deno.writeTextFile(
+    config,
+    watchConfig(upsd, {
+      dir: dir.path,
+      shutdown: tools.path("shutdown"),
+      logFile: log,
+    }),
+  );
+  const failed = (e: LoggedEvent) => e.event === "log.file_failed";
+  await Deno.mkdir(log);
+  await using daemon = startDaemon(["--config", config], tools.env);
+
+  await t.step("a log path that is a directory: starts, warns", async () => {
+    await daemon.waitFor((e) => e.event === "nut.connected");
+    const warnings = daemon.events.filter(failed);
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]?.level, "warning");
+    assert.equal(
+      warnings[0]?.msg,
+      `Cannot open the log file "${log}": it is a directory; logging to the console only, retrying on SIGHUP and every 5 minutes`,
+    );
+  });
+
+  await t.step("SIGHUP opens the repaired log file", async () => {
+    await Deno.remove(log);
+    const from = daemon.events.length;
+    daemon.signal("SIGHUP");
+    await daemon.waitFor((e) => e.event === "config.reloaded", { from });
+    await daemon.waitFor((e) => e.event === "log.file_restored", { from });
+    assert.match(await Deno.readTextFile(log), /config\.reloaded/);
+  });
+
+  await t.step(
+    "SIGHUP when the log path became a directory: warns once, keeps polling",
+    async () => {
+      await Deno.rename(log, `${log}.1`);
+      await Deno.mkdir(log);
+      const from = daemon.events.length;
+      daemon.signal("SIGHUP");
+      await daemon.waitFor((e) => e.event === "config.reloaded", { from });
+      const reply = await query(
+        port,
+        `USERNAME ${USERS.admin.name}\nPASSWORD ${USERS.admin.password}\nSET VAR ${ups} ups.status "OB DISCHRG"`,
+      );
+      assert.match(reply, /OK/);
+      await daemon.waitFor((e) => e.event === "power.on_battery", { from });
+      const again = daemon.events.length;
+      daemon.signal("SIGHUP");
+      await daemon.waitFor((e) => e.event === "config.reloaded", {
+        from: again,
+      });
+      assert.equal(daemon.events.slice(from).filter(failed).length, 1);
+      assert.equal(await daemon.stop("SIGTERM"), 0);
+    },
+  );
+});
+
+Deno.test({
+  name: "ups-monitor run does not open the V8 inspector on SIGUSR1",
+  ignore: IGNORE_WITHOUT_UPSD,
+  timeout: 60_000,
+}, async () => {
+  await using upsd = await startUpsd();
+  await using tools = await makeFakeTools({ engines: ["docker"] });
+  await using dir = await makeRunDir();
+  const config = dir.join("config.yaml");
+  await Deno.writeTextFile(
+    config,
+    watchConfig(upsd, {
+      dir: dir.path,
+      shutdown: tools.path("shutdown"),
+      logFile: null,
+    }),
+  );
+  await using daemon = startDaemon(["--config", config], tools.env);
+  await daemon.waitFor((e) => e.event === "nut.connected");
+  // Deno starts listening for SIGUSR1 500 ms after start.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  daemon.signal("SIGUSR1");
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const answer = await inspectorTargets(INSPECTOR_PORT);
+  assert.ok(
+    !answer.includes(`[pid: ${daemon.pid}]`),
+    `the inspector answers for the daemon: ${answer}`,
+  );
+  assert.deepEqual(
+    daemon.other.filter((line) => line.includes("Debugger listening")),
+    [],
+  );
+  // SIGUSR1's default action would have ended it with 138.
+  assert.equal(await daemon.stop("SIGTERM"), 0);
+});
+
+/** What `GET /json/list` on the inspector port answers, "" if nothing does. */
+async function inspectorTargets(port: number): Promise<string> {
+  let conn: Deno.TcpConn;
+  try {
+    conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  } catch (error) {
+    if (error instanceof Deno.errors.ConnectionRefused) return "";
+    throw error;
+  }
+  // A read ignores signals: closing the connection ends a silent one.
+  let closed = false;
+  const close = () => {
+    if (!closed) conn.close();
+    closed = true;
+  };
+  const timer = setTimeout(close, 3000);
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET /json/list HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\n\r\n`,
+      ),
+    ).catch(() => 0);
+    let text = "";
+    const buffer = new Uint8Array(16384);
+    for (;;) {
+      const read = await conn.read(buffer).catch(() => null);
+      if (read === null) return text;
+      text += new TextDecoder().decode(buffer.subarray(0, read));
+    }
+  } finally {
+    clearTimeout(timer);
+    close();
+  }
+}

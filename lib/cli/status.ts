@@ -27,7 +27,7 @@ import { readBootId, UNKNOWN_BOOT_ID } from "../shutdown/crisis.ts";
 import { livePid } from "../shutdown/pid_file.ts";
 import { systemClock } from "../system/clock.ts";
 import { createRunner } from "../system/exec.ts";
-import { readTextIfExists } from "../system/files.ts";
+import { READ_LIMITS, readTextIfExists } from "../system/files.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { Command } from "./context.ts";
 import { SILENT_LOGGER } from "../system/log.ts";
@@ -104,7 +104,8 @@ async function evaluate(
       .catch(() => UNKNOWN_BOOT_ID);
     const text = bootId === UNKNOWN_BOOT_ID
       ? null
-      : await readTextIfExists(config.paths.history).catch(() => null);
+      : await readTextIfExists(config.paths.history, READ_LIMITS.history)
+        .catch(() => null);
     const restored = text === null ? null : restoreOutage(text, {
       bootId,
       monoMs,

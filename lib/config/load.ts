@@ -14,6 +14,7 @@ import {
   knownKeysAt,
   nutCredentialProblem,
 } from "./schema.ts";
+import { FileError, READ_LIMITS, readTextBounded } from "../system/files.ts";
 
 /** Where the config lives unless `--config` says otherwise. */
 export const DEFAULT_CONFIG_PATH = "/etc/ups-monitor/config.yaml";
@@ -107,7 +108,7 @@ export function issueAt(
 export async function loadConfig(path: string): Promise<LoadedConfig> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readTextBounded(path, READ_LIMITS.config);
   } catch (error) {
     throw new ConfigError([{
       file: path,
@@ -121,8 +122,11 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
   const passwordFile = config.ups.password_file;
   if (passwordFile !== null) {
     try {
-      nutPassword = (await Deno.readTextFile(passwordFile)).split(/\r?\n/)[0] ??
-        "";
+      nutPassword =
+        (await readTextBounded(passwordFile, READ_LIMITS.secret)).split(
+          /\r?\n/,
+        )[0] ??
+          "";
     } catch (error) {
       throw new ConfigError([{
         file: path,
@@ -154,7 +158,7 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
   const caFile = config.ups.ca_file;
   if (caFile !== null) {
     try {
-      caCerts = [await Deno.readTextFile(caFile)];
+      caCerts = [await readTextBounded(caFile, READ_LIMITS.caFile)];
     } catch (error) {
       throw new ConfigError([{
         file: path,
@@ -373,6 +377,9 @@ function placeOf(
 }
 
 function reason(error: unknown): string {
+  if (error instanceof FileError) {
+    return error.cause === undefined ? error.detail : reason(error.cause);
+  }
   if (error instanceof Deno.errors.NotFound) return "no such file";
   if (
     error instanceof Deno.errors.PermissionDenied ||

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError, formatIssue, loadConfig, parseConfig } from "./load.ts";
+import { makeTempDir } from "../testing/temp_dir.ts";
 
 const FIXTURES = new URL("../../fixtures/configs/", import.meta.url);
 
@@ -314,4 +315,28 @@ Deno.test("loadConfig() reports a CA file it cannot read at its key", async () =
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("loadConfig() refuses a password or CA file that is not a regular file or too large", async () => {
+  await using dir = await makeTempDir();
+  const config = dir.join("c.yaml");
+  await Deno.symlink("/dev/zero", dir.join("pw"));
+  await Deno.writeTextFile(
+    config,
+    `ups:\n  name: u\n  username: mon\n  password_file: ${dir.path}/pw\n`,
+  );
+  await assert.rejects(loadConfig(config), {
+    name: "ConfigError",
+    message:
+      `${config}:4:3: ups.password_file: cannot read "${dir.path}/pw": it is not a regular file`,
+  });
+  await Deno.writeTextFile(dir.join("ca.pem"), "x".repeat(5 * 1024 * 1024));
+  await Deno.writeTextFile(
+    config,
+    `ups: {name: u, ca_file: ${dir.path}/ca.pem}\n`,
+  );
+  await assert.rejects(loadConfig(config), {
+    message:
+      `${config}:1:16: ups.ca_file: cannot read "${dir.path}/ca.pem": it is larger than 4194304 bytes`,
+  });
 });

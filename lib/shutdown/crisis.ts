@@ -5,7 +5,11 @@
  *
  * @module
  */
-import { readTextIfExists, writeJsonAtomic } from "../system/files.ts";
+import {
+  READ_LIMITS,
+  readTextIfExists,
+  writeJsonAtomic,
+} from "../system/files.ts";
 import type { Runner } from "../system/exec.ts";
 import type { Logger } from "../system/log.ts";
 import { z } from "zod";
@@ -51,7 +55,7 @@ const FLAG_SCHEMA = z.object({
  * @throws {FileError} When the file exists but cannot be read.
  */
 export async function crisisState(path: string): Promise<CrisisState> {
-  const text = await readTextIfExists(path);
+  const text = await readTextIfExists(path, READ_LIMITS.flag);
   if (text === null) return { state: "armed" };
   let value: unknown;
   try {

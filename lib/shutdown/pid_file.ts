@@ -4,7 +4,11 @@
  *
  * @module
  */
-import { readTextIfExists, writeFileAtomic } from "../system/files.ts";
+import {
+  READ_LIMITS,
+  readTextIfExists,
+  writeFileAtomic,
+} from "../system/files.ts";
 import type { Runner } from "../system/exec.ts";
 
 /** Another daemon holds the pid file. */
@@ -25,6 +29,47 @@ export class PidFileError extends Error {
   }
 }
 
+/** What a pid file says: the daemon's pid and, if recorded, its command line. */
+export interface PidRecord {
+  /** The daemon's pid. */
+  pid: number;
+  /**
+   * The daemon's `/proc/<pid>/cmdline` words when it wrote the file; `null`
+   * in a file of an older version, which held the pid alone.
+   */
+  argv: string[] | null;
+}
+
+/**
+ * Reads a pid file: the pid on the first line, then the daemon's command
+ * line as a JSON array of strings.
+ *
+ * @param path The pid file (`paths.pid`).
+ * @returns The record, or `null` when the file is absent or holds no pid.
+ * @throws {FileError} When it exists but cannot be read.
+ */
+export async function readPidRecord(path: string): Promise<PidRecord | null> {
+  const text = await readTextIfExists(path, READ_LIMITS.pid);
+  if (text === null) return null;
+  const [first = "", second = ""] = text.split("\n");
+  const pid = Number(first.trim());
+  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+  return { pid, argv: parseArgv(second) };
+}
+
+function parseArgv(line: string): string[] | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    return Array.isArray(value) && value.length > 0 &&
+        value.every((word) => typeof word === "string")
+      ? value
+      : null;
+  } catch {
+    // Absent (a pid file of an older version) or damaged: nothing recorded.
+    return null;
+  }
+}
+
 /**
  * Reads the pid in a pid file.
  *
@@ -33,10 +78,7 @@ export class PidFileError extends Error {
  * @throws {FileError} When it exists but cannot be read.
  */
 export async function readPidFile(path: string): Promise<number | null> {
-  const text = await readTextIfExists(path);
-  if (text === null) return null;
-  const pid = Number(text.trim());
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+  return (await readPidRecord(path))?.pid ?? null;
 }
 
 /**
@@ -62,6 +104,26 @@ export async function isProcessAlive(
 }
 
 /**
+ * The command line of a process, read with `cat` from `/proc/<pid>/cmdline`.
+ *
+ * @param pid The process id.
+ * @param runner The runner.
+ * @returns Its words, or `null` when the process is gone or unreadable.
+ */
+export async function commandLineOf(
+  pid: number,
+  runner: Runner,
+): Promise<string[] | null> {
+  const result = await runner.run("cat", [`/proc/${pid}/cmdline`], {
+    kind: "query",
+    timeoutMs: 5000,
+  });
+  if (result.code !== 0 || result.stdout === "") return null;
+  // Each word ends with a NUL.
+  return result.stdout.replace(/\0$/, "").split("\0");
+}
+
+/**
  * The pid of the live daemon named by a pid file, if any.
  *
  * @param path The pid file.
@@ -72,27 +134,32 @@ export async function livePid(
   path: string,
   runner: Runner,
 ): Promise<number | null> {
-  const pid = await readPidFile(path);
-  if (pid === null) return null;
+  const record = await readPidRecord(path);
+  if (record === null) return null;
   // This process is an ups-monitor by definition.
-  if (pid === Deno.pid) return pid;
-  if (!await isProcessAlive(pid, runner)) return null;
-  return await isUpsMonitor(pid, runner) ? pid : null;
+  if (record.pid === Deno.pid) return record.pid;
+  if (!await isProcessAlive(record.pid, runner)) return null;
+  return await isRecordedDaemon(record, runner) ? record.pid : null;
 }
 
 /**
- * Whether a live pid is an ups-monitor (the binary, or `deno run … main.ts`),
- * so a stale pid file whose pid was reused by another program after a crash
- * does not keep the daemon from starting.
+ * Whether a live pid is still the daemon that wrote the pid file (the same
+ * command line), so a stale pid file whose pid was reused by another program
+ * after a crash does not keep the daemon from starting.
  */
-async function isUpsMonitor(pid: number, runner: Runner): Promise<boolean> {
-  const result = await runner.run("cat", [`/proc/${pid}/cmdline`], {
-    kind: "query",
-    timeoutMs: 5000,
-  });
-  if (result.code !== 0) return false;
-  const words = result.stdout.split("\0");
-  return words.some((word) => /(^|\/)(ups-monitor|main\.ts)$/.test(word));
+async function isRecordedDaemon(
+  record: PidRecord,
+  runner: Runner,
+): Promise<boolean> {
+  const argv = await commandLineOf(record.pid, runner);
+  if (argv === null) return false;
+  if (record.argv !== null) {
+    return argv.length === record.argv.length &&
+      argv.every((word, i) => word === record.argv?.[i]);
+  }
+  // A pid file of an older version, which recorded no command line: its
+  // daemon is the binary or `deno run … main.ts`.
+  return argv.some((word) => /(^|\/)(ups-monitor|main\.ts)$/.test(word));
 }
 
 /** A held pid file; dispose it (or `release()`) when the daemon stops. */
@@ -106,8 +173,9 @@ export interface PidFile extends AsyncDisposable {
 }
 
 /**
- * Writes this daemon's pid, refusing when another live daemon holds the
- * file. A stale file (its process is gone) is replaced.
+ * Writes this daemon's pid and command line, refusing when another live
+ * daemon holds the file. A stale file (its process is gone, or its pid now
+ * runs another command line) is replaced.
  *
  * @param path The pid file.
  * @param options `pid` to write (the daemon's `Deno.pid`) and the runner.
@@ -123,7 +191,13 @@ export async function acquirePidFile(
   if (holder !== null && holder !== options.pid) {
     throw new PidFileError(path, holder);
   }
-  await writeFileAtomic(path, `${options.pid}\n`);
+  // Without a readable command line the file holds the pid alone, as older
+  // versions wrote it.
+  const argv = await commandLineOf(options.pid, options.runner);
+  await writeFileAtomic(
+    path,
+    `${options.pid}\n${argv === null ? "" : JSON.stringify(argv) + "\n"}`,
+  );
   const release = async () => {
     if (await readPidFile(path) !== options.pid) return;
     await Deno.remove(path).catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   FileError,
+  readTextBounded,
   readTextIfExists,
   writeFileAtomic,
   writeJsonAtomic,
@@ -24,13 +25,13 @@ Deno.test("writeFileAtomic() replaces the content and leaves no temp file", asyn
   assert.deepEqual(await names(dir.path), ["ups-monitor.state"]);
 });
 
-Deno.test("writeFileAtomic() sets the mode exactly, 0o644 by default", async () => {
+Deno.test("writeFileAtomic() sets the mode exactly, 0o640 by default (not world-readable)", async () => {
   await using dir = await makeTempDir();
   const plain = dir.join("plain");
   const secret = dir.join("secret");
   await writeFileAtomic(plain, "x");
   await writeFileAtomic(secret, "x", { mode: 0o600 });
-  assert.equal((await Deno.stat(plain)).mode! & 0o777, 0o644);
+  assert.equal((await Deno.stat(plain)).mode! & 0o777, 0o640);
   assert.equal((await Deno.stat(secret)).mode! & 0o777, 0o600);
 });
 
@@ -96,15 +97,72 @@ Deno.test("writeJsonAtomic() writes indented JSON with a final newline", async (
 Deno.test("readTextIfExists() returns the text, or null for a missing file", async () => {
   await using dir = await makeTempDir();
   const path = dir.join("ups-shutdown-scheduled");
-  assert.equal(await readTextIfExists(path), null);
+  assert.equal(await readTextIfExists(path, 100), null);
   await Deno.writeTextFile(path, "flag\n");
-  assert.equal(await readTextIfExists(path), "flag\n");
+  assert.equal(await readTextIfExists(path, 100), "flag\n");
 });
 
 Deno.test("readTextIfExists() names the path when the file cannot be read", async () => {
   await using dir = await makeTempDir();
-  await assert.rejects(readTextIfExists(dir.path), {
+  await assert.rejects(readTextIfExists(dir.path, 100), {
     name: "FileError",
     message: `Cannot read "${dir.path}": it is a directory`,
   });
+});
+
+Deno.test("readTextBounded() reads a file up to the bound, also through a symlink", async () => {
+  await using dir = await makeTempDir();
+  const path = dir.join("config.yaml");
+  await Deno.writeTextFile(path, "x".repeat(10));
+  await Deno.symlink(path, dir.join("link.yaml"));
+  assert.equal(await readTextBounded(path, 10), "x".repeat(10));
+  assert.equal(
+    await readTextBounded(dir.join("link.yaml"), 10),
+    "x".repeat(10),
+  );
+  await assert.rejects(readTextBounded(path, 9), {
+    name: "FileError",
+    message: `Cannot read "${path}": it is larger than 9 bytes`,
+  });
+});
+
+Deno.test("readTextBounded() refuses a device behind a symlink instead of reading it forever", async () => {
+  await using dir = await makeTempDir();
+  const path = dir.join("password");
+  await Deno.symlink("/dev/zero", path);
+  const error = await readTextBounded(path, 64).catch((e: unknown) => e);
+  assert.ok(error instanceof FileError);
+  assert.equal(
+    error.message,
+    `Cannot read "${path}": it is not a regular file`,
+  );
+  assert.equal(error.detail, "it is not a regular file");
+  assert.equal(error.path, path);
+});
+
+Deno.test({
+  name:
+    "readTextBounded() refuses a FIFO at once instead of waiting for a writer",
+  timeout: 5000,
+}, async () => {
+  await using dir = await makeTempDir();
+  const path = dir.join("fifo");
+  const mkfifo = await new Deno.Command("mkfifo", { args: [path] }).output();
+  assert.equal(mkfifo.code, 0);
+  await assert.rejects(readTextBounded(path, 64), {
+    name: "FileError",
+    message: `Cannot read "${path}": it is not a regular file`,
+  });
+  await assert.rejects(readTextIfExists(path, 64), {
+    message: `Cannot read "${path}": it is not a regular file`,
+  });
+});
+
+Deno.test("readTextBounded() names a missing file and keeps the system error as cause", async () => {
+  await using dir = await makeTempDir();
+  const path = dir.join("none");
+  const error = await readTextBounded(path, 64).catch((e: unknown) => e);
+  assert.ok(error instanceof FileError);
+  assert.equal(error.message, `Cannot read "${path}": no such file`);
+  assert.ok(error.cause instanceof Deno.errors.NotFound);
 });

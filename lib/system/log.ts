@@ -3,10 +3,14 @@
  * The one module that writes diagnostics. Human lines (journald-friendly) or
  * JSON lines on stderr, plus an optional log file with timestamps that can be
  * reopened on SIGHUP for logrotate. Secrets registered with the logger are
- * masked in every line, whatever field they hide in.
+ * masked in every line, whatever field they hide in and however JSON escaped
+ * them; control characters are escaped, so no value can forge a line. A log
+ * file that cannot be opened or written never stops the program: it is
+ * reported once and tried again later.
  *
  * @module
  */
+import { describeFileError, openAppendNoFollow } from "./files.ts";
 
 /** Severity of a log line, lowest first. */
 export type Level = "debug" | "info" | "warning" | "error";
@@ -55,6 +59,12 @@ export const SILENT_LOGGER: Logger = {
 /** Text shown in place of a secret. */
 export const MASK = "***";
 
+/**
+ * How often a log file that failed is tried again, besides on SIGHUP: at the
+ * first line to write after this long.
+ */
+export const LOG_FILE_RETRY_MS = 5 * 60_000;
+
 /** Discord webhook URLs carry their token in the path: mask them wherever they appear. */
 const WEBHOOK_URL = /https?:\/\/[^\s"']*\/api\/webhooks\/[^\s"']*/gi;
 
@@ -73,21 +83,82 @@ export interface LoggerOptions {
   write?: (line: string) => void;
   /** Current time; tests pin it. @default () => new Date() */
   now?: () => Date;
+  /** See {@linkcode LOG_FILE_RETRY_MS}. @default LOG_FILE_RETRY_MS */
+  fileRetryMs?: number;
 }
 
 /**
- * Replaces every registered secret and every webhook URL in `text` with
- * {@linkcode MASK}.
+ * The forms a secret can take in a line: as is, JSON-escaped up to three
+ * times (JSON inside JSON in a field, whose value the line escapes once
+ * more), and with non-ASCII characters as `\uXXXX` escapes, as ASCII-only
+ * JSON writers print them. Longest first, so a longer form is masked whole
+ * before a shorter one could match inside it.
+ *
+ * @param secret A literal secret value.
+ * @returns The distinct non-empty forms.
+ */
+export function secretForms(secret: string): string[] {
+  const forms = new Set<string>([secret]);
+  for (let depth = 0; depth < 3; depth++) {
+    for (const form of [...forms]) {
+      const escaped = JSON.stringify(form).slice(1, -1);
+      forms.add(escaped);
+      forms.add(escapeNonAscii(escaped, false));
+      forms.add(escapeNonAscii(escaped, true));
+    }
+  }
+  return [...forms].filter((form) => form.length > 0)
+    .sort((a, b) => b.length - a.length);
+}
+
+function escapeNonAscii(text: string, upperCase: boolean): string {
+  // Per UTF-16 code unit, as JSON writers do (an emoji is two escapes).
+  return text.replace(/[\u0080-\uffff]/g, (char) => {
+    const hex = char.charCodeAt(0).toString(16).padStart(4, "0");
+    return `\\u${upperCase ? hex.toUpperCase() : hex}`;
+  });
+}
+
+/**
+ * C0 controls (line feed, carriage return, escape, …), DEL, C1 controls and
+ * the Unicode line and paragraph separators: what could end a log line early
+ * or drive a terminal.
+ */
+// deno-lint-ignore no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * Escapes control characters JSON-style (`\n`, `\r`, `\t`, `\u001b`), so a
+ * value from the UPS or a VM name cannot start a forged log line or send
+ * terminal escape sequences. The result is still valid inside a JSON string.
+ *
+ * @param text Text about to be written as (part of) one line.
+ * @returns The text without raw control characters.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL_CHARS, (char) => {
+    if (char === "\n") return "\\n";
+    if (char === "\r") return "\\r";
+    if (char === "\t") return "\\t";
+    return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}
+
+/**
+ * Replaces every registered secret, in each of its {@linkcode secretForms},
+ * and every webhook URL in `text` with {@linkcode MASK}.
  *
  * @param text Any text about to leave the process.
  * @param secrets Literal secret values (passwords, URLs, header values).
  * @returns The text with secrets masked.
  */
 export function redact(text: string, secrets: readonly string[]): string {
+  return maskForms(text, secrets.flatMap(secretForms));
+}
+
+function maskForms(text: string, forms: readonly string[]): string {
   let out = text.replace(WEBHOOK_URL, MASK);
-  for (const secret of secrets) {
-    if (secret.length > 0) out = out.replaceAll(secret, MASK);
-  }
+  for (const form of forms) out = out.replaceAll(form, MASK);
   return out;
 }
 
@@ -106,9 +177,15 @@ export class ConsoleLogger implements Logger {
   #journald: boolean;
   #write: (line: string) => void;
   #now: () => Date;
+  /** Every form of every registered secret, longest first. */
+  #secretForms: string[] = [];
   #secrets: string[] = [];
   #filePath: string | null = null;
   #file: Deno.FsFile | null = null;
+  /** The log file failed and was reported; cleared when it works again. */
+  #fileFailed = false;
+  #fileRetryAt = 0;
+  #fileRetryMs: number;
   #encoder = new TextEncoder();
 
   /** @param options How and where to write. */
@@ -118,6 +195,7 @@ export class ConsoleLogger implements Logger {
     this.#journald = options.journald ?? false;
     this.#write = options.write ?? ((line) => console.error(line));
     this.#now = options.now ?? (() => new Date());
+    this.#fileRetryMs = options.fileRetryMs ?? LOG_FILE_RETRY_MS;
   }
 
   /**
@@ -141,30 +219,35 @@ export class ConsoleLogger implements Logger {
         this.#secrets.push(secret);
       }
     }
+    this.#secretForms = [...new Set(this.#secrets.flatMap(secretForms))]
+      .sort((a, b) => b.length - a.length);
   }
 
   /**
    * Opens (or reopens, after logrotate moved it) the detailed log file; `null`
-   * closes it.
+   * closes it. Never throws: a file that cannot be opened (a directory, a
+   * symlink, a read-only file system) is reported once as `log.file_failed`,
+   * lines go to the console only, and the file is tried again on the next
+   * call and at the first line after `fileRetryMs`.
    *
    * @param path Absolute path of the log file, or `null` for none.
-   * @throws {Deno.errors.PermissionDenied} When the file cannot be opened.
+   * @returns Whether the file is open (always `true` for `null`).
    */
-  openFile(path: string | null): void {
-    this.#file?.close();
-    this.#file = null;
+  openFile(path: string | null): boolean {
+    this.#closeFile();
+    // Another file is another problem: it gets its own report.
+    if (path !== this.#filePath) this.#fileFailed = false;
     this.#filePath = path;
-    if (path === null) return;
-    this.#file = Deno.openSync(path, {
-      append: true,
-      create: true,
-      mode: 0o640,
-    });
+    return path === null || this.#tryOpenFile(path);
   }
 
-  /** Reopens the log file at its configured path (SIGHUP, logrotate). */
-  reopenFile(): void {
-    this.openFile(this.#filePath);
+  /**
+   * Reopens the log file at its configured path (SIGHUP, logrotate).
+   *
+   * @returns Whether the file is open, as {@linkcode ConsoleLogger.openFile}.
+   */
+  reopenFile(): boolean {
+    return this.openFile(this.#filePath);
   }
 
   /** Closes the log file. */
@@ -188,14 +271,62 @@ export class ConsoleLogger implements Logger {
     this.#log("error", event, msg, fields);
   }
 
+  #tryOpenFile(path: string): boolean {
+    try {
+      this.#file = openAppendNoFollow(path, 0o640);
+    } catch (error) {
+      this.#fileFailure("open", path, error);
+      return false;
+    }
+    if (this.#fileFailed) {
+      this.#fileFailed = false;
+      this.info(
+        "log.file_restored",
+        `Writing the log file "${path}" works again`,
+      );
+    }
+    return true;
+  }
+
+  #fileFailure(action: "open" | "write", path: string, error: unknown): void {
+    this.#closeFile();
+    this.#fileRetryAt = this.#now().getTime() + this.#fileRetryMs;
+    if (this.#fileFailed) return;
+    this.#fileFailed = true;
+    const minutes = Math.round(this.#fileRetryMs / 60_000);
+    this.warning(
+      "log.file_failed",
+      `Cannot ${action} the log file "${path}": ${
+        describeFileError(error)
+      }; logging to the console only, retrying on SIGHUP and every ${minutes} minutes`,
+      { file: path },
+    );
+  }
+
+  #closeFile(): void {
+    try {
+      this.#file?.close();
+    } catch {
+      // Closed already (a failed write): nothing left to release.
+    }
+    this.#file = null;
+  }
+
   #log(level: Level, event: string, msg: string, fields: Fields = {}): void {
     if (LEVEL_ORDER[level] < LEVEL_ORDER[this.#level]) return;
+    const path = this.#filePath;
+    if (
+      path !== null && this.#file === null && this.#fileFailed &&
+      this.#now().getTime() >= this.#fileRetryAt
+    ) {
+      this.#tryOpenFile(path);
+    }
     const ts = this.#now().toISOString();
     const text = this.#text(level, event, msg, fields);
-    const json = redact(
+    const json = escapeControls(maskForms(
       JSON.stringify({ ts, level, event, msg, ...fields }, jsonReplacer),
-      this.#secrets,
-    );
+      this.#secretForms,
+    ));
     if (this.#format === "json") {
       this.#write(json);
     } else if (this.#journald) {
@@ -203,18 +334,18 @@ export class ConsoleLogger implements Logger {
     } else {
       this.#write(`${ts} ${level.toUpperCase().padEnd(7)} ${text}`);
     }
-    if (this.#file) {
+    if (this.#file && path !== null) {
       const line = this.#format === "json"
         ? json
         : `${ts} ${level.toUpperCase().padEnd(7)} ${text}`;
       try {
-        this.#file.writeSync(this.#encoder.encode(line + "\n"));
+        const bytes = this.#encoder.encode(line + "\n");
+        for (let done = 0; done < bytes.length;) {
+          done += this.#file.writeSync(bytes.subarray(done));
+        }
       } catch (error) {
-        // A full disk must not stop the monitor: report once on the console.
-        this.#file = null;
-        this.#write(
-          redact(`Cannot write the log file: ${String(error)}`, this.#secrets),
-        );
+        // A full disk must not stop the monitor: report once, retry later.
+        this.#fileFailure("write", path, error);
       }
     }
   }
@@ -224,7 +355,7 @@ export class ConsoleLogger implements Logger {
     for (const [key, value] of Object.entries(fields)) {
       if (value !== undefined) parts.push(`${key}=${formatValue(value)}`);
     }
-    return redact(parts.join(" "), this.#secrets);
+    return escapeControls(maskForms(parts.join(" "), this.#secretForms));
   }
 }
 

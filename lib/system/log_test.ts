@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ConsoleLogger, MASK, redact } from "./log.ts";
+import { ConsoleLogger, escapeControls, MASK, redact } from "./log.ts";
+import { makeTempDir } from "../testing/temp_dir.ts";
 
 const NOW = () => new Date("2026-11-27T10:00:00.000Z");
 
@@ -100,4 +101,131 @@ Deno.test("ConsoleLogger appends timestamped lines to its file and reopens it af
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("ConsoleLogger masks a secret however JSON escaped it appears", () => {
+  const secrets = ['pa"ss\\wörd', "tab\there", "ünïcode"];
+  const appearances = [
+    'pa"ss\\wörd', // as is
+    JSON.stringify('pa"ss\\wörd'), // JSON-escaped quote and backslash
+    'pa\\"ss\\\\w\\u00f6rd', // ASCII-only JSON writer
+    'pa\\"ss\\\\w\\u00F6rd', // same, upper-case hex
+    JSON.stringify(JSON.stringify('pa"ss\\wörd')), // JSON inside JSON
+    "tab\\there",
+    "\\u00fcn\\u00efcode",
+  ];
+  for (const format of ["text", "json"] as const) {
+    const { lines, logger } = capture({ format });
+    logger.addSecrets(secrets);
+    for (const text of appearances) {
+      logger.error("nut.login_failed", `Refused: ${text}`, { detail: text });
+    }
+    for (const line of lines) {
+      for (const fragment of ["ss", "rd", "here", "code"]) {
+        assert.ok(!line.includes(fragment), `${format}: ${line}`);
+      }
+    }
+    assert.equal(lines.length, appearances.length);
+  }
+  assert.equal(redact('{"pw":"a\\"b"}', ['a"b']), `{"pw":"${MASK}"}`);
+});
+
+Deno.test("escapeControls() escapes C0, DEL, C1 and line separators, nothing else", () => {
+  const cases: [string, string][] = [
+    ["plain text, 230 V", "plain text, 230 V"],
+    ["a\nforged line", "a\\nforged line"],
+    ["cr\rreturn", "cr\\rreturn"],
+    ["tab\tstop", "tab\\tstop"],
+    ["\x1b[31mred\x1b[0m", "\\u001b[31mred\\u001b[0m"],
+    ["nul\x00bell\x07", "nul\\u0000bell\\u0007"],
+    ["del\x7f", "del\\u007f"],
+    ["csi\x9b2J nel\x85", "csi\\u009b2J nel\\u0085"],
+    ["ls\u2028ps\u2029", "ls\\u2028ps\\u2029"],
+    ["ünïcode € \\n", "ünïcode € \\n"],
+  ];
+  for (const [input, expected] of cases) {
+    assert.equal(escapeControls(input), expected, JSON.stringify(input));
+  }
+});
+
+Deno.test("ConsoleLogger escapes control characters in messages and fields of text lines", () => {
+  const { lines, logger } = capture({ journald: true });
+  const forged = "vm1\n<3>Forged line event=shutdown.complete\r\x1b[2K";
+  logger.info("shutdown.step", `Stopping VM ${forged}`, {
+    vm: forged,
+    model: "Smart\x9bUPS\x7f",
+  });
+  assert.deepEqual(lines, [
+    "<6>Stopping VM vm1\\n<3>Forged line event=shutdown.complete\\r\\u001b[2K event=shutdown.step " +
+    'vm="vm1\\n<3>Forged line event=shutdown.complete\\r\\u001b[2K" model=Smart\\u009bUPS\\u007f',
+  ]);
+  const json = capture({ format: "json" });
+  json.logger.info("ups.alarm", "Alarm \x9b\u2028", { text: "\x7f" });
+  assert.equal(json.lines.length, 1);
+  assert.ok(!/[\x7f-\x9f\u2028]/.test(json.lines[0] ?? ""), json.lines[0]);
+  assert.equal(JSON.parse(json.lines[0] ?? "").msg, "Alarm \x9b\u2028");
+});
+
+Deno.test("ConsoleLogger keeps going when the log file cannot be opened: one warning, retried later", async () => {
+  await using dir = await makeTempDir();
+  let now = new Date("2026-11-27T10:00:00.000Z");
+  const lines: string[] = [];
+  const logger = new ConsoleLogger({
+    journald: true,
+    now: () => now,
+    write: (line) => lines.push(line),
+    fileRetryMs: 60_000,
+  });
+  const path = dir.join("ups.log");
+  await Deno.mkdir(path);
+  assert.equal(logger.openFile(path), false);
+  assert.equal(logger.reopenFile(), false);
+  logger.info("power.on_battery", "On battery");
+  assert.deepEqual(lines, [
+    `<4>Cannot open the log file "${path}": it is a directory; logging to the console only, retrying on SIGHUP and every 1 minutes event=log.file_failed file=${path}`,
+    "<6>On battery event=power.on_battery",
+  ]);
+  // Repaired: the first line after the retry interval opens the file again.
+  await Deno.remove(path);
+  logger.info("power.restored", "Power restored");
+  assert.equal(lines.length, 3, "not retried before the interval");
+  now = new Date(now.getTime() + 60_000);
+  logger.info("monitor.stopped", "Stopped");
+  logger.close();
+  assert.deepEqual(lines.slice(3), [
+    `<6>Writing the log file "${path}" works again event=log.file_restored`,
+    "<6>Stopped event=monitor.stopped",
+  ]);
+  assert.equal(
+    await Deno.readTextFile(path),
+    `2026-11-27T10:01:00.000Z INFO    Writing the log file "${path}" works again event=log.file_restored\n` +
+      "2026-11-27T10:01:00.000Z INFO    Stopped event=monitor.stopped\n",
+  );
+});
+
+Deno.test("ConsoleLogger.openFile() does not follow a symlink or open a FIFO", async () => {
+  await using dir = await makeTempDir();
+  const target = dir.join("elsewhere");
+  await Deno.writeTextFile(target, "");
+  const link = dir.join("link.log");
+  await Deno.symlink(target, link);
+  const fifo = dir.join("fifo.log");
+  const mkfifo = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  assert.equal(mkfifo.code, 0);
+  for (
+    const [path, reason] of [
+      [link, "it is a symbolic link"],
+      [fifo, "it is not a regular file"],
+    ]
+  ) {
+    const { lines, logger } = capture({ journald: true });
+    assert.equal(logger.openFile(path!), false);
+    logger.info("monitor.started", "Started");
+    logger.close();
+    assert.equal(
+      lines[0],
+      `<4>Cannot open the log file "${path}": ${reason}; logging to the console only, retrying on SIGHUP and every 5 minutes event=log.file_failed file=${path}`,
+    );
+  }
+  assert.equal(await Deno.readTextFile(target), "");
 });

@@ -147,7 +147,11 @@ export function permissionNeeds(
     );
   }
   if (config.logging.file) {
-    needs.push(write(config.logging.file, "logging.file"));
+    // Read: the logger looks at the path (lstat) before it opens it.
+    needs.push(
+      read(config.logging.file, "logging.file"),
+      write(config.logging.file, "logging.file"),
+    );
   }
   return needs;
 }
