@@ -481,6 +481,16 @@ const loggingSchema = z.strictObject({
     ),
 }).prefault({}).describe("Logging; journald is primary.");
 
+const readinessSchema = z.strictObject({
+  enabled: z.boolean().default(true).describe(
+    "Check every enabled step and channel without side effects at start, after a reload and every interval. Default true.",
+  ),
+  interval: duration("Time between two rounds of readiness checks.", "6h"),
+  timeout: duration("Bound of one readiness check.", "20s"),
+}).prefault({}).describe(
+  "Readiness: find a broken shutdown path on a normal day, not in the outage.",
+);
+
 /** The whole configuration file. */
 export const configSchema = z.strictObject({
   ups: upsSchema.describe("The UPS and the NUT server that serves it."),
@@ -489,6 +499,7 @@ export const configSchema = z.strictObject({
   shutdown: shutdownSchema,
   paths: pathsSchema,
   logging: loggingSchema,
+  readiness: readinessSchema,
 }).describe("ups-monitor configuration");
 
 /** A validated configuration; durations are milliseconds. */
