@@ -61,6 +61,8 @@ export interface MonitorOptions {
   onDecision(decision: Decision): void;
   /** The power core re-armed itself after `shutdown.rearm_after` on line power. */
   onRearmed?(): void;
+  /** More for the state file, e.g. the last readiness round. @default none */
+  extraState?(): Record<string, unknown>;
 }
 
 /**
@@ -202,7 +204,10 @@ export class Monitor {
   /** Writes the state snapshot and the outage file when the policy says so. */
   async #writeFiles(monoMs: number, wallMs: number): Promise<void> {
     const { config, bootId } = this.#options;
-    const snap = snapshot(this.#state, monoMs);
+    const snap = {
+      ...snapshot(this.#state, monoMs),
+      ...this.#options.extraState?.(),
+    };
     const plan = planWrites(this.#written, snap, monoMs);
     let memo = plan.memo;
     if (

@@ -23,6 +23,8 @@ import {
 import { snapshot } from "../power/snapshot.ts";
 import { type Decision, initialState } from "../power/state.ts";
 import { decide, step } from "../power/triggers.ts";
+import { readinessLines, readinessOf } from "../readiness/report.ts";
+import type { ReadinessState } from "../readiness/state.ts";
 import { readBootId, UNKNOWN_BOOT_ID } from "../shutdown/crisis.ts";
 import { livePid } from "../shutdown/pid_file.ts";
 import { systemClock } from "../system/clock.ts";
@@ -86,6 +88,8 @@ interface StatusReport {
   "depletion_rate_per_min": number | null;
   daemon: number | null;
   trigger: Decision | null;
+  /** The live daemon's last readiness round; null without one. */
+  readiness: ReadinessState | null;
 }
 
 /** Folds one reading (and the daemon's outage, when live) into a decision, as if the reading persisted. */
@@ -199,8 +203,28 @@ function render(report: StatusReport): string {
     report.trigger
       ? `  trigger      ${report.trigger.trigger}: ${report.trigger.reason}`
       : "  trigger      none: no shutdown trigger matches this reading",
+    ...readinessLines(
+      report.readiness,
+      systemClock.now(),
+      report.daemon === null
+        ? "no daemon is running"
+        : "the daemon has not checked yet",
+    ),
   );
   return lines.join("\n") + "\n";
+}
+
+/** The readiness the live daemon wrote into its state file, if any. */
+async function daemonReadiness(config: Config): Promise<ReadinessState | null> {
+  const text = await readTextIfExists(config.paths.state, READ_LIMITS.state)
+    .catch(() => null);
+  if (text === null) return null;
+  try {
+    return readinessOf(JSON.parse(text));
+  } catch {
+    // A state file being replaced is read again at the next status.
+    return null;
+  }
 }
 
 /** The `status` subcommand. */
@@ -288,6 +312,7 @@ Options:
       "depletion_rate_per_min": snap.depletion_rate_per_min,
       daemon,
       trigger: decision,
+      readiness: daemon === null ? null : await daemonReadiness(config),
     };
     context.stdout.write(
       values["json"] ? JSON.stringify(report, null, 2) + "\n" : render(report),

@@ -13,6 +13,7 @@ import type { NutClient } from "../nut/client.ts";
 import { NutConnectionError } from "../nut/errors.ts";
 import type { Clock } from "../system/clock.ts";
 import type { Logger } from "../system/log.ts";
+import type { CheckResult } from "../readiness/check.ts";
 import type { Tell } from "./banner.ts";
 
 /** Keeps the daemon logged in to its UPS while it polls. */
@@ -22,6 +23,7 @@ export class LoginKeeper {
   #logger: Logger;
   #tell: Tell;
   #pending: boolean;
+  #refused: string | null = null;
 
   /**
    * @param client The session's NUT client.
@@ -73,6 +75,33 @@ export class LoginKeeper {
     stop.abort();
   }
 
+  /**
+   * The login as a readiness check: logged in, refused (final), or not yet
+   * (upsd not reached since the start).
+   *
+   * @returns The result; null without credentials (nothing to log in with).
+   */
+  readiness(): CheckResult | null {
+    const { ups } = this.#config;
+    if (ups.username === null) return null;
+    if (this.#refused !== null) {
+      return {
+        ready: false,
+        detail:
+          `${this.#refused}; check ups.username and the password against upsd.users`,
+      };
+    }
+    return this.#pending
+      ? {
+        ready: false,
+        detail: `not logged in to "${ups.name}": upsd has not been reached`,
+      }
+      : {
+        ready: true,
+        detail: `logged in to "${ups.name}" as "${ups.username}"`,
+      };
+  }
+
   async #login(): Promise<void> {
     const { ups } = this.#config;
     try {
@@ -85,6 +114,7 @@ export class LoginKeeper {
     } catch (error) {
       if (error instanceof NutConnectionError) return;
       this.#pending = false;
+      this.#refused = errorMessage(error);
       this.#logger.error("nut.login_failed", errorMessage(error), {
         user: ups.username,
       });

@@ -38,6 +38,8 @@ const TITLES: Record<string, string> = {
   "monitor.stopped": "Monitor stopped",
   "remote.no_host_key": "Remote host key missing",
   "dependency.missing": "Command missing",
+  "readiness.not_ready": "Not ready for an outage",
+  "readiness.ready": "Ready again",
 };
 
 /** An event as the power core and the shell produce it. */
