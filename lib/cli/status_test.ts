@@ -52,6 +52,7 @@ logging: {file: null}
         "  load         23%",
         "  daemon       not running",
         "  trigger      none: no shutdown trigger matches this reading",
+        "  readiness    unknown: no daemon is running",
         "",
       ].join("\n"),
     );
@@ -69,6 +70,7 @@ logging: {file: null}
       }
     }
     assert.deepEqual(report["flags"], ["OB", "DISCHRG"]);
+    assert.equal(report["readiness"], null);
     assert.equal(report["runtime_s"], null);
     assert.deepEqual(report["unknown"], {
       runtime: `battery.runtime "0" is a sentinel`,
@@ -134,6 +136,7 @@ logging: {file: null}
         "  temperature  31.5 °C",
         "  daemon       not running",
         "  trigger      none: no shutdown trigger matches this reading",
+        "  readiness    unknown: no daemon is running",
         "",
       ].join("\n"),
     );
