@@ -8,6 +8,14 @@
  * per arming. Time is a parameter: `monoMs` (monotonic) measures, `wallMs`
  * only stamps. Pure.
  *
+ * Odd data on battery neither hides an outage nor resets a countdown:
+ * - A blind reading (OB, charge and runtime both unusable) is a failed poll
+ *   for the fail-safe, but its source and flags apply (`pollFailureOf`).
+ * - A threshold streak counts polls with a known value: an unknown charge or
+ *   runtime (NaN, a sentinel, missing) keeps it, a known one bumps or resets.
+ * - A line return shorter than the hold keeps the outage: its start, history
+ *   and streaks go on if the battery comes back (`flapping.ts`).
+ *
  * @module
  */
 import { fmt, type PowerEvent, powerEvent, round3, shown } from "./events.ts";
@@ -215,7 +223,8 @@ function nextCharge(
 /**
  * The first trigger that matches the state, whether armed or not (what
  * `ups-monitor status` shows). Charge and runtime need `persistence_polls`
- * consecutive polls, and so does the depletion rate. Only FSD applies on line
+ * polls in a row with a known value meeting the condition (unknown values in
+ * between neither count nor break the row), and so does the depletion rate. Only FSD applies on line
  * power; FSD latched at start on line power is skipped unless
  * `obey_fsd_at_start`. OB + LB is not critical during CAL (as upsmon).
  * Boundaries are strict: 20 % is not below 20 %.
