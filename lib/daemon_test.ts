@@ -185,6 +185,28 @@ logging: {file: null}
     });
 
     await t.step(
+      "blind on battery (charge and runtime NaN): the fail-safe fires after the tolerance",
+      async () => {
+        const from = await expectTrigger(
+          "blind on battery",
+          {
+            "battery.charge": "NaN",
+            "battery.runtime": "NaN",
+            "ups.status": "OB DISCHRG",
+          },
+          "fail_safe",
+          DRIVER_MS + 3 * POLL_MS + 500,
+        );
+        const stale = await daemon.waitFor(
+          (e) => e.event === "connection.stale",
+          { from },
+        );
+        assert.equal(stale["kind"], "no_battery_data", stale.msg);
+        await restore();
+      },
+    );
+
+    await t.step(
       "fast drain: the depletion rate fires after the grace period",
       async () => {
         const from = daemon.events.length;

@@ -18,8 +18,9 @@ const VARS = new Map(
 );
 
 /**
- * A UPS that goes on battery and back on every other poll, so each poll
- * raises an event; records when each poll started.
+ * A UPS whose load swings over 100 % and back on every other poll, so each
+ * poll raises an event (an OB/OL swing would not: it is flapping, one event
+ * until it settles); records when each poll started.
  */
 class FlappingUps implements PollingClient {
   readonly startedAt: number[] = [];
@@ -31,11 +32,11 @@ class FlappingUps implements PollingClient {
 
   poll(names: readonly string[]): Promise<Map<string, string>> {
     this.startedAt.push(this.#clock.monotonic());
-    const onBattery = this.startedAt.length % 2 === 0;
+    const overloaded = this.startedAt.length % 2 === 0;
     const vars = new Map(
       [...VARS].filter(([name]) => names.includes(name)),
     );
-    vars.set("ups.status", onBattery ? "OB DISCHRG" : "OL CHRG");
+    vars.set("ups.load", overloaded ? "120" : "50");
     return Promise.resolve(vars);
   }
 }
@@ -117,7 +118,7 @@ Deno.test(
 
     const gaps = ups.startedAt.slice(1).map((at, i) => at - ups.startedAt[i]!);
     const events = logger.entries.filter((e) =>
-      e.event === "power.on_battery" || e.event === "power.restored"
+      e.event === "ups.overload" || e.event === "ups.overload_resolved"
     );
     assert.equal(ups.startedAt.length, polls);
     assert.deepEqual(gaps, Array(polls - 1).fill(intervalMs));

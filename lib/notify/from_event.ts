@@ -11,6 +11,7 @@ import type { Notification, Severity } from "./notification.ts";
 const TITLES: Record<string, string> = {
   "power.on_battery": "On battery",
   "power.restored": "Power restored",
+  "power.flapping": "Power flapping",
   "battery.low_flag": "Low battery flag",
   "battery.low_flag_cleared": "Low battery flag cleared",
   "voltage.brownout": "Brownout",

@@ -14,6 +14,7 @@ import type { Severity } from "../notify/notification.ts";
 export const POWER_EVENTS = {
   "power.on_battery": ["warning", "warning"],
   "power.restored": ["info", "recovery"],
+  "power.flapping": ["warning", "warning"],
   "battery.low_flag": ["warning", "warning"],
   "battery.low_flag_cleared": ["info", "recovery"],
   "voltage.brownout": ["warning", "quality"],

@@ -303,6 +303,11 @@ export type PollFailureKind =
   | "wait"
   /** `ups.status` is absent or empty. */
   | "no_status"
+  /**
+   * On battery with neither a usable charge nor a usable runtime: a blind
+   * reading. It still says where the power comes from (see `pollFailureOf`).
+   */
+  | "no_battery_data"
   /** Anything else (an unexpected `ERR`, a protocol error). */
   | "error";
 
@@ -320,6 +325,7 @@ export const DATA_FAILURES: ReadonlySet<PollFailureKind> = new Set([
   "driver_not_connected",
   "wait",
   "no_status",
+  "no_battery_data",
 ]);
 
 /**
@@ -327,6 +333,16 @@ export const DATA_FAILURES: ReadonlySet<PollFailureKind> = new Set([
  * absent one, do not: they say nothing about the power. NUT.md §2.7 advises
  * keeping the previous reading on WAIT without counting a failure; the issue
  * counts it towards the fail-safe, and this follows the issue.
+ *
+ * Nor does a blind reading: on battery (OB) with neither charge nor runtime
+ * usable, at least one of them served but unusable (empty, not a number, out
+ * of range, a sentinel), nothing tells how long the battery lasts: it counts
+ * towards the fail-safe like stale data (`no_battery_data`). Unlike the
+ * others it still carries a power state: the power core applies its source
+ * and flags (OB, LB, FSD) all the same. One usable value of the two makes
+ * the reading valid, and so does a UPS that serves neither variable at all
+ * (6 of 618 nut-ddl dumps on battery: blazer_usb, tripplite_usb, old
+ * usbhid-ups): it never had more to say, and its LB flag is the trigger.
  *
  * @param reading A reading.
  * @returns The failure, or null when the reading is valid.
@@ -342,5 +358,27 @@ export function pollFailureOf(reading: Reading): PollFailure | null {
       detail: raw === null ? "ups.status is missing" : "ups.status is empty",
     };
   }
+  const { charge, runtime } = reading;
+  if (
+    reading.source === "battery" && !charge.known && !runtime.known &&
+    (charge.raw !== null || runtime.raw !== null)
+  ) {
+    return {
+      kind: "no_battery_data",
+      detail:
+        `on battery without charge or runtime: ${charge.reason}, ${runtime.reason}`,
+    };
+  }
   return null;
+}
+
+/**
+ * Whether a poll that failed still gave a reading to apply: a blind one on
+ * battery (see {@linkcode pollFailureOf}).
+ *
+ * @param failure The failure.
+ * @returns True for `no_battery_data`.
+ */
+export function carriesPowerState(failure: PollFailure): boolean {
+  return failure.kind === "no_battery_data";
 }

@@ -194,7 +194,7 @@ Deno.test("readReading() ignores inherited names and prefers ups.temperature", (
   assert.equal(readReading({ constructor: "1" }, 0).status.raw, null);
 });
 
-Deno.test("pollFailureOf() counts WAIT and an empty status as no valid reading", () => {
+Deno.test("pollFailureOf() counts WAIT, an empty status and a blind reading on battery as no valid reading", () => {
   const cases: [Record<string, string>, string | null][] = [
     [{ "ups.status": "WAIT" }, "wait"],
     [{ "ups.status": "FSD WAIT" }, "wait"],
@@ -203,6 +203,28 @@ Deno.test("pollFailureOf() counts WAIT and an empty status as no valid reading",
     [{}, "no_status"],
     [{ "ups.status": "OL" }, null],
     [{ "ups.status": "ECO" }, null],
+    // On battery, a reading needs a usable charge or runtime, unless the UPS
+    // serves neither (it relies on LB).
+    [{ "ups.status": "OB DISCHRG" }, null],
+    [{ "ups.status": "OB", "battery.charge": " " }, "no_battery_data"],
+    [
+      {
+        "ups.status": "OB",
+        "battery.charge": "NaN",
+        "battery.runtime": "65535",
+      },
+      "no_battery_data",
+    ],
+    [
+      { "ups.status": "OB", "battery.charge": "NaN", "battery.runtime": "300" },
+      null,
+    ],
+    [
+      { "ups.status": "OB", "battery.charge": "5", "battery.runtime": "0" },
+      null,
+    ],
+    [{ "ups.status": "OL", "battery.charge": "NaN" }, null],
+    [{ "ups.status": "OFF" }, null],
   ];
   for (const [vars, kind] of cases) {
     assert.equal(

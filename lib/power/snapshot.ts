@@ -22,6 +22,8 @@ export interface PowerSnapshot {
   readonly "on_battery": boolean;
   /** Time on battery, ms; null on line power. */
   readonly "on_battery_ms": number | null;
+  /** The power changes between line and battery: `power.flapping` was sent. */
+  readonly flapping: boolean;
   /** Battery charge, %. */
   readonly charge: number | null;
   /** Runtime, s. */
@@ -97,6 +99,7 @@ export function snapshot(state: PowerState, monoMs: number): PowerSnapshot {
     flags: last === null ? [] : [...last.status.flags, ...last.status.other],
     "on_battery": state.onBattery,
     "on_battery_ms": onBatteryMs(state, monoMs),
+    flapping: state.flap.flapping,
     charge: num(last?.charge),
     "runtime_s": num(last?.runtime),
     "input_voltage": num(last?.inputVoltage),

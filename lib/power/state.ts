@@ -7,6 +7,7 @@
  */
 import type { Config } from "../config/schema.ts";
 import type { PowerEvent } from "./events.ts";
+import { type FlapState, NO_STREAKS, SETTLED } from "./flapping.ts";
 import type { Depletion, History } from "./history.ts";
 import type { PollFailure, Reading } from "./reading.ts";
 import {
@@ -47,7 +48,12 @@ export interface Decision {
   readonly numbers: Readonly<Record<string, number | string>>;
 }
 
-/** Consecutive valid polls each threshold condition has held. */
+/**
+ * Polls on battery each threshold condition has held in a row. A poll where
+ * the value is unknown (a failed poll, a charge of "NaN", a sentinel
+ * runtime) neither bumps nor resets it; a known value that does not meet the
+ * condition, and line power, reset it.
+ */
 export interface Streaks {
   /** Charge below `low_battery` on battery. */
   readonly charge: number;
@@ -61,14 +67,22 @@ export interface Streaks {
 export interface PowerState {
   /** Tracker states, connection and failure count included. */
   readonly trackers: TrackerState;
-  /** The last valid reading of this process. */
+  /**
+   * The last reading of this process with a power state: a valid one, or a
+   * blind one on battery (see `pollFailureOf`).
+   */
   readonly last: Reading | null;
   /** Monotonic ms of that reading. */
   readonly lastValidMs: number | null;
-  /** On battery per the last valid reading with a known source. */
+  /** On battery per the last reading with a known source. */
   readonly onBattery: boolean;
-  /** Monotonic ms the outage began, null on line power. */
+  /**
+   * Monotonic ms the outage began, null on line power. A line return shorter
+   * than the hold does not end the outage (see `flapping.ts`).
+   */
   readonly outageStartMs: number | null;
+  /** The run of changes between line and battery, and a held outage. */
+  readonly flap: FlapState;
   /** The outage came from the persisted file, unconfirmed by a reading. */
   readonly resumed: boolean;
   /** Monotonic ms since when the UPS is on line power, for re-arming. */
@@ -139,7 +153,8 @@ export function initialState(resumed: ResumedOutage | null = null): PowerState {
     lineSinceMs: null,
     history: resumed?.history ?? [],
     depletion: null,
-    streaks: { charge: 0, runtime: 0, depletion: 0 },
+    flap: SETTLED,
+    streaks: NO_STREAKS,
     fsdIgnored: false,
     armed: true,
     lastTrigger: null,

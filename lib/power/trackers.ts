@@ -27,6 +27,7 @@ import {
   DATA_FAILURES,
   type PollFailure,
   type PollFailureKind,
+  pollFailureOf,
   type Reading,
   type StatusFlag,
   valueOf,
@@ -110,10 +111,13 @@ function hasFlag(reading: Reading, flag: StatusFlag): boolean {
 }
 
 /**
- * Updates the trackers with a valid reading.
+ * Updates the trackers with a reading that carries a power state: a valid
+ * one, or a blind one (on battery without charge or runtime, see
+ * `pollFailureOf`), which updates the flags but counts as a failed poll for
+ * the connection instead of restoring it.
  *
  * @param state The trackers.
- * @param reading A valid reading (see `pollFailureOf`).
+ * @param reading A valid or blind reading.
  * @param config The settings.
  * @param monoMs Monotonic now, ms.
  * @returns The new state and the events of what changed.
@@ -125,25 +129,74 @@ export function trackReading(
   monoMs: number,
 ): TrackerUpdate {
   const events: PowerEvent[] = [];
-  const volts = valueOf(reading.inputVoltage);
-  const load = valueOf(reading.load);
-  let { voltage, avr } = state;
-  if (reading.source === "line") {
-    if (volts !== null) {
-      const t = voltageThresholds(reading, config.triggers.voltage);
-      voltage = nextVoltage(state.voltage, volts, t);
-      if (voltage !== state.voltage) {
-        events.push(voltageEvent(voltage, volts, t));
-      }
-    }
-    avr = hasFlag(reading, "BOOST")
-      ? "boost"
-      : hasFlag(reading, "TRIM")
-      ? "trim"
-      : "off";
-    if (avr !== state.avr) events.push(avrEvent(avr, volts));
+  const flags = {
+    ...trackLine(state, reading, config, events),
+    ...trackLoad(state, reading, events),
+    alarms: trackAlarms(state, reading, monoMs, events),
+  };
+  const failure = pollFailureOf(reading);
+  if (failure !== null) {
+    const link = trackFailure(state, failure, config, monoMs);
+    return {
+      state: { ...link.state, ...flags },
+      events: [...events, ...link.events],
+    };
   }
+  if (state.connection !== "ok") {
+    const downMs = monoMs - (state.failingSinceMs ?? monoMs);
+    events.push(
+      powerEvent(
+        "connection.restored",
+        `Connection to the UPS restored after ${state.failures} failed polls`,
+        { failures: state.failures, "down_ms": downMs },
+      ),
+    );
+  }
+  return {
+    state: {
+      ...flags,
+      connection: "ok",
+      failures: 0,
+      lastFailure: null,
+      failingSinceMs: null,
+    },
+    events,
+  };
+}
 
+/** Input voltage and AVR, judged on line power only. */
+function trackLine(
+  state: TrackerState,
+  reading: Reading,
+  config: TrackerConfig,
+  events: PowerEvent[],
+): Pick<TrackerState, "voltage" | "avr"> {
+  if (reading.source !== "line") {
+    return { voltage: state.voltage, avr: state.avr };
+  }
+  const volts = valueOf(reading.inputVoltage);
+  let voltage = state.voltage;
+  if (volts !== null) {
+    const t = voltageThresholds(reading, config.triggers.voltage);
+    voltage = nextVoltage(state.voltage, volts, t);
+    if (voltage !== state.voltage) events.push(voltageEvent(voltage, volts, t));
+  }
+  const avr: AvrState = hasFlag(reading, "BOOST")
+    ? "boost"
+    : hasFlag(reading, "TRIM")
+    ? "trim"
+    : "off";
+  if (avr !== state.avr) events.push(avrEvent(avr, volts));
+  return { voltage, avr };
+}
+
+/** Overload (with hysteresis) and bypass. */
+function trackLoad(
+  state: TrackerState,
+  reading: Reading,
+  events: PowerEvent[],
+): Pick<TrackerState, "overload" | "bypass"> {
+  const load = valueOf(reading.load);
   const overload = hasFlag(reading, "OVER") || (load !== null && load > 100) ||
     (state.overload && load !== null &&
       load > 100 - OVERLOAD_HYSTERESIS_PERCENT);
@@ -162,7 +215,6 @@ export function trackReading(
         ),
     );
   }
-
   const bypass = hasFlag(reading, "BYPASS");
   if (bypass !== state.bypass) {
     events.push(
@@ -175,7 +227,16 @@ export function trackReading(
         }),
     );
   }
+  return { overload, bypass };
+}
 
+/** Alarm flags; one that flickers within the hold stays one alarm. */
+function trackAlarms(
+  state: TrackerState,
+  reading: Reading,
+  monoMs: number,
+  events: PowerEvent[],
+): TrackerState["alarms"] {
   const alarms: Partial<Record<AlarmFlag, number>> = {};
   for (const flag of ALARM_FLAGS) {
     const seen = state.alarms[flag];
@@ -187,39 +248,14 @@ export function trackReading(
       else events.push(alarmEvent(flag, false, reading));
     }
   }
-
-  if (state.connection !== "ok") {
-    const downMs = monoMs - (state.failingSinceMs ?? monoMs);
-    events.push(
-      powerEvent(
-        "connection.restored",
-        `Connection to the UPS restored after ${state.failures} failed polls`,
-        { failures: state.failures, "down_ms": downMs },
-      ),
-    );
-  }
-
-  return {
-    state: {
-      voltage,
-      avr,
-      overload,
-      bypass,
-      alarms,
-      connection: "ok",
-      failures: 0,
-      lastFailure: null,
-      failingSinceMs: null,
-    },
-    events,
-  };
+  return alarms;
 }
 
 /**
  * Updates the trackers with a poll that gave no valid reading. The
  * connection state changes once `max_stale_data_tolerance` consecutive polls
  * failed: `stale` when upsd answered without data (DATA-STALE,
- * DRIVER-NOT-CONNECTED, WAIT, no status), else `lost`.
+ * DRIVER-NOT-CONNECTED, WAIT, no status, a blind reading), else `lost`.
  *
  * @param state The trackers.
  * @param failure Why the poll failed.

@@ -299,3 +299,23 @@ Deno.test("trackReading() reports the connection restored once, with the failure
   assert.deepEqual(t.events.at(-1)!.fields, { failures: 2, "down_ms": 2000 });
   assert.deepEqual(t.read(line(230)), []);
 });
+
+Deno.test("trackReading() tracks the flags of a blind reading on battery but counts it as a failed poll", () => {
+  const t = new Trackers();
+  t.read(line(230));
+  t.fail("refused");
+  const blind = {
+    "ups.status": "OB LB",
+    "battery.charge": "NaN",
+    "battery.runtime": "NaN",
+  };
+  assert.deepEqual(t.read(blind), ["battery.low_flag"]);
+  assert.deepEqual(t.read(blind), ["connection.stale"], "upsd answered");
+  assert.equal(t.state.failures, 3);
+  assert.equal(t.state.lastFailure?.kind, "no_battery_data");
+  assert.deepEqual(Object.keys(t.state.alarms), ["LB"]);
+  assert.deepEqual(
+    t.read({ ...blind, "battery.runtime": "300" }),
+    ["connection.restored"],
+  );
+});

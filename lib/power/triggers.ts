@@ -8,12 +8,26 @@
  * per arming. Time is a parameter: `monoMs` (monotonic) measures, `wallMs`
  * only stamps. Pure.
  *
+ * Odd data on battery neither hides an outage nor resets a countdown:
+ * - A blind reading (OB, charge and runtime both unusable) is a failed poll
+ *   for the fail-safe, but its source and flags apply (`pollFailureOf`).
+ * - A threshold streak counts polls with a known value: an unknown charge or
+ *   runtime (NaN, a sentinel, missing) keeps it, a known one bumps or resets.
+ * - A line return shorter than the hold keeps the outage: its start, history
+ *   and streaks go on if the battery comes back (`flapping.ts`).
+ *
  * @pure
  * @module
  */
 import { fmt, type PowerEvent, powerEvent, round3, shown } from "./events.ts";
+import { nextPower, NO_STREAKS, type PowerChange } from "./flapping.ts";
 import { addSample, depletionRate } from "./history.ts";
-import { pollFailureOf, type Reading, valueOf } from "./reading.ts";
+import {
+  carriesPowerState,
+  pollFailureOf,
+  type Reading,
+  valueOf,
+} from "./reading.ts";
 import {
   type Decision,
   onBatteryMs,
@@ -22,7 +36,6 @@ import {
   type PowerState,
   type StepContext,
   type StepResult,
-  type Streaks,
 } from "./state.ts";
 import { trackFailure, trackReading } from "./trackers.ts";
 
@@ -47,7 +60,9 @@ export function step(
     : pollFailureOf(input.reading);
   const events: PowerEvent[] = [];
   let next: PowerState;
-  if (reading !== null && failure === null) {
+  // A blind reading (on battery without charge or runtime) counts as a failed
+  // poll, yet its source and flags still apply.
+  if (reading !== null && (failure === null || carriesPowerState(failure))) {
     next = applyReading(state, reading, ctx, events);
   } else {
     const update = trackFailure(
@@ -107,60 +122,37 @@ function applyReading(
   const { config, monoMs } = ctx;
   const tracked = trackReading(state.trackers, reading, config, monoMs);
   events.push(...tracked.events);
-  const first = state.last === null;
-  const onBattery = reading.source === "battery" ||
-    (reading.source === "unknown" && state.onBattery);
-  let { outageStartMs, history, lineSinceMs, fsdIgnored } = state;
-  const fields = {
-    charge: valueOf(reading.charge),
-    "runtime_s": valueOf(reading.runtime),
-    "input_voltage": valueOf(reading.inputVoltage),
-    load: valueOf(reading.load),
-  };
-
-  if (onBattery && (!state.onBattery || (first && state.resumed))) {
-    outageStartMs ??= monoMs;
-    const resumed = state.resumed && first;
-    const sinceMs = monoMs - outageStartMs;
-    events.push(
-      powerEvent(
-        "power.on_battery",
-        `${
-          resumed ? "Still on battery after a restart" : "On battery"
-        }: charge ${shown(fields.charge, "%")}, runtime ${
-          shown(fields.runtime_s, "s")
-        }`,
-        {
-          ...fields,
-          resumed,
-          "on_battery_ms": sinceMs,
-        },
-      ),
-    );
-  } else if (!onBattery && state.onBattery) {
-    const sinceMs = monoMs - (outageStartMs ?? monoMs);
-    events.push(
-      powerEvent(
-        "power.restored",
-        `Power restored after ${fmt(sinceMs / 1000, 0)}s on battery: charge ${
-          shown(fields.charge, "%")
-        }`,
-        {
-          ...fields,
-          "on_battery_ms": sinceMs,
-        },
-      ),
-    );
-    outageStartMs = null;
-    history = [];
-  }
+  const power = nextPower(state, reading, monoMs);
+  events.push(...power.events);
+  let lineSinceMs = state.lineSinceMs;
   if (reading.source === "line") lineSinceMs ??= monoMs;
-  else if (onBattery) lineSinceMs = null;
+  else if (power.onBattery) lineSinceMs = null;
+  const first = state.last === null;
+  return {
+    ...state,
+    trackers: tracked.state,
+    last: reading,
+    lastValidMs: monoMs,
+    onBattery: power.onBattery,
+    outageStartMs: power.outageStartMs,
+    flap: power.flap,
+    resumed: state.resumed && !first && power.onBattery,
+    lineSinceMs,
+    ...nextCharge(power, reading, config, monoMs),
+    fsdIgnored: nextFsdIgnored(state, reading, config, events),
+  };
+}
 
+/** An FSD latched in upsd when the monitor starts on line power. */
+function nextFsdIgnored(
+  state: PowerState,
+  reading: Reading,
+  config: PowerConfig,
+  events: PowerEvent[],
+): boolean {
   const fsd = reading.status.flags.has("FSD");
-  if (first && fsd && reading.source !== "battery") {
+  if (state.last === null && fsd && reading.source !== "battery") {
     const obeyed = config.triggers["obey_fsd_at_start"];
-    fsdIgnored = !obeyed;
     events.push(
       powerEvent(
         "fsd.latched_at_start",
@@ -173,58 +165,67 @@ function applyReading(
         },
       ),
     );
-  } else if (!fsd || reading.source === "battery") {
-    fsdIgnored = false;
+    return !obeyed;
   }
+  return fsd && reading.source !== "battery" && state.fsdIgnored;
+}
 
+/**
+ * The charge history, depletion rate and streaks after a reading. On battery
+ * a known value bumps its streak when the condition holds and resets it when
+ * not; an unknown one (NaN, a sentinel, missing) keeps it, so odd data
+ * between two low readings neither fires a trigger nor holds one back.
+ */
+function nextCharge(
+  power: PowerChange,
+  reading: Reading,
+  config: PowerConfig,
+  monoMs: number,
+): Pick<PowerState, "history" | "depletion" | "streaks"> {
   const t = config.triggers;
+  const { onBattery, streaks } = power;
   const charge = valueOf(reading.charge);
   const runtime = valueOf(reading.runtime);
+  let history = power.history;
   if (onBattery && charge !== null) {
     history = addSample(history, { monoMs, charge }, t.depletion.window);
   }
-  const depletion = onBattery
-    ? depletionRate(history, monoMs, t.depletion.window)
-    : null;
-  const sinceMs = outageStartMs === null ? 0 : monoMs - outageStartMs;
-  const bump = (held: boolean, n: number) => held ? n + 1 : 0;
-  const streaks: Streaks = {
-    charge: bump(
-      onBattery && charge !== null && charge < t["low_battery"],
-      state.streaks.charge,
-    ),
-    runtime: bump(
-      onBattery && runtime !== null && runtime * 1000 < t["critical_runtime"],
-      state.streaks.runtime,
-    ),
-    depletion: bump(
-      onBattery && depletion !== null &&
-        sinceMs >= t.depletion["grace_period"] &&
-        depletion.samples >= t.depletion["min_samples"] &&
-        depletion.ratePerMin > t.depletion["critical_rate"],
-      state.streaks.depletion,
-    ),
-  };
+  if (!onBattery) return { history, depletion: null, streaks: NO_STREAKS };
+  const depletion = depletionRate(history, monoMs, t.depletion.window);
+  const sinceMs = monoMs - (power.outageStartMs ?? monoMs);
+  const count = (n: number, known: boolean, held: boolean) =>
+    !known ? n : held ? n + 1 : 0;
   return {
-    ...state,
-    trackers: tracked.state,
-    last: reading,
-    lastValidMs: monoMs,
-    onBattery,
-    outageStartMs,
-    resumed: state.resumed && !first && onBattery,
-    lineSinceMs,
     history,
     depletion,
-    streaks,
-    fsdIgnored,
+    streaks: {
+      charge: count(
+        streaks.charge,
+        charge !== null,
+        charge !== null && charge < t["low_battery"],
+      ),
+      runtime: count(
+        streaks.runtime,
+        runtime !== null,
+        runtime !== null && runtime * 1000 < t["critical_runtime"],
+      ),
+      depletion: count(
+        streaks.depletion,
+        charge !== null,
+        depletion !== null &&
+          sinceMs >= t.depletion["grace_period"] &&
+          depletion.samples >= t.depletion["min_samples"] &&
+          depletion.ratePerMin > t.depletion["critical_rate"],
+      ),
+    },
   };
 }
 
 /**
  * The first trigger that matches the state, whether armed or not (what
  * `ups-monitor status` shows). Charge and runtime need `persistence_polls`
- * consecutive polls, and so does the depletion rate. Only FSD applies on line
+ * polls in a row with a known value meeting the condition (unknown values in
+ * between neither count nor break the row), and so does the depletion rate. Only FSD applies on line
  * power; FSD latched at start on line power is skipped unless
  * `obey_fsd_at_start`. OB + LB is not critical during CAL (as upsmon).
  * Boundaries are strict: 20 % is not below 20 %.
