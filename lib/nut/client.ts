@@ -7,9 +7,7 @@
  * @module
  */
 
-import type { Clock } from "../system/clock.ts";
-import type { Logger } from "../system/log.ts";
-import { formatEndpoint, type UpsAddress } from "../config/ups_address.ts";
+import { formatEndpoint } from "../config/ups_address.ts";
 import {
   errorCode,
   NutError,
@@ -24,61 +22,23 @@ import {
   sendLine,
   sendList,
 } from "./_requests.ts";
-import { Link, type ReconnectPolicy, type TlsMode } from "./_link.ts";
-import { denoTransport, type NutTransport } from "./transport.ts";
+import { Link } from "./_link.ts";
+import { denoTransport } from "./transport.ts";
 
 export type { ReconnectPolicy, TlsMode } from "./_link.ts";
 
-/** The default reconnect policy: 0.5 s, 1 s, 2 s ... up to 30 s, ±10 %. */
-export const DEFAULT_RECONNECT: ReconnectPolicy = {
-  initialDelayMs: 500,
-  maxDelayMs: 30_000,
-  factor: 2,
-  jitter: 0.1,
-};
-
-/** How {@linkcode NutClient.poll} reads variables. */
-export type PollStrategy = "get" | "list";
-
-/** Options of {@linkcode NutClient}. */
-export interface NutClientOptions {
-  /** The UPS and its server; methods default to this UPS. */
-  address: UpsAddress;
-  /** Sent as `USERNAME` on every connection when set. */
-  username?: string;
-  /** Sent as `PASSWORD` on every connection when set; never logged. */
-  password?: string;
-  /** STARTTLS use. @default "off" */
-  tls?: TlsMode;
-  /** PEM certificates to trust for TLS instead of the system roots. */
-  caCerts?: string[];
-  /** Bound of the TCP connect and of the TLS handshake. @default 5000 */
-  connectTimeoutMs?: number;
-  /** Bound of the wait for each reply. @default 5000 */
-  replyTimeoutMs?: number;
-  /** Idle time after which `NETVER` keeps the link alive; 0 disables. @default 30000 */
-  keepAliveMs?: number;
-  /** Backoff between failed connection attempts. @default DEFAULT_RECONNECT */
-  reconnect?: ReconnectPolicy;
-  /** How a poll reads variables; "list" measured fastest (NUT.md §7). @default "list" */
-  pollStrategy?: PollStrategy;
-  /** Time source. */
-  clock: Clock;
-  /** Where connection events go. */
-  logger: Logger;
-  /** Opens connections. @default denoTransport */
-  transport?: NutTransport;
-  /** Random numbers in [0, 1) for the jitter. @default Math.random */
-  random?: () => number;
-}
-
-/** Optional arguments of {@linkcode NutClient.instcmd}. */
-export interface InstcmdOptions {
-  /** The UPS. @default the configured UPS */
-  ups?: string;
-  /** The command's parameter, e.g. a delay. */
-  param?: string;
-}
+export {
+  DEFAULT_RECONNECT,
+  type InstcmdOptions,
+  type NutClientOptions,
+  type PollStrategy,
+} from "./client_options.ts";
+import {
+  DEFAULT_RECONNECT,
+  type InstcmdOptions,
+  type NutClientOptions,
+  type PollStrategy,
+} from "./client_options.ts";
 
 /** Sends requests to one upsd over one connection, reopened as needed. */
 export class NutClient implements AsyncDisposable {
