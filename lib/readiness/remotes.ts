@@ -37,7 +37,12 @@ function remoteCheck(
     async run(context): Promise<CheckResult> {
       const missingKey = await missingIdentity(remote, index);
       if (missingKey !== null) return { ready: false, detail: missingKey };
-      const result = await checkRemote(remote, {
+      // ssh ends with the check's bound, not the step's longer timeout.
+      const bounded = {
+        ...remote,
+        timeout: Math.min(remote.timeout, context.timeoutMs),
+      };
+      const result = await checkRemote(bounded, {
         runner: context.runner,
         logger: context.logger,
         ...(context.env === undefined ? {} : { env: context.env }),
