@@ -105,6 +105,7 @@ Deno.test("discordProblems() reports messages beyond Discord's limits", () => {
     fields: [],
   });
   const request = (path: string, body: unknown) => ({
+    method: "POST",
     path,
     headers: {},
     body: JSON.stringify(body),

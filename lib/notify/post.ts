@@ -114,8 +114,12 @@ export async function post(request: PostRequest): Promise<PostResult> {
 /**
  * The text of at most `maxBytes` of a response body; the stream is cancelled
  * after that (or after an error), never left half read.
+ *
+ * @param response An answer whose body is not read yet.
+ * @param maxBytes Bytes read at most.
+ * @returns The head of the body as text (UTF-8, lossy).
  */
-async function readBounded(
+export async function readBounded(
   response: Response,
   maxBytes: number,
 ): Promise<string> {

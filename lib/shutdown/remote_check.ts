@@ -144,7 +144,15 @@ export async function checkRemotes(
   return results;
 }
 
-async function checkRemote(
+/**
+ * Checks one remote as {@linkcode checkRemotes} does, without logging: the
+ * readiness checks run it per remote on a schedule.
+ *
+ * @param remote A remote of the config.
+ * @param options Runner and environment (the logger is not used).
+ * @returns Whether the configured command is proven to be allowed, and why.
+ */
+export async function checkRemote(
   remote: RemoteConfig,
   options: RemoteCheckOptions,
 ): Promise<RemoteCheckResult> {

@@ -8,6 +8,8 @@
 
 /** One request the server received. */
 export interface RecordedRequest {
+  /** HTTP method, e.g. `POST`. */
+  method: string;
   /** Path and query, e.g. `/api/webhooks/1/token`. */
   path: string;
   /** Request headers, lower-case names. */
@@ -51,6 +53,7 @@ export function startRecordingServer(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     async (request) => {
       const recorded: RecordedRequest = {
+        method: request.method,
         path: new URL(request.url).pathname,
         headers: Object.fromEntries(request.headers),
         body: await request.text(),
