@@ -9,9 +9,15 @@
  * @module
  */
 import type { LoadedConfig } from "./config/load.ts";
+import type { Config } from "./config/schema.ts";
 import { announceSession, type Tell, warnAboutSetup } from "./daemon/banner.ts";
 import { watchFlag } from "./daemon/flag_watcher.ts";
 import { LoginKeeper } from "./daemon/login_keeper.ts";
+import {
+  type ReadinessMemory,
+  runReadiness,
+  sessionRound,
+} from "./daemon/readiness.ts";
 import { Reloader, type ReloadSource } from "./daemon/reload.ts";
 import { errorMessage } from "./errors.ts";
 import { Monitor } from "./monitor.ts";
@@ -55,6 +61,8 @@ export interface DaemonOptions extends ReloadSource {
 interface DaemonLife {
   bootId: string;
   crisis: CrisisController;
+  /** The last readiness round, kept across reloads. */
+  readiness: ReadinessMemory;
 }
 
 /**
@@ -83,6 +91,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     bootId,
     // Each session attaches its own shell before anything happens.
     crisis: new CrisisController(clock),
+    readiness: { state: {} },
   };
   for (let first = true;; first = false) {
     const next = await runSession(options, loaded, life, first);
@@ -108,39 +117,23 @@ async function runSession(
   const runner = createRunner({ logger, dryRun });
   const notifier = notifierFor(options, loaded);
   const tell: Tell = (name, tone, message, fields = {}) =>
-    notifier.notify(notificationOf(
-      { name, tone, message, fields },
-      config.ups.name,
-      clock.now(),
-    ));
+    notifier.notify(
+      notificationOf(
+        { name, tone, message, fields },
+        config.ups.name,
+        clock.now(),
+      ),
+    );
   await using client = clientForConfig(loaded, { clock, logger, login: true });
   const login = new LoginKeeper(client, config, logger, tell);
   announceSession(loaded, { first, dryRun, logger, tell });
-  await warnAboutSetup(loaded, { runner, logger, tell, host });
-
-  const uptimeMs = host.uptimeMs();
-  const monitor = new Monitor({
-    config,
-    client: login.polling,
-    notifier,
-    logger,
-    clock,
-    bootId: life.bootId,
-    ...(uptimeMs === undefined ? {} : { uptimeMs }),
-    onRearmed: () => void crisis.dispatch({ kind: "power_back" }),
-    onDecision: (decision) =>
-      void crisis.dispatch({
-        kind: "triggered",
-        reason: {
-          trigger: decision.trigger,
-          message: decision.reason,
-          fields: { ...decision.numbers },
-        },
-        bootId: life.bootId,
-        dryRun,
-        nowMs: clock.now(),
-      }),
-  });
+  // With readiness on, its first round reports the same problems once.
+  if (!config.readiness.enabled) {
+    await warnAboutSetup(loaded, { runner, logger, tell, host });
+  }
+  const parts: SessionParts = { options, config, life, login, notifier, tell };
+  const halt = new Halt();
+  const monitor = monitorFor(parts, dryRun, halt);
   const session = new AbortController();
   const sequence: SequenceOptions = {
     config,
@@ -151,7 +144,7 @@ async function runSession(
     bootId: life.bootId,
     beforeLocal: () => login.logout(clock),
   };
-  using reloader = attachCrisis(options, life.crisis, {
+  using reloader = attachCrisis(options, crisis, {
     sequence,
     monitor,
     endSession: () => session.abort(),
@@ -165,19 +158,22 @@ async function runSession(
   const stop = () => session.abort();
   options.signal.addEventListener("abort", stop, { once: true });
   if (options.signal.aborted) session.abort();
-  const interval = Math.max(1000, config.ups.check_interval);
-  const watching = watchFlag(
-    config.paths.flag,
-    crisis,
-    clock,
-    interval,
-    session.signal,
-  );
+  const background = [
+    watchFlag(
+      config.paths.flag,
+      crisis,
+      clock,
+      Math.max(1000, config.ups.check_interval),
+      session.signal,
+    ),
+    scheduleReadiness(parts, halt, session.signal),
+  ];
   try {
     await monitor.run(session.signal);
   } finally {
     options.signal.removeEventListener("abort", stop);
-    await watching;
+    halt.now();
+    await Promise.all(background);
   }
   return await endSession(options, crisis, reloader.accepted, {
     notifier,
@@ -185,6 +181,95 @@ async function runSession(
     tell,
     ups: config.ups.name,
   });
+}
+
+/** What a session's parts share. */
+interface SessionParts {
+  options: DaemonOptions;
+  config: Config;
+  life: DaemonLife;
+  login: LoginKeeper;
+  notifier: Notifier;
+  tell: Tell;
+}
+
+/** Stops a readiness round in progress; the next round gets a fresh signal. */
+class Halt {
+  #controller = new AbortController();
+
+  /** The signal for a new round. */
+  signal(): AbortSignal {
+    if (this.#controller.signal.aborted) {
+      this.#controller = new AbortController();
+    }
+    return this.#controller.signal;
+  }
+
+  /** Stops the round in progress. */
+  now(): void {
+    this.#controller.abort();
+  }
+}
+
+/** The session's poll loop: decisions and re-arms go to crisis mode. */
+function monitorFor(parts: SessionParts, dryRun: boolean, halt: Halt): Monitor {
+  const { options, config, life } = parts;
+  const { clock } = options;
+  const uptimeMs = options.host.uptimeMs();
+  return new Monitor({
+    config,
+    client: parts.login.polling,
+    notifier: parts.notifier,
+    logger: options.logger,
+    clock,
+    bootId: life.bootId,
+    ...(uptimeMs === undefined ? {} : { uptimeMs }),
+    onRearmed: () => void life.crisis.dispatch({ kind: "power_back" }),
+    extraState: () => ({ readiness: life.readiness.state }),
+    onDecision: (decision) => {
+      // A readiness round in progress stops: the sequence has the host now.
+      halt.now();
+      void life.crisis.dispatch({
+        kind: "triggered",
+        reason: {
+          trigger: decision.trigger,
+          message: decision.reason,
+          fields: { ...decision.numbers },
+        },
+        bootId: life.bootId,
+        dryRun,
+        nowMs: clock.now(),
+      });
+    },
+  });
+}
+
+/** Readiness rounds for the session, when enabled. */
+function scheduleReadiness(
+  parts: SessionParts,
+  halt: Halt,
+  signal: AbortSignal,
+): Promise<void> {
+  const { options, config, life } = parts;
+  if (!config.readiness.enabled) return Promise.resolve();
+  const { clock, logger } = options;
+  return runReadiness({
+    round: sessionRound({
+      config,
+      logger,
+      clock,
+      fetch: options.fetch,
+      searchPath: options.host.env("PATH"),
+      login: () => parts.login.readiness(),
+      halt: () => halt.signal(),
+    }),
+    busy: () => life.crisis.mode.mode === "running",
+    intervalMs: config.readiness.interval,
+    clock,
+    logger,
+    tell: parts.tell,
+    memory: life.readiness,
+  }, signal);
 }
 
 /** The session's notifier: its channels, or the log alone. */

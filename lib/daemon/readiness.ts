@@ -15,7 +15,11 @@ import {
   type ReadinessChange,
   type ReadinessState,
 } from "../readiness/state.ts";
+import type { Config } from "../config/schema.ts";
+import type { CheckResult } from "../readiness/check.ts";
+import { readinessChecks, runChecks } from "../readiness/checks.ts";
 import type { Clock } from "../system/clock.ts";
+import { createRunner } from "../system/exec.ts";
 import type { Logger } from "../system/log.ts";
 import type { Tell } from "./banner.ts";
 
@@ -27,8 +31,11 @@ export interface ReadinessMemory {
 
 /** Collaborators of {@linkcode runReadiness}. */
 export interface ReadinessOptions {
-  /** Runs one round of checks; never rejects. */
-  round(): Promise<RoundResult[]>;
+  /**
+   * Runs one round of checks; never rejects. Null when the round was cut
+   * short (a sequence started): its results say nothing and are dropped.
+   */
+  round(): Promise<RoundResult[] | null>;
   /** Whether a shutdown sequence runs now: no round starts then. */
   busy(): boolean;
   /** Time between rounds, ms. */
@@ -76,6 +83,7 @@ export async function runReadiness(
  */
 export async function readinessRound(options: ReadinessOptions): Promise<void> {
   const results = await options.round();
+  if (results === null) return;
   const { state, changes } = applyRound(
     options.memory.state,
     results,
@@ -104,4 +112,60 @@ function report(change: ReadinessChange, options: ReadinessOptions): void {
   const message = `${state.title} is not ready: ${state.detail}`;
   options.logger.warning("readiness.not_ready", message, { check: change.id });
   options.tell("readiness.not_ready", "warning", message, { check: change.id });
+}
+
+/** What a session's rounds are made of. */
+export interface SessionChecks {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  fetch: typeof globalThis.fetch;
+  /** Directories searched for programs (the daemon's `PATH`). */
+  searchPath: string | undefined;
+  /** The NUT login as a check; null without credentials. */
+  login(): CheckResult | null;
+  /** Aborts when a sequence starts: the round in progress is dropped. */
+  halt(): AbortSignal;
+}
+
+/**
+ * A round of a session: the NUT login, then every enabled step and channel,
+ * read-only (the runner is in dry-run, so only queries ever run).
+ *
+ * @param parts The session's config and collaborators.
+ * @returns The round function for {@linkcode ReadinessOptions}.
+ */
+export function sessionRound(
+  parts: SessionChecks,
+): () => Promise<RoundResult[] | null> {
+  const { config, logger, clock } = parts;
+  const runner = createRunner({ logger: quiet(logger), dryRun: true });
+  return async () => {
+    const signal = parts.halt();
+    const results = await runChecks(readinessChecks(config), {
+      config,
+      runner,
+      logger,
+      fetch: parts.fetch,
+      clock,
+      timeoutMs: config.readiness.timeout,
+      signal,
+      ...(parts.searchPath ? { searchPath: parts.searchPath } : {}),
+    });
+    if (signal.aborted) return null;
+    const login = parts.login();
+    return login === null
+      ? results
+      : [{ id: "nut", title: "NUT login", ...login }, ...results];
+  };
+}
+
+/** The checks' own calls are routine: their outcome is what gets reported. */
+function quiet(logger: Logger): Logger {
+  return {
+    debug: (event, msg, fields) => logger.debug(event, msg, fields),
+    info: (event, msg, fields) => logger.debug(event, msg, fields),
+    warning: (event, msg, fields) => logger.warning(event, msg, fields),
+    error: (event, msg, fields) => logger.error(event, msg, fields),
+  };
 }
