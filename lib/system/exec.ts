@@ -12,14 +12,7 @@ import { capture, feed } from "./_pipes.ts";
 import { formatWords } from "./shell_words.ts";
 import { errorMessage } from "../errors.ts";
 
-export {
-  type CommandKind,
-  type ExecResult,
-  type Runner,
-  type RunnerOptions,
-  type RunOptions,
-  SpawnError,
-} from "./runner.ts";
+export * from "./runner.ts";
 import {
   type ExecResult,
   type Runner,
