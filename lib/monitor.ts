@@ -25,6 +25,7 @@ import {
   type PollInput,
   type PowerState,
 } from "./power/state.ts";
+import { addTiming, type PollTiming, summarizeTiming } from "./power/timing.ts";
 import { step } from "./power/triggers.ts";
 import {
   NOTHING_WRITTEN,
@@ -95,6 +96,7 @@ export class Monitor {
   #state: PowerState = initialState();
   #writeFailed = new Set<string>();
   #written: WrittenMemo = NOTHING_WRITTEN;
+  #timing: PollTiming[] = [];
 
   /** @param options The config and collaborators. */
   constructor(options: MonitorOptions) {
@@ -180,6 +182,7 @@ export class Monitor {
   async pollOnce(): Promise<void> {
     const { client, clock, config } = this.#options;
     let input: PollInput;
+    const asked = clock.monotonic();
     try {
       const vars = await client.poll(READING_VARIABLES);
       input = {
@@ -198,6 +201,10 @@ export class Monitor {
       this.#options.onRearmed?.();
     }
     if (result.decision) this.#options.onDecision(result.decision);
+    this.#timing = addTiming(this.#timing, {
+      pollMs: monoMs - asked,
+      decideMs: clock.monotonic() - monoMs,
+    });
     await this.#writeFiles(monoMs, wallMs);
   }
 
@@ -206,6 +213,7 @@ export class Monitor {
     const { config, bootId } = this.#options;
     const snap = {
       ...snapshot(this.#state, monoMs),
+      timing: summarizeTiming(this.#timing),
       ...this.#options.extraState?.(),
     };
     const plan = planWrites(this.#written, snap, monoMs);
@@ -245,7 +253,10 @@ export class Monitor {
    */
   async #write(path: string, text: string): Promise<boolean> {
     try {
-      await writeFileAtomic(path, text);
+      // Both files matter only within this boot (an outage is resumed only
+      // under the same boot id), and a crash of the process keeps the page
+      // cache: no fsync, which was most of the loop's cost (issue 19).
+      await writeFileAtomic(path, text, { durable: false });
       if (this.#writeFailed.delete(path)) {
         this.#options.logger.info(
           "state.write_restored",

@@ -25,6 +25,7 @@ import { type Decision, initialState } from "../power/state.ts";
 import { decide, step } from "../power/triggers.ts";
 import { readinessLines, readinessOf } from "../readiness/report.ts";
 import type { ReadinessState } from "../readiness/state.ts";
+import { timingOf, type TimingSummary } from "../power/timing.ts";
 import { readBootId, UNKNOWN_BOOT_ID } from "../shutdown/crisis.ts";
 import { livePid } from "../shutdown/pid_file.ts";
 import { systemClock } from "../system/clock.ts";
@@ -90,6 +91,8 @@ interface StatusReport {
   trigger: Decision | null;
   /** The live daemon's last readiness round; null without one. */
   readiness: ReadinessState | null;
+  /** The live daemon's poll and decision times; null without them. */
+  timing: TimingSummary | null;
 }
 
 /** Folds one reading (and the daemon's outage, when live) into a decision, as if the reading persisted. */
@@ -199,7 +202,7 @@ function render(report: StatusReport): string {
   lines.push(
     report.daemon === null
       ? "  daemon       not running"
-      : `  daemon       running (pid ${report.daemon})`,
+      : `  daemon       running (pid ${report.daemon})${timingText(report)}`,
     report.trigger
       ? `  trigger      ${report.trigger.trigger}: ${report.trigger.reason}`
       : "  trigger      none: no shutdown trigger matches this reading",
@@ -214,17 +217,29 @@ function render(report: StatusReport): string {
   return lines.join("\n") + "\n";
 }
 
-/** The readiness the live daemon wrote into its state file, if any. */
-async function daemonReadiness(config: Config): Promise<ReadinessState | null> {
+/** The daemon's own timings, when it wrote them: ", poll 0.4 ms …". */
+function timingText(report: StatusReport): string {
+  const t = report.timing;
+  return t === null
+    ? ""
+    : `, poll ${fmt(t.poll_ms.median, 2)} ms median (max ${
+      fmt(t.poll_ms.max, 2)
+    } ms), reply to decision ${fmt(t.decide_ms.median, 3)} ms`;
+}
+
+/** What the live daemon wrote into its state file: readiness and timings. */
+async function daemonState(
+  config: Config,
+): Promise<{ readiness: ReadinessState | null; timing: TimingSummary | null }> {
   const text = await readTextIfExists(config.paths.state, READ_LIMITS.state)
     .catch(() => null);
-  if (text === null) return null;
+  let parsed: unknown = null;
   try {
-    return readinessOf(JSON.parse(text));
+    parsed = text === null ? null : JSON.parse(text);
   } catch {
     // A state file being replaced is read again at the next status.
-    return null;
   }
+  return { readiness: readinessOf(parsed), timing: timingOf(parsed) };
 }
 
 /** The `status` subcommand. */
@@ -312,7 +327,9 @@ Options:
       "depletion_rate_per_min": snap.depletion_rate_per_min,
       daemon,
       trigger: decision,
-      readiness: daemon === null ? null : await daemonReadiness(config),
+      ...(daemon === null
+        ? { readiness: null, timing: null }
+        : await daemonState(config)),
     };
     context.stdout.write(
       values["json"] ? JSON.stringify(report, null, 2) + "\n" : render(report),

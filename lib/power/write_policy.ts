@@ -4,7 +4,8 @@
  * when its content changes, and while on battery (where charge and runtime
  * move every poll) at most every {@linkcode STATE_MIN_INTERVAL_MS} unless
  * something that matters changed (power source, connection, arming, a
- * decision, flags). The outage file is written every poll on battery (it is
+ * decision, flags); ages and timings alone refresh it every
+ * {@linkcode STATE_REFRESH_MS}. The outage file is written every poll on battery (it is
  * what a restart resumes) and once when the outage state changes. Pure.
  *
  * @pure
@@ -14,6 +15,12 @@ import type { PowerSnapshot } from "./snapshot.ts";
 
 /** Least time between two state writes on battery without an urgent change, ms. */
 export const STATE_MIN_INTERVAL_MS = 5000;
+
+/**
+ * Longest time the state file goes unwritten, ms: its ages and the loop's
+ * timings stay at most this old.
+ */
+export const STATE_REFRESH_MS = 60_000;
 
 /** What was last written. */
 export interface WrittenMemo {
@@ -59,7 +66,12 @@ export function planWrites(
   monoMs: number,
 ): WritePlan {
   const onBattery = snap["on_battery"];
-  const { "reading_age_ms": _age, "on_battery_ms": _since, ...content } = snap;
+  const {
+    "reading_age_ms": _age,
+    "on_battery_ms": _since,
+    timing: _timing,
+    ...content
+  } = snap as PowerSnapshot & { timing?: unknown };
   const stateKey = JSON.stringify(content);
   const urgentKey = JSON.stringify([
     onBattery,
@@ -69,10 +81,11 @@ export function planWrites(
     snap.flags,
     snap["fsd_ignored"],
   ]);
+  const since = monoMs - memo.stateAtMs;
   const changed = stateKey !== memo.stateKey;
-  const state = changed &&
-    (!onBattery || urgentKey !== memo.urgentKey ||
-      monoMs - memo.stateAtMs >= STATE_MIN_INTERVAL_MS);
+  const state = since >= STATE_REFRESH_MS ||
+    changed && (!onBattery || urgentKey !== memo.urgentKey ||
+        since >= STATE_MIN_INTERVAL_MS);
   const history = onBattery || memo.onBattery !== onBattery;
   return {
     state,

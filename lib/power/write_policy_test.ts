@@ -26,10 +26,13 @@ function run(polls: { state: PowerState; atMs: number }[]): string[] {
   });
 }
 
-Deno.test("planWrites() writes both files once, then nothing while only ages change on line power", () => {
+Deno.test("planWrites() writes both files once, then the state only every minute while only ages change on line power", () => {
   assert.deepEqual(
-    run([0, 1000, 2000, 3000].map((atMs) => ({ state: online, atMs }))),
-    ["state+history", "-", "-", "-"],
+    run([0, 1000, 2000, 59_000, 60_000, 61_000].map((atMs) => ({
+      state: online,
+      atMs,
+    }))),
+    ["state+history", "-", "-", "-", "state", "-"],
   );
 });
 

@@ -72,11 +72,20 @@ export interface WriteOptions {
   mode?: number;
   /** Hears of a directory fsync that failed (the data itself is safe). @default none */
   logger?: Logger;
+  /**
+   * fsync the file and its directory, so the content survives a power loss
+   * or a kernel crash. Without it the rename is still atomic for every
+   * reader and survives a crash of the process (the page cache holds it):
+   * enough for files that only matter within the same boot.
+   * @default true
+   */
+  durable?: boolean;
 }
 
 /**
  * Replaces the file at `path` atomically: writes a temp file in the same
- * directory, fsyncs it, renames it over the target and fsyncs the directory.
+ * directory, fsyncs it (unless `durable: false`), renames it over the target
+ * and fsyncs the directory.
  * On failure the temp file is removed and the target is left as it was.
  *
  * @param path The file to replace or create.
@@ -106,7 +115,7 @@ export async function writeFileAtomic(
     for (let offset = 0; offset < bytes.length;) {
       offset += await file.write(bytes.subarray(offset));
     }
-    await file.sync();
+    if (options.durable !== false) await file.sync();
     file.close();
     file = null;
     await Deno.rename(temp, path);
@@ -126,7 +135,7 @@ export async function writeFileAtomic(
       cause: error,
     });
   }
-  await syncDirectory(dir, options.logger);
+  if (options.durable !== false) await syncDirectory(dir, options.logger);
 }
 
 /**
