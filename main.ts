@@ -5,42 +5,40 @@
  *
  * @module
  */
-import { ConfigError } from "./lib/config/load.ts";
-import { checkCommand } from "./lib/cli/check.ts";
+import { ConfigError } from "./lib/config/errors.ts";
 import {
   type Command,
   type CommandContext,
   type TextWriter,
   UsageError,
 } from "./lib/cli/context.ts";
-import { migrateCommand } from "./lib/cli/migrate.ts";
-import { notifyTestCommand } from "./lib/cli/notify.ts";
-import { planCommand } from "./lib/cli/plan.ts";
-import { resetCommand } from "./lib/cli/reset.ts";
-import { runCommand } from "./lib/cli/run.ts";
-import { statusCommand } from "./lib/cli/status.ts";
-import { schemaCommand } from "./lib/cli/schema.ts";
-import { versionCommand } from "./lib/cli/version.ts";
 import { PidFileError } from "./lib/shutdown/pid_file.ts";
 import { ConsoleLogger, underJournald } from "./lib/system/log.ts";
 
-/** Every subcommand by name; `run` is the default. */
-export const COMMANDS: Record<string, Command> = {
-  run: runCommand,
-  check: checkCommand,
-  status: statusCommand,
-  plan: planCommand,
-  "notify-test": notifyTestCommand,
-  reset: resetCommand,
-  migrate: migrateCommand,
-  schema: schemaCommand,
-  version: versionCommand,
+/**
+ * Every subcommand by name; `run` is the default. Each is loaded only when
+ * it runs (or its help is asked for): a one-shot command does not pay for
+ * the modules of the others, nor `version` for YAML and zod.
+ */
+export const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import("./lib/cli/run.ts")).runCommand,
+  check: async () => (await import("./lib/cli/check.ts")).checkCommand,
+  status: async () => (await import("./lib/cli/status.ts")).statusCommand,
+  plan: async () => (await import("./lib/cli/plan.ts")).planCommand,
+  "notify-test": async () =>
+    (await import("./lib/cli/notify.ts")).notifyTestCommand,
+  reset: async () => (await import("./lib/cli/reset.ts")).resetCommand,
+  migrate: async () => (await import("./lib/cli/migrate.ts")).migrateCommand,
+  schema: async () => (await import("./lib/cli/schema.ts")).schemaCommand,
+  version: async () => (await import("./lib/cli/version.ts")).versionCommand,
 };
 
-function overview(): string {
+async function overview(): Promise<string> {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
-  const lines = Object.entries(COMMANDS).map(([name, command]) =>
-    `  ${name.padEnd(width)}  ${command.summary}`
+  const lines = await Promise.all(
+    Object.entries(COMMANDS).map(async ([name, load]) =>
+      `  ${name.padEnd(width)}  ${(await load()).summary}`
+    ),
   );
   return `Usage: ups-monitor [COMMAND] [OPTIONS]
 
@@ -106,17 +104,18 @@ export async function main(
   });
   const first = args[0];
   if (first === "--help" || first === "-h" || first === "help") {
-    stdout.write(overview());
+    stdout.write(await overview());
     return 0;
   }
   if (first === "--version") args = ["version", ...args.slice(1)];
   const named = first !== undefined && !first.startsWith("-");
   const name = named ? first : "run";
-  const command = COMMANDS[name];
-  if (!command) {
-    stderr.write(`Unknown command "${name}"\n\n${overview()}`);
+  const load = COMMANDS[name];
+  if (!load) {
+    stderr.write(`Unknown command "${name}"\n\n${await overview()}`);
     return 2;
   }
+  const command = await load();
   const rest = named ? args.slice(1) : args;
   if (rest.includes("--help") || rest.includes("-h")) {
     stdout.write(command.usage + "\n");
