@@ -284,10 +284,10 @@ Deno.test("ups-monitor check reports each command an enabled step needs that is 
   assert.equal(code, 2);
   assert.deepEqual(stderr.trimEnd().split("\n"), [
     "Invalid configuration:",
-    `${file}: shutdown.vms.enabled: virsh is not installed: install it or disable the step`,
-    `${file}: shutdown.containers.engine: docker or podman is not installed: install it or disable the step`,
-    `${file}: shutdown.sync.enabled: sync is not installed: install it or disable the step`,
-    `${file}: shutdown.local.command: shutdown is not installed: install it or disable the step`,
+    `${file}: shutdown.vms.enabled: "virsh" is not installed: install libvirt-clients, or set shutdown.vms.enabled: false`,
+    `${file}: shutdown.containers.engine: neither "docker" nor "podman" is installed: install docker or podman, or set shutdown.containers.enabled: false`,
+    `${file}: shutdown.sync.enabled: "sync" is not installed: install coreutils, or set shutdown.sync.enabled: false`,
+    `${file}: shutdown.local.command: "shutdown" is not installed: install it, or set shutdown.local.command to the command that powers this host off`,
   ]);
 });
 

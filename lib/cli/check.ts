@@ -63,11 +63,7 @@ Options:
           )
         ),
         ...absent.map((dependency) =>
-          issueAt(
-            loaded,
-            dependency.key,
-            `${dependency.program} is not installed: install it or disable the step`,
-          )
+          issueAt(loaded, dependency.key, dependency.issue)
         ),
       ]);
     }

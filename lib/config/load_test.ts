@@ -32,6 +32,8 @@ const INVALID: Record<string, string> = {
     `6:14: shutdown.local.command: expected at least 1 item(s)`,
   "infinite_number.yaml":
     `5:16: triggers.low_battery: expected a finite number, got Infinity`,
+  "min_samples_window.yaml":
+    `8:18: triggers.depletion.min_samples: 30 samples cannot fit in the window "4m" at one poll every "10s" (at most 25: 24 whole intervals fit in it, plus the first sample), so the depletion trigger could never fire; set min_samples to 25 or less, lengthen triggers.depletion.window to at least "4m50s" or shorten ups.check_interval to at most "8s"`,
   "missing_name.yaml": `2:1: ups.name: required key is missing`,
   "out_of_range.yaml": `5:16: triggers.low_battery: expected at most 100`,
   "password_twice.yaml":

@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { minSamplesProblem } from "./depletion_fit.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import { sshNameProblem } from "./ssh_name.ts";
 import { parseUpsAddress } from "./ups_address.ts";
@@ -238,7 +239,7 @@ const triggersSchema = z.strictObject({
       { zero: true },
     ),
     "min_samples": count(
-      "Readings in the window needed before the rate is trusted.",
+      "Readings in the window needed before the rate is trusted; at most window / ups.check_interval + 1 (a config error otherwise).",
       2,
       100_000,
       30,
@@ -489,6 +490,22 @@ export const configSchema = z.strictObject({
   shutdown: shutdownSchema,
   paths: pathsSchema,
   logging: loggingSchema,
+}).superRefine((config, ctx) => {
+  // Across sections: the window and min_samples live in triggers, the poll
+  // interval in ups.
+  const { depletion } = config.triggers;
+  const problem = minSamplesProblem(
+    depletion.min_samples,
+    depletion.window,
+    config.ups.check_interval,
+  );
+  if (problem !== null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["triggers", "depletion", "min_samples"],
+      message: problem,
+    });
+  }
 }).describe("ups-monitor configuration");
 
 /** A validated configuration; durations are milliseconds. */

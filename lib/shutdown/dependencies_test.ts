@@ -22,11 +22,11 @@ Deno.test("missingDependencies() names each program an enabled step needs and ca
   // Only the stand-ins' directory: what a bare host would offer.
   const missing = await missingDependencies(config, { searchPath: fakes.bin });
   assert.deepEqual(missing.map((m) => m.message), [
-    'Cannot find "docker" or "podman" (needed by shutdown.containers.engine) in PATH',
-    'Cannot find "sync" (needed by shutdown.sync.enabled) in PATH',
-    'Cannot find "cat" (needed by shutdown.filesystems.mounts) in PATH',
-    'Cannot find "ssh-keygen" (needed by shutdown.remotes.0.known_hosts) in PATH',
-    'Cannot find "not-installed-tool" (needed by shutdown.custom.0.command) in PATH',
+    'Cannot find "docker" or "podman" (needed by shutdown.containers.engine) in PATH: install docker or podman, or set shutdown.containers.enabled: false',
+    'Cannot find "sync" (needed by shutdown.sync.enabled) in PATH: install coreutils, or set shutdown.sync.enabled: false',
+    'Cannot find "cat" (needed by shutdown.filesystems.mounts) in PATH: install coreutils, or set shutdown.filesystems.enabled: false',
+    'Cannot find "ssh-keygen" (needed by shutdown.remotes.0.known_hosts) in PATH: install openssh-client, or set shutdown.remotes.0.enabled: false',
+    'Cannot find "not-installed-tool" (needed by shutdown.custom.0.command) in PATH: install it, or set shutdown.custom.0.enabled: false',
   ]);
   assert.deepEqual(
     await missingDependencies(
