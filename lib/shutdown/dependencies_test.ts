@@ -76,6 +76,7 @@ Deno.test("stepPermissionNeeds() asks to run each program a step may run and to 
       'shutdown.remotes.0.host: permission to run "ssh"',
       'shutdown.remotes.0.known_hosts: permission to run "ssh-keygen"',
       'shutdown.remotes.0.known_hosts: read access to "/etc/ups-monitor/known_hosts"',
+      'shutdown.remotes.0.known_hosts: read access to "/root/.ssh/known_hosts"',
       'shutdown.remotes.0.identity_file: read access to "/etc/key"',
     ],
   );

@@ -62,7 +62,11 @@ export const remotesKind: PureStepKind = {
         programNeed("ssh", `${key}.host`, fix),
         // ssh-keygen -F looks the host key up at start-up.
         programNeed("ssh-keygen", `${key}.known_hosts`, fix),
-        { type: "read", path: remote.known_hosts, key: `${key}.known_hosts` },
+        ...remote.known_hosts.map((path) => ({
+          type: "read" as const,
+          path,
+          key: `${key}.known_hosts`,
+        })),
         ...(remote.identity_file === null ? [] : [{
           type: "read" as const,
           path: remote.identity_file,
