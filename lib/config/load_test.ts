@@ -317,3 +317,41 @@ Deno.test("loadConfig() reports a CA file it cannot read at its key", async () =
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("loadConfig() reports an SSH key file of an enabled remote that does not exist at its key", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/keys`);
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      [
+        "ups: {name: u}",
+        "shutdown:",
+        "  remotes:",
+        "    - {name: nas, host: nas.lan, user: admin, identity_file: " +
+        `${dir}/id_nas_shutdown}`,
+        "    - {host: old.lan, user: x, enabled: false, identity_file: " +
+        `${dir}/gone}`,
+        `    - {host: pi.lan, user: pi, identity_file: ${dir}/keys}`,
+        "",
+      ].join("\n"),
+    );
+    await assert.rejects(loadConfig(`${dir}/c.yaml`), {
+      name: "ConfigError",
+      message: [
+        `${dir}/c.yaml:4:47: shutdown.remotes.0.identity_file: the SSH key "${dir}/id_nas_shutdown" of remote "nas" does not exist: create it with "ssh-keygen -t ed25519 -f ${dir}/id_nas_shutdown" and copy it to the remote with "ssh-copy-id -i ${dir}/id_nas_shutdown.pub admin@nas.lan", or set identity_file to the key the remote accepts`,
+        `${dir}/c.yaml:6:32: shutdown.remotes.2.identity_file: the SSH key "${dir}/keys" of remote "pi.lan" is not a file`,
+      ].join("\n"),
+    });
+    await Deno.writeTextFile(`${dir}/id_nas_shutdown`, "");
+    await Deno.remove(`${dir}/keys`);
+    await Deno.writeTextFile(`${dir}/keys`, "");
+    const loaded = await loadConfig(`${dir}/c.yaml`);
+    assert.equal(
+      loaded.config.shutdown.remotes[0]?.identity_file,
+      `${dir}/id_nas_shutdown`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
