@@ -46,7 +46,9 @@ Options:
       config: { type: "string" },
       remote: { type: "boolean" },
     });
-    const loaded = await loadForCommand(context, values["config"]);
+    const loaded = await loadForCommand(context, values["config"], {
+      checkKeyFiles: true,
+    });
     const { config, path } = loaded;
     const missing = await missingPermissions(
       permissionNeeds(config, path, { steps: stepPermissionNeeds(config) }),

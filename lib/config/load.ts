@@ -97,14 +97,28 @@ export function issueAt(
   return { file: loaded.path, ...placeOf(loaded.text, path), key, message };
 }
 
+/** Options of {@linkcode loadConfig}. */
+export interface LoadOptions {
+  /**
+   * Also refuse an enabled remote's `identity_file` that does not exist, as
+   * `check` and `run` do; other commands never use the keys.
+   * @default false
+   */
+  checkKeyFiles?: boolean;
+}
+
 /**
  * Reads and validates a config file.
  *
  * @param path Path of the YAML file.
+ * @param options What else to check.
  * @returns The validated config.
  * @throws {ConfigError} When the file is missing, unreadable or invalid.
  */
-export async function loadConfig(path: string): Promise<LoadedConfig> {
+export async function loadConfig(
+  path: string,
+  options: LoadOptions = {},
+): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -164,8 +178,10 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
       }], { cause: error });
     }
   }
-  const keyIssues = await identityFileIssues(config, path, text);
-  if (keyIssues.length > 0) throw new ConfigError(keyIssues);
+  if (options.checkKeyFiles) {
+    const keyIssues = await identityFileIssues(config, path, text);
+    if (keyIssues.length > 0) throw new ConfigError(keyIssues);
+  }
   return { path, config, nutPassword, text, caCerts };
 }
 

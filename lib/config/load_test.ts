@@ -318,7 +318,7 @@ Deno.test("loadConfig() reports a CA file it cannot read at its key", async () =
   }
 });
 
-Deno.test("loadConfig() reports an SSH key file of an enabled remote that does not exist at its key", async () => {
+Deno.test("loadConfig() with checkKeyFiles reports an SSH key file of an enabled remote that does not exist at its key", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.mkdir(`${dir}/keys`);
@@ -336,7 +336,12 @@ Deno.test("loadConfig() reports an SSH key file of an enabled remote that does n
         "",
       ].join("\n"),
     );
-    await assert.rejects(loadConfig(`${dir}/c.yaml`), {
+    // Only check and run use the keys; the other commands load it as it is.
+    assert.equal(
+      (await loadConfig(`${dir}/c.yaml`)).config.shutdown.remotes.length,
+      3,
+    );
+    await assert.rejects(loadConfig(`${dir}/c.yaml`, { checkKeyFiles: true }), {
       name: "ConfigError",
       message: [
         `${dir}/c.yaml:4:47: shutdown.remotes.0.identity_file: the SSH key "${dir}/id_nas_shutdown" of remote "nas" does not exist: create it with "ssh-keygen -t ed25519 -f ${dir}/id_nas_shutdown" and copy it to the remote with "ssh-copy-id -i ${dir}/id_nas_shutdown.pub admin@nas.lan", or set identity_file to the key the remote accepts`,
@@ -346,7 +351,7 @@ Deno.test("loadConfig() reports an SSH key file of an enabled remote that does n
     await Deno.writeTextFile(`${dir}/id_nas_shutdown`, "");
     await Deno.remove(`${dir}/keys`);
     await Deno.writeTextFile(`${dir}/keys`, "");
-    const loaded = await loadConfig(`${dir}/c.yaml`);
+    const loaded = await loadConfig(`${dir}/c.yaml`, { checkKeyFiles: true });
     assert.equal(
       loaded.config.shutdown.remotes[0]?.identity_file,
       `${dir}/id_nas_shutdown`,
