@@ -27,15 +27,15 @@ export function samplesInWindow(windowMs: number, intervalMs: number): number {
  * Why `min_samples` can never be reached, with the arithmetic, or `null`.
  *
  * @param minSamples `triggers.depletion.min_samples`.
- * @param windowMs `triggers.depletion.window`, ms.
- * @param intervalMs `ups.check_interval`, ms.
+ * @param timing `windowMs`: `triggers.depletion.window`; `intervalMs`:
+ *   `ups.check_interval`; both ms.
  * @returns The message for the `min_samples` key, or `null` when it fits.
  */
 export function minSamplesProblem(
   minSamples: number,
-  windowMs: number,
-  intervalMs: number,
+  timing: { windowMs: number; intervalMs: number },
 ): string | null {
+  const { windowMs, intervalMs } = timing;
   const most = samplesInWindow(windowMs, intervalMs);
   if (minSamples <= most) return null;
   const window = formatDuration(windowMs);

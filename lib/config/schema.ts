@@ -517,11 +517,10 @@ export const configSchema = z.strictObject({
   // Across sections: the window and min_samples live in triggers, the poll
   // interval in ups.
   const { depletion } = config.triggers;
-  const problem = minSamplesProblem(
-    depletion.min_samples,
-    depletion.window,
-    config.ups.check_interval,
-  );
+  const problem = minSamplesProblem(depletion.min_samples, {
+    windowMs: depletion.window,
+    intervalMs: config.ups.check_interval,
+  });
   if (problem !== null) {
     ctx.addIssue({
       code: "custom",

@@ -37,11 +37,12 @@ export const customKind: PureStepKind = {
   needs(config) {
     return config.shutdown.custom.flatMap((custom, i): StepNeed[] =>
       custom.enabled && custom.command[0]
-        ? [programNeed(
-          custom.command[0],
-          `shutdown.custom.${i}.command`,
-          installOrDisable("it", `shutdown.custom.${i}.enabled`),
-        )]
+        ? [
+          programNeed(custom.command[0], {
+            key: `shutdown.custom.${i}.command`,
+            fix: installOrDisable("it", `shutdown.custom.${i}.enabled`),
+          }),
+        ]
         : []
     );
   },

@@ -57,16 +57,14 @@ export const filesystemsKind: PureStepKind = {
     const fs = config.shutdown.filesystems;
     if (!fs.enabled || fs.mounts.length === 0) return [];
     return [
-      programNeed(
-        "umount",
-        "shutdown.filesystems.mounts",
-        installOrDisable("util-linux", "shutdown.filesystems.enabled"),
-      ),
-      programNeed(
-        "cat",
-        "shutdown.filesystems.mounts",
-        installOrDisable("coreutils", "shutdown.filesystems.enabled"),
-      ),
+      programNeed("umount", {
+        key: "shutdown.filesystems.mounts",
+        fix: installOrDisable("util-linux", "shutdown.filesystems.enabled"),
+      }),
+      programNeed("cat", {
+        key: "shutdown.filesystems.mounts",
+        fix: installOrDisable("coreutils", "shutdown.filesystems.enabled"),
+      }),
     ];
   },
 };

@@ -157,16 +157,15 @@ export function plannedStep(
  * A program need with one program.
  *
  * @param program The program name or path.
- * @param key The config key that asks for it.
- * @param fix What to do when it is missing (see {@linkcode StepNeed}).
+ * @param about `key`: the config key that asks for it; `fix`: what to do
+ *   when it is missing (see {@linkcode StepNeed}).
  * @returns The need.
  */
 export function programNeed(
   program: string,
-  key: string,
-  fix: string,
+  about: { key: string; fix: string },
 ): StepNeed {
-  return { type: "program", programs: [program], key, fix };
+  return { type: "program", programs: [program], ...about };
 }
 
 /**

@@ -59,9 +59,9 @@ export const remotesKind: PureStepKind = {
       const key = `shutdown.remotes.${i}`;
       const fix = installOrDisable("openssh-client", `${key}.enabled`);
       return [
-        programNeed("ssh", `${key}.host`, fix),
+        programNeed("ssh", { key: `${key}.host`, fix }),
         // ssh-keygen -F looks the host key up at start-up.
-        programNeed("ssh-keygen", `${key}.known_hosts`, fix),
+        programNeed("ssh-keygen", { key: `${key}.known_hosts`, fix }),
         ...remote.known_hosts.map((path) => ({
           type: "read" as const,
           path,

@@ -27,11 +27,12 @@ export const syncKind: PureStepKind = {
   },
   needs(config) {
     return config.shutdown.sync.enabled
-      ? [programNeed(
-        "sync",
-        "shutdown.sync.enabled",
-        installOrDisable("coreutils", "shutdown.sync.enabled"),
-      )]
+      ? [
+        programNeed("sync", {
+          key: "shutdown.sync.enabled",
+          fix: installOrDisable("coreutils", "shutdown.sync.enabled"),
+        }),
+      ]
       : [];
   },
 };

@@ -45,11 +45,12 @@ export const vmsKind: PureStepKind = {
   },
   needs(config) {
     return config.shutdown.vms.enabled
-      ? [programNeed(
-        "virsh",
-        "shutdown.vms.enabled",
-        installOrDisable("libvirt-clients", "shutdown.vms.enabled"),
-      )]
+      ? [
+        programNeed("virsh", {
+          key: "shutdown.vms.enabled",
+          fix: installOrDisable("libvirt-clients", "shutdown.vms.enabled"),
+        }),
+      ]
       : [];
   },
 };
