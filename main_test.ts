@@ -16,6 +16,18 @@ async function readable(dir: string, fixture: string): Promise<string> {
   return path;
 }
 
+const OLD_GUIDE_KEY = "/root/.ssh/id_nas_shutdown";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    // Missing (or unreadable): not there for the test's purpose.
+    return false;
+  }
+}
+
 async function runMain(args: string[]) {
   let stdout = "";
   let stderr = "";
@@ -149,11 +161,32 @@ Deno.test("ups-monitor migrate prints a config that check accepts", async () => 
       ]);
       assert.equal(migrated.code, 0, migrated.stderr);
       assert.match(migrated.stderr, /^note: .*unknown setting, not migrated$/m);
-      await Deno.writeTextFile(`${dir}/${seed}.yaml`, migrated.stdout);
-      const checked = await runProgram(
-        ["check", "--config", `${dir}/${seed}.yaml`],
-        { env: tools.env },
+      const config = `${dir}/${seed}.yaml`;
+      await Deno.writeTextFile(config, migrated.stdout);
+      // The migrated remote names the old guide's key; check insists that
+      // it exists (here it does not, unless this machine is a user's).
+      if (!await exists(OLD_GUIDE_KEY)) {
+        const refused = await runProgram(["check", "--config", config], {
+          env: tools.env,
+        });
+        assert.equal(refused.code, 2, refused.stderr);
+        assert.match(
+          refused.stderr,
+          /^.*: shutdown\.remotes\.0\.identity_file: the SSH key "\/root\/\.ssh\/id_nas_shutdown" of remote "nas" does not exist: /m,
+        );
+      }
+      const key = `${dir}/id_nas_shutdown`;
+      await Deno.writeTextFile(key, "");
+      await Deno.writeTextFile(
+        config,
+        migrated.stdout.replaceAll(
+          `identity_file: ${OLD_GUIDE_KEY}`,
+          `identity_file: ${key}`,
+        ),
       );
+      const checked = await runProgram(["check", "--config", config], {
+        env: tools.env,
+      });
       assert.equal(checked.code, 0, checked.stderr);
     }
     const missing = await runMain(["migrate", `${dir}/none.py`]);
@@ -284,11 +317,29 @@ Deno.test("ups-monitor check reports each command an enabled step needs that is 
   assert.equal(code, 2);
   assert.deepEqual(stderr.trimEnd().split("\n"), [
     "Invalid configuration:",
-    `${file}: shutdown.vms.enabled: virsh is not installed: install it or disable the step`,
-    `${file}: shutdown.containers.engine: docker or podman is not installed: install it or disable the step`,
-    `${file}: shutdown.sync.enabled: sync is not installed: install it or disable the step`,
-    `${file}: shutdown.local.command: shutdown is not installed: install it or disable the step`,
+    `${file}: shutdown.vms.enabled: "virsh" is not installed: install libvirt-clients, or set shutdown.vms.enabled: false`,
+    `${file}: shutdown.containers.engine: neither "docker" nor "podman" is installed: install docker or podman, or set shutdown.containers.enabled: false`,
+    `${file}: shutdown.sync.enabled: "sync" is not installed: install coreutils, or set shutdown.sync.enabled: false`,
+    `${file}: shutdown.local.command: "shutdown" is not installed: install it, or set shutdown.local.command to the command that powers this host off`,
   ]);
+});
+
+Deno.test("ups-monitor check and run refuse an SSH key file that does not exist, exit 2", async () => {
+  await using run = await makeRunDir();
+  const config = `${run.path}/config.yaml`;
+  const key = `${run.path}/id_nas_shutdown`;
+  await Deno.writeTextFile(
+    config,
+    `ups: {name: ups@127.0.0.1:9}\nshutdown:\n  remotes:\n    - {name: nas, host: nas.lan, user: admin, identity_file: ${key}}\n`,
+  );
+  for (const command of ["check", "run"]) {
+    const result = await runProgram([command, "--config", config]);
+    assert.equal(result.code, 2, command);
+    assert.deepEqual(result.stderr.trimEnd().split("\n"), [
+      "Invalid configuration:",
+      `${config}:4:47: shutdown.remotes.0.identity_file: the SSH key "${key}" of remote "nas" does not exist: create it with "ssh-keygen -t ed25519 -f ${key}" and copy it to the remote with "ssh-copy-id -i ${key}.pub admin@nas.lan", or set identity_file to the key the remote accepts`,
+    ], command);
+  }
 });
 
 Deno.test("ups-monitor run under the daemon's permissions refuses a config naming paths outside them, exit 2", async () => {

@@ -1,23 +1,31 @@
 /**
  * `deno task compile`: builds `dist/ups-monitor` with `deno compile` and the
- * daemon's permission set. `deno compile` needs a `denort` base binary that
- * it downloads from dl.deno.land; where that is impossible this script stops
- * first, says what is missing and where to put it, and never leaves a broken
- * file behind.
+ * daemon's permission set. `deno compile` needs a `denort` base binary, which
+ * it downloads from dl.deno.land on first use and caches; this script always
+ * runs it (so a machine with internet just builds), writing into a temporary
+ * directory beside the output and renaming the binary into place only on
+ * success. When it fails and no denort is at hand, the script explains where
+ * to put one for an offline build, exits 1 and leaves nothing behind.
  *
  * @module
  */
 // deno-lint-ignore-file no-console
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { DAEMON_FLAGS, DENO_CONFIG, MAIN, REPO_ROOT } from "../lib/flags.ts";
 
 const HOST_TARGET = Deno.build.target;
+const DENO_VERSION = Deno.version.deno;
 
-/** Where `deno compile` looks for the base binary of a target. */
-async function denortCandidates(target: string): Promise<string[]> {
-  const candidates: string[] = [];
-  const fromEnv = Deno.env.get("DENORT_BIN");
-  if (fromEnv) candidates.push(fromEnv);
+/** The places `deno compile` takes the base binary of a target from. */
+interface DenortPlaces {
+  /** `DENORT_BIN`, when set: an unzipped denort binary. */
+  fromEnv: string | undefined;
+  /** The cached zip, when `deno info` names the cache directory. */
+  cached: string | undefined;
+}
+
+async function denortPlaces(target: string): Promise<DenortPlaces> {
   const info = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json"],
     stdout: "piped",
@@ -28,21 +36,45 @@ async function denortCandidates(target: string): Promise<string[]> {
       denoDir?: string;
     }).denoDir
     : undefined;
-  if (denoDir) {
-    candidates.push(
-      `${denoDir}/dl/release/v${Deno.version.deno}/denort-${target}.zip`,
-    );
-  }
-  return candidates;
+  return {
+    fromEnv: Deno.env.get("DENORT_BIN") || undefined,
+    cached: denoDir
+      ? `${denoDir}/dl/release/v${DENO_VERSION}/denort-${target}.zip`
+      : undefined,
+  };
 }
 
-async function exists(path: string): Promise<boolean> {
+async function isFile(path: string | undefined): Promise<boolean> {
+  if (path === undefined) return false;
   try {
     return (await Deno.stat(path)).isFile;
   } catch {
     // Missing or unreadable: either way not usable as a base binary.
     return false;
   }
+}
+
+/** The explanation for a failed compile without a denort at hand. */
+function missingDenortMessage(
+  target: string,
+  code: number,
+  places: DenortPlaces,
+): string {
+  const url =
+    `https://dl.deno.land/release/v${DENO_VERSION}/denort-${target}.zip`;
+  return [
+    `Cannot compile ups-monitor for "${target}": deno compile exited with ${code} and the denort base binary of Deno ${DENO_VERSION} is not at hand`,
+    "deno compile downloads it from dl.deno.land (its error is above). Offline, provide it in one of these places:",
+    `  DENORT_BIN: path of an unzipped denort binary${
+      places.fromEnv ? ` (now "${places.fromEnv}", not a file)` : ""
+    }`,
+    `  ${
+      places.cached ?? "$DENO_DIR/dl/release/v<version>/denort-<target>.zip"
+    }: the zip from ${url}`,
+    `Without a binary, run the program as tests and the rig do: deno run ${
+      DAEMON_FLAGS.join(" ")
+    } main.ts`,
+  ].join("\n");
 }
 
 async function main(): Promise<number> {
@@ -54,49 +86,44 @@ async function main(): Promise<number> {
   const target = values.target ?? HOST_TARGET;
   const output = values.output ??
     `${REPO_ROOT}dist/ups-monitor${target === HOST_TARGET ? "" : `-${target}`}`;
-  const candidates = await denortCandidates(target);
-  const found = [];
-  for (const path of candidates) if (await exists(path)) found.push(path);
-  if (found.length === 0) {
-    console.error(
-      [
-        `Cannot compile ups-monitor for "${target}": the denort base binary of Deno ${Deno.version.deno} is missing`,
-        "deno compile downloads it from dl.deno.land, which is not reachable here. Provide it in one of these places:",
-        ...candidates.map((path) => `  ${path}`),
-        "  (DENORT_BIN: path of an unzipped denort binary; the cache path: the zip from",
-        `  https://dl.deno.land/release/v${Deno.version.deno}/denort-${target}.zip)`,
-        `Without a binary, run the program as tests and the rig do: deno run ${
-          DAEMON_FLAGS.join(" ")
-        } main.ts`,
-      ].join("\n"),
-    );
-    return 1;
+  await Deno.mkdir(dirname(output), { recursive: true });
+  // Same directory as the output, so the final rename never crosses devices.
+  const work = await Deno.makeTempDir({
+    dir: dirname(output),
+    prefix: ".compile-",
+  });
+  try {
+    const partial = `${work}/ups-monitor`;
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "compile",
+        "--config",
+        DENO_CONFIG,
+        ...DAEMON_FLAGS,
+        "--target",
+        target,
+        "--output",
+        partial,
+        MAIN,
+      ],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!result.success) {
+      const places = await denortPlaces(target);
+      const atHand = await isFile(places.fromEnv) ||
+        await isFile(places.cached);
+      console.error(
+        atHand
+          ? `Cannot compile ups-monitor for "${target}": deno compile exited with ${result.code}`
+          : missingDenortMessage(target, result.code, places),
+      );
+      return 1;
+    }
+    await Deno.rename(partial, output);
+  } finally {
+    await Deno.remove(work, { recursive: true });
   }
-  await Deno.mkdir(new URL("../dist/", import.meta.url), { recursive: true });
-  const partial = `${output}.partial`;
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "compile",
-      "--config",
-      DENO_CONFIG,
-      ...DAEMON_FLAGS,
-      "--target",
-      target,
-      "--output",
-      partial,
-      MAIN,
-    ],
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!result.success) {
-    await Deno.remove(partial).catch(() => {/* nothing was written */});
-    console.error(
-      `Cannot compile ups-monitor: deno compile exited with ${result.code}`,
-    );
-    return 1;
-  }
-  await Deno.rename(partial, output);
   console.error(`Built ${output}`);
   return 0;
 }

@@ -14,6 +14,8 @@ import {
   stepPermissionNeeds,
 } from "../shutdown/dependencies.ts";
 import { checkRemotes } from "../shutdown/remote_check.ts";
+import { probeUpsd } from "../nut/configured.ts";
+import { systemClock } from "../system/clock.ts";
 import { createRunner } from "../system/exec.ts";
 import { missingPermissions, permissionNeeds } from "../system/permissions.ts";
 import { parseCommandArgs } from "./args.ts";
@@ -34,16 +36,19 @@ default filled in, durations as text, secrets masked. Exit 0 when all is well,
 
 Options:
   --config PATH   config file (default ${DEFAULT_CONFIG_PATH})
-  --remote        also connect to each remote and prove, without running it,
-                  that its configured command is allowed (sudo -n -l); exit 1
-                  when one is not
+  --remote        also read the UPS once from upsd (TLS as configured), and
+                  connect to each remote and prove, without running it, that
+                  its configured command is allowed (sudo -n -l); exit 1 when
+                  one of these fails
   -h, --help      show this help`,
   async run(context) {
     const { values } = parseCommandArgs(context.args, {
       config: { type: "string" },
       remote: { type: "boolean" },
     });
-    const loaded = await loadForCommand(context, values["config"]);
+    const loaded = await loadForCommand(context, values["config"], {
+      checkKeyFiles: true,
+    });
     const { config, path } = loaded;
     const missing = await missingPermissions(
       permissionNeeds(config, path, { steps: stepPermissionNeeds(config) }),
@@ -63,11 +68,7 @@ Options:
           )
         ),
         ...absent.map((dependency) =>
-          issueAt(
-            loaded,
-            dependency.key,
-            `${dependency.program} is not installed: install it or disable the step`,
-          )
+          issueAt(loaded, dependency.key, dependency.issue)
         ),
       ]);
     }
@@ -77,6 +78,13 @@ Options:
     );
     context.logger.info("config.valid", "Config is valid", { path });
     if (!values["remote"]) return 0;
+    const upsd = await probeUpsd(loaded, { clock: systemClock });
+    context.logger[upsd.ok ? "info" : "error"]("check.upsd", upsd.message, {
+      ups: config.ups.name,
+    });
+    context.stdout.write(
+      `ups ${config.ups.name}: ${upsd.ok ? "ok" : "FAILED"}: ${upsd.message}\n`,
+    );
     const runner = createRunner({ logger: context.logger, dryRun: false });
     const results = await checkRemotes(config, {
       runner,
@@ -92,6 +100,6 @@ Options:
     if (results.length === 0) {
       context.stdout.write("No remote machines are configured\n");
     }
-    return results.every((result) => result.ok) ? 0 : 1;
+    return upsd.ok && results.every((result) => result.ok) ? 0 : 1;
   },
 };

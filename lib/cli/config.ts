@@ -9,6 +9,7 @@ import {
   DEFAULT_CONFIG_PATH,
   loadConfig,
   type LoadedConfig,
+  type LoadOptions,
 } from "../config/load.ts";
 import { secretsOf } from "../config/schema.ts";
 import type { CommandContext } from "./context.ts";
@@ -37,15 +38,18 @@ export function applyConfigLogging(
  *
  * @param context The command's context.
  * @param configFlag The value of `--config`, if given.
+ * @param options What else to check (see {@linkcode LoadOptions}).
  * @returns The loaded config.
  * @throws {ConfigError} When the file is missing or invalid.
  */
 export async function loadForCommand(
   context: CommandContext,
   configFlag: unknown,
+  options: LoadOptions = {},
 ): Promise<LoadedConfig> {
   const loaded = await loadConfig(
     configFlag === undefined ? DEFAULT_CONFIG_PATH : String(configFlag),
+    options,
   );
   applyConfigLogging(context, loaded);
   return loaded;

@@ -49,7 +49,7 @@ Options:
     const path = String(values["config"] ?? DEFAULT_CONFIG_PATH);
     const { logger } = context;
     const load = async () => {
-      const loaded = await loadConfig(path);
+      const loaded = await loadConfig(path, { checkKeyFiles: true });
       const missing = await missingPermissions(
         permissionNeeds(loaded.config, path, {
           steps: stepPermissionNeeds(loaded.config),

@@ -7,6 +7,8 @@ import {
   USERS,
 } from "../testing/upsd.ts";
 import { runProgram } from "../testing/program.ts";
+import { makeRunDir } from "../testing/temp_dir.ts";
+import { makeCertificates, startTlsNutServer } from "../testing/tls.ts";
 
 async function setVar(
   port: number,
@@ -158,4 +160,37 @@ logging: {file: null}
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "ups-monitor status names the fix when upsd's certificate is not trusted",
+  timeout: 60_000,
+}, async () => {
+  const certs = await makeCertificates();
+  await using server = await startTlsNutServer(certs);
+  await using run = await makeRunDir();
+  const config = run.join("config.yaml");
+  await Deno.writeTextFile(
+    config,
+    `ups: {name: "dev1@127.0.0.1:${server.port}", tls: required}
+paths: {state: ${run.path}/state, flag: ${run.path}/flag, history: ${run.path}/history, pid: ${run.path}/pid}
+logging: {file: null}
+`,
+  );
+  const json = await runProgram([
+    "status",
+    "--config",
+    config,
+    "--log-format",
+    "json",
+  ]);
+  assert.equal(json.code, 1);
+  assert.equal(json.stdout, "");
+  const line = JSON.parse(json.stderr);
+  assert.equal(line.event, "command.failed");
+  assert.equal(
+    line.msg,
+    `Cannot start TLS with upsd at "127.0.0.1:${server.port}": the server's certificate is not trusted (invalid peer certificate: UnknownIssuer); set ups.ca_file to the CA certificate that signed it, or set ups.tls: off (plaintext)`,
+  );
 });

@@ -58,14 +58,28 @@ export function issueAt(
   return { file: loaded.path, ...placeOf(loaded.text, path), key, message };
 }
 
+/** Options of {@linkcode loadConfig}. */
+export interface LoadOptions {
+  /**
+   * Also refuse an enabled remote's `identity_file` that does not exist, as
+   * `check` and `run` do; other commands never use the keys.
+   * @default false
+   */
+  checkKeyFiles?: boolean;
+}
+
 /**
  * Reads and validates a config file.
  *
  * @param path Path of the YAML file.
+ * @param options What else to check.
  * @returns The validated config.
  * @throws {ConfigError} When the file is missing, unreadable or invalid.
  */
-export async function loadConfig(path: string): Promise<LoadedConfig> {
+export async function loadConfig(
+  path: string,
+  options: LoadOptions = {},
+): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readTextBounded(path, READ_LIMITS.config);
@@ -128,7 +142,53 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
       }], { cause: error });
     }
   }
+  if (options.checkKeyFiles) {
+    const keyIssues = await identityFileIssues(config, path, text);
+    if (keyIssues.length > 0) throw new ConfigError(keyIssues);
+  }
   return { path, config, nutPassword, text, caCerts };
+}
+
+/**
+ * An identity file that does not exist makes ssh fall back to its default
+ * keys, which the remote refuses: found here, not in the first outage. One
+ * issue per enabled remote whose file is missing or not a file.
+ */
+async function identityFileIssues(
+  config: Config,
+  path: string,
+  text: string,
+): Promise<ConfigIssue[]> {
+  const issues: ConfigIssue[] = [];
+  for (const [i, remote] of config.shutdown.remotes.entries()) {
+    const file = remote.identity_file;
+    if (!remote.enabled || file === null) continue;
+    const label = remote.name ?? remote.host;
+    let problem: string | null = null;
+    try {
+      if (!(await Deno.stat(file)).isFile) {
+        problem = `the SSH key "${file}" of remote "${label}" is not a file`;
+      }
+    } catch (error) {
+      // Outside this program's read permission: the permission self-check
+      // reports it with the config line, in the words it uses for all paths.
+      if (error instanceof Deno.errors.NotCapable) continue;
+      problem = error instanceof Deno.errors.NotFound
+        ? `the SSH key "${file}" of remote "${label}" does not exist: create it with "ssh-keygen -t ed25519 -f ${file}" and copy it to the remote with "ssh-copy-id -i ${file}.pub ${remote.user}@${remote.host}", or set identity_file to the key the remote accepts`
+        : `cannot read the SSH key "${file}" of remote "${label}": ${
+          reason(error)
+        }`;
+    }
+    if (problem === null) continue;
+    const key = ["shutdown", "remotes", i, "identity_file"];
+    issues.push({
+      file: path,
+      ...placeOf(text, key),
+      key: key.join("."),
+      message: problem,
+    });
+  }
+  return issues;
 }
 
 /**

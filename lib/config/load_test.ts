@@ -33,6 +33,8 @@ const INVALID: Record<string, string> = {
     `6:14: shutdown.local.command: expected at least 1 item(s)`,
   "infinite_number.yaml":
     `5:16: triggers.low_battery: expected a finite number, got Infinity`,
+  "min_samples_window.yaml":
+    `8:18: triggers.depletion.min_samples: 30 samples cannot fit in the window "4m" at one poll every "10s" (at most 25: 24 whole intervals fit in it, plus the first sample), so the depletion trigger could never fire; set min_samples to 25 or less, lengthen triggers.depletion.window to at least "4m50s" or shorten ups.check_interval to at most "8s"`,
   "missing_name.yaml": `2:1: ups.name: required key is missing`,
   "out_of_range.yaml": `5:16: triggers.low_battery: expected at most 100`,
   "password_twice.yaml":
@@ -339,4 +341,47 @@ Deno.test("loadConfig() refuses a password or CA file that is not a regular file
     message:
       `${config}:1:16: ups.ca_file: cannot read "${dir.path}/ca.pem": it is larger than 4194304 bytes`,
   });
+});
+
+Deno.test("loadConfig() with checkKeyFiles reports an SSH key file of an enabled remote that does not exist at its key", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/keys`);
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      [
+        "ups: {name: u}",
+        "shutdown:",
+        "  remotes:",
+        "    - {name: nas, host: nas.lan, user: admin, identity_file: " +
+        `${dir}/id_nas_shutdown}`,
+        "    - {host: old.lan, user: x, enabled: false, identity_file: " +
+        `${dir}/gone}`,
+        `    - {host: pi.lan, user: pi, identity_file: ${dir}/keys}`,
+        "",
+      ].join("\n"),
+    );
+    // Only check and run use the keys; the other commands load it as it is.
+    assert.equal(
+      (await loadConfig(`${dir}/c.yaml`)).config.shutdown.remotes.length,
+      3,
+    );
+    await assert.rejects(loadConfig(`${dir}/c.yaml`, { checkKeyFiles: true }), {
+      name: "ConfigError",
+      message: [
+        `${dir}/c.yaml:4:47: shutdown.remotes.0.identity_file: the SSH key "${dir}/id_nas_shutdown" of remote "nas" does not exist: create it with "ssh-keygen -t ed25519 -f ${dir}/id_nas_shutdown" and copy it to the remote with "ssh-copy-id -i ${dir}/id_nas_shutdown.pub admin@nas.lan", or set identity_file to the key the remote accepts`,
+        `${dir}/c.yaml:6:32: shutdown.remotes.2.identity_file: the SSH key "${dir}/keys" of remote "pi.lan" is not a file`,
+      ].join("\n"),
+    });
+    await Deno.writeTextFile(`${dir}/id_nas_shutdown`, "");
+    await Deno.remove(`${dir}/keys`);
+    await Deno.writeTextFile(`${dir}/keys`, "");
+    const loaded = await loadConfig(`${dir}/c.yaml`, { checkKeyFiles: true });
+    assert.equal(
+      loaded.config.shutdown.remotes[0]?.identity_file,
+      `${dir}/id_nas_shutdown`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

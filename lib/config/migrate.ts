@@ -9,6 +9,7 @@
  */
 import { stringify } from "yaml";
 import { formatDuration } from "./duration.ts";
+import { migrateRemote } from "./migrate_remote.ts";
 import { evaluatePython, isComplete, type PyValue } from "./py_expr.ts";
 
 /** One assignment found in the old script. */
@@ -32,10 +33,6 @@ type Converter = (value: PyValue) => unknown;
 
 /** The seed's placeholder webhook, as its guide prints it. */
 const PLACEHOLDER_WEBHOOK = /\/webhooks\/\.\.\.|^\s*$|\.\.\.$|YOUR_WEBHOOK/i;
-
-/** The seed's NAS command, which a command-specific sudoers rule does not allow. */
-const SEED_NAS_COMMAND =
-  /^sudo\s+-i\s+(\/usr\/syno\/sbin\/)?synoshutdown\s+-s$/;
 
 const SECONDS: Converter = (v) =>
   formatDuration(Math.round(toNumber(v) * 1000));
@@ -329,38 +326,20 @@ export function migrateScript(text: string, file: string): Migration {
   const host = byName.get("REMOTE_NAS_HOST");
   const user = byName.get("REMOTE_NAS_USER");
   if (host && user) {
-    const remote: Record<string, unknown> = {
-      name: "nas",
+    const port = byName.get("REMOTE_NAS_PORT");
+    const command = byName.get("REMOTE_NAS_COMMAND");
+    const migrated = migrateRemote({
       host: toText(host.value),
       user: toText(user.value),
-    };
-    const port = byName.get("REMOTE_NAS_PORT");
-    if (port) remote["port"] = toNumber(port.value);
-    const command = byName.get("REMOTE_NAS_COMMAND");
-    const words = command ? toText(command.value).trim() : "";
-    if (command && SEED_NAS_COMMAND.test(words)) {
-      notes.push(
-        `${file}:${command.line}: REMOTE_NAS_COMMAND: "${words}" was replaced by the default "sudo -n /usr/syno/sbin/synoshutdown -s": with -i, sudo 1.9 runs the command through a login shell, which the NOPASSWD rule for /usr/syno/sbin/synoshutdown does not cover, and without -n it waits for a password that never comes`,
-      );
-    } else if (command && words !== "") {
-      remote["command"] = words.split(/\s+/);
-      notes.push(
-        `${file}:${command.line}: REMOTE_NAS_COMMAND: split into words ${
-          JSON.stringify(remote["command"])
-        }; check them`,
-      );
-    } else if (!command && python) {
-      notes.push(
-        `The old script ran "sudo -i synoshutdown -s" on the NAS; the new default "sudo -n /usr/syno/sbin/synoshutdown -s" matches the sudoers line of its guide, which the old command did not on sudo 1.9`,
-      );
-    }
-    setIn(config, ["shutdown", "remotes"], [remote]);
+      ...(port ? { port: toNumber(port.value) } : {}),
+      ...(command
+        ? { command: { words: toText(command.value), line: command.line } }
+        : {}),
+      python,
+    }, file);
+    setIn(config, ["shutdown", "remotes"], [migrated.remote]);
+    notes.push(...migrated.notes);
     converted += 2 + (command ? 1 : 0) + (port ? 1 : 0);
-    notes.push(
-      `The old script disabled SSH host-key checking; the new one checks it against /etc/ups-monitor/known_hosts. Before the first outage, record the NAS key once and compare its fingerprint with the one DSM shows: ssh -o UserKnownHostsFile=/etc/ups-monitor/known_hosts -o StrictHostKeyChecking=ask ${
-        toText(user.value)
-      }@${toText(host.value)} true`,
-    );
   } else if (host || user) {
     const only = (host ?? user)!;
     notes.push(
@@ -386,6 +365,9 @@ export function migrateScript(text: string, file: string): Migration {
   if (!byName.has("UPS_NAME")) {
     notes.push(`${file}: UPS_NAME not found: set ups.name by hand`);
   }
+  notes.push(
+    `The VM and container steps are enabled by default: check refuses the config on a host without virsh (libvirt-clients) or without docker and podman; there, set shutdown.vms.enabled: false or shutdown.containers.enabled: false`,
+  );
   const header = [
     `# ups-monitor config migrated from ${file}`,
     ...notes.map((note) => `# NOTE: ${note.replaceAll("\n", " ")}`),

@@ -14,8 +14,13 @@ async function migrateFixture(name: string) {
   return { ...migration, config: parseConfig(migration.yaml, file) };
 }
 
+const VM_NOTE =
+  "The VM and container steps are enabled by default: check refuses the config on a host without virsh (libvirt-clients) or without docker and podman; there, set shutdown.vms.enabled: false or shutdown.containers.enabled: false";
+
 Deno.test("migrateScript() converts the Python Config class into a valid config", async () => {
-  const { config, notes, converted } = await migrateFixture("ups_monitor_3.py");
+  const { config, notes, converted, yaml } = await migrateFixture(
+    "ups_monitor_3.py",
+  );
   assert.equal(converted, 29, "every field but BEEP_ON_BATTERY");
   assert.equal(config.ups.name, "UPS@192.168.178.11");
   assert.equal(config.ups.check_interval, 1000);
@@ -47,17 +52,35 @@ Deno.test("migrateScript() converts the Python Config class into a valid config"
     "-s",
   ]);
   assert.equal(nas?.host_key_policy, "strict");
+  assert.equal(
+    nas?.identity_file,
+    "/root/.ssh/id_nas_shutdown",
+    "the key the old guide created, which ssh does not offer by default",
+  );
   assert.deepEqual(config.notifications.channels, [], "placeholder webhook");
   assert.deepEqual(notes.slice(0, 3), [
     "fixtures/seed/ups_monitor_3.py:58: BEEP_ON_BATTERY: unknown setting, not migrated",
     "fixtures/seed/ups_monitor_3.py:35: DISCORD_WEBHOOK_URL: empty or a placeholder, so no Discord channel was created; add one under notifications.channels",
     'fixtures/seed/ups_monitor_3.py:55: REMOTE_NAS_COMMAND: "sudo -i synoshutdown -s" was replaced by the default "sudo -n /usr/syno/sbin/synoshutdown -s": with -i, sudo 1.9 runs the command through a login shell, which the NOPASSWD rule for /usr/syno/sbin/synoshutdown does not cover, and without -n it waits for a password that never comes',
   ]);
-  assert.match(
-    notes[3] ?? "",
-    /ssh -o UserKnownHostsFile=\/etc\/ups-monitor\/known_hosts .* nas-admin@192\.168\.178\.229 true$/,
+  assert.equal(
+    notes[3],
+    'shutdown.remotes.0.identity_file is set to "/root/.ssh/id_nas_shutdown", the key the old script\'s guide created (ssh does not offer that file on its own); if your NAS key is elsewhere, change it: check refuses a key file that does not exist',
   );
-  assert.equal(notes.length, 4);
+  assert.match(
+    notes[4] ?? "",
+    /against \/etc\/ups-monitor\/known_hosts and \/root\/\.ssh\/known_hosts .*: ssh -o UserKnownHostsFile=\/etc\/ups-monitor\/known_hosts .* -i \/root\/\.ssh\/id_nas_shutdown nas-admin@192\.168\.178\.229 true$/,
+  );
+  assert.equal(notes[5], VM_NOTE);
+  assert.equal(notes.length, 6);
+  assert.match(
+    yaml,
+    /^# NOTE: shutdown\.remotes\.0\.identity_file is set to "\/root\/\.ssh\/id_nas_shutdown"/m,
+  );
+  assert.match(
+    yaml,
+    /^# NOTE: The VM and container steps are enabled by default/m,
+  );
 });
 
 Deno.test("migrateScript() converts the Bash script's VAR=value lines", async () => {
@@ -114,6 +137,7 @@ Deno.test("migrateScript() reports values it cannot read and keeps going", () =>
     'old.py:5: LOW_BATTERY_THRESHOLD: expected a number, got "twenty"; the default is used',
     "old.py:7: REMOTE_NAS_HOST: REMOTE_NAS_HOST and REMOTE_NAS_USER go together; no remote was created",
     'old.py:6: MOUNTS_TO_UNMOUNT: unmount option "-x" of "/mnt/a" has no equivalent and was left out',
+    VM_NOTE,
   ]);
   assert.deepEqual(parse(yaml), {
     ups: { name: "ups@nas" },

@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { minSamplesProblem } from "./depletion_fit.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import { sshNameProblem } from "./ssh_name.ts";
 import { parseUpsAddress } from "./ups_address.ts";
@@ -238,7 +239,7 @@ const triggersSchema = z.strictObject({
       { zero: true },
     ),
     "min_samples": count(
-      "Readings in the window needed before the rate is trusted.",
+      "Readings in the window needed before the rate is trusted; at most window / ups.check_interval + 1 (a config error otherwise).",
       2,
       100_000,
       30,
@@ -326,6 +327,24 @@ const mountSchema = z.strictObject({
   ),
 });
 
+/**
+ * Where a remote's host key is looked up unless `known_hosts` says otherwise:
+ * this program's own file, then root's, where users of the old script (whose
+ * ssh recorded keys on first contact) already have it.
+ */
+export const DEFAULT_KNOWN_HOSTS = [
+  "/etc/ups-monitor/known_hosts",
+  "/root/.ssh/known_hosts",
+] as const;
+
+/** One known_hosts path: ssh separates the files of its list by whitespace. */
+function knownHostsPath() {
+  return absolutePath("A known_hosts file.").refine((p) => !/\s/.test(p), {
+    message:
+      "expected a path without whitespace (ssh separates known_hosts files by spaces)",
+  });
+}
+
 /** A host or user for ssh: refused at load time, not first in an outage. */
 function sshName() {
   return z.string().min(1).superRefine((value, ctx) => {
@@ -349,9 +368,14 @@ const remoteSchema = z.strictObject({
   "identity_file": optionalPath(
     "Private key for this host. Default: ssh's own.",
   ),
-  "known_hosts": absolutePath("known_hosts file holding this host's key.")
-    .default("/etc/ups-monitor/known_hosts").describe(
-      "known_hosts file holding this host's key.",
+  "known_hosts": z.union([knownHostsPath(), z.array(knownHostsPath()).min(1)], {
+    error: "expected a path or a list of paths",
+  }).default([...DEFAULT_KNOWN_HOSTS])
+    .transform((value) => typeof value === "string" ? [value] : value)
+    .describe(
+      `known_hosts file, or list of files, holding this host's key; ssh accepts a key found in any of them, and accept-new records a first key in the first. Default ${
+        DEFAULT_KNOWN_HOSTS.join(" and ")
+      } (where ssh of the old script recorded it).`,
     ),
   "host_key_policy": z.enum(["strict", "accept-new", "off"]).default("strict")
     .describe(
@@ -500,6 +524,21 @@ export const configSchema = z.strictObject({
   paths: pathsSchema,
   logging: loggingSchema,
   readiness: readinessSchema,
+}).superRefine((config, ctx) => {
+  // Across sections: the window and min_samples live in triggers, the poll
+  // interval in ups.
+  const { depletion } = config.triggers;
+  const problem = minSamplesProblem(depletion.min_samples, {
+    windowMs: depletion.window,
+    intervalMs: config.ups.check_interval,
+  });
+  if (problem !== null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["triggers", "depletion", "min_samples"],
+      message: problem,
+    });
+  }
 }).describe("ups-monitor configuration");
 
 /** A validated configuration; durations are milliseconds. */

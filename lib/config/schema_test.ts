@@ -207,3 +207,36 @@ Deno.test("configSchema refuses a remote host or user that ssh would misread", (
     );
   }
 });
+
+Deno.test("configSchema looks host keys up in its own and root's known_hosts by default, and takes one file or a list", () => {
+  const knownHosts = (remote: Record<string, unknown>) =>
+    configSchema.parse({
+      ups: { name: "ups" },
+      shutdown: { remotes: [{ host: "nas", user: "admin", ...remote }] },
+    }).shutdown.remotes[0]?.known_hosts;
+  assert.deepEqual(knownHosts({}), [
+    "/etc/ups-monitor/known_hosts",
+    "/root/.ssh/known_hosts",
+  ]);
+  assert.deepEqual(knownHosts({ "known_hosts": "/etc/k" }), ["/etc/k"]);
+  assert.deepEqual(knownHosts({ "known_hosts": ["/etc/a", "/etc/b"] }), [
+    "/etc/a",
+    "/etc/b",
+  ]);
+  for (
+    const [value, expected] of [
+      [
+        "/etc/my hosts",
+        "expected a path without whitespace (ssh separates known_hosts files by spaces)",
+      ],
+      [["/etc/a", "b"], 'expected an absolute path (starting with "/")'],
+      [[], "Too small: expected array to have >=1 items"],
+    ] as const
+  ) {
+    const result = configSchema.safeParse({
+      ups: { name: "ups" },
+      shutdown: { remotes: [{ host: "nas", user: "a", "known_hosts": value }] },
+    });
+    assert.equal(result.error?.issues[0]?.message, expected, String(value));
+  }
+});

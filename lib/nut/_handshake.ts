@@ -116,9 +116,8 @@ async function startTls(
     if (error instanceof NutConnectionError) throw error;
     const detail = timer.signal.aborted
       ? `no handshake within ${settings.connectTimeoutMs} ms`
-      : error instanceof Error
-      ? error.message
-      : String(error);
+      : certificateProblem(error, settings.hostname) ??
+        (error instanceof Error ? error.message : String(error));
     throw new NutConnectionError(
       `Cannot start TLS with upsd at "${endpoint}": ${detail}`,
       { cause: error },
@@ -137,6 +136,25 @@ async function startTls(
     );
   }
   return tls;
+}
+
+/**
+ * What a refused server certificate means and how to fix it, or `null` when
+ * the TLS error is not about the certificate. rustls reports these as
+ * `invalid peer certificate: <reason>`; every poll would fail the same way,
+ * so the message names the settings that end it.
+ */
+function certificateProblem(error: unknown, hostname: string): string | null {
+  const text = error instanceof Error ? error.message : String(error);
+  if (!/invalid peer certificate/i.test(text)) return null;
+  const off = "or set ups.tls: off (plaintext)";
+  if (/not valid for name|NotValidForName/i.test(text)) {
+    return `the server's certificate is not valid for "${hostname}" (${text}); set ups.name to a host name the certificate holds, ${off}`;
+  }
+  if (/Expired|NotValidYet/i.test(text)) {
+    return `the server's certificate is expired or not yet valid (${text}); renew it on the NUT server, check this host's clock, ${off}`;
+  }
+  return `the server's certificate is not trusted (${text}); set ups.ca_file to the CA certificate that signed it, ${off}`;
 }
 
 async function replay(handshake: Handshake, session: Session): Promise<void> {

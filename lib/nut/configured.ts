@@ -7,7 +7,7 @@
 import type { LoadedConfig } from "../config/load.ts";
 import { parseUpsAddress } from "../config/ups_address.ts";
 import type { Clock } from "../system/clock.ts";
-import type { Logger } from "../system/log.ts";
+import { type Logger, SILENT_LOGGER } from "../system/log.ts";
 import { NutClient, type ReconnectPolicy } from "./client.ts";
 
 /**
@@ -44,4 +44,48 @@ export function clientForConfig(
     clock: options.clock,
     logger: options.logger,
   });
+}
+
+/** What `check --remote` found out about upsd. */
+export interface UpsdProbe {
+  /** Whether upsd answered a query for the configured UPS. */
+  ok: boolean;
+  /** What answered and how, or what failed and how to fix it. */
+  message: string;
+}
+
+/**
+ * Connects to upsd as the config says (TLS and CA included, no login) and
+ * reads `ups.status` once: the check that a TLS or address problem is found
+ * before the daemon starts polling into it.
+ *
+ * @param loaded The loaded config.
+ * @param options The clock for the client's timeouts.
+ * @returns The outcome; never throws for a connection or protocol failure.
+ */
+export async function probeUpsd(
+  loaded: LoadedConfig,
+  options: { clock: Clock },
+): Promise<UpsdProbe> {
+  await using client = clientForConfig(loaded, {
+    clock: options.clock,
+    // The outcome is the message; the client's own warnings would repeat it.
+    logger: SILENT_LOGGER,
+    login: false,
+    reconnect: { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 0 },
+  });
+  try {
+    const status = await client.getVar("ups.status");
+    return {
+      ok: true,
+      message: `upsd at "${client.endpoint}" answers ${
+        client.tls ? "over TLS" : "in plaintext"
+      } (ups.status "${status}")`,
+    };
+  } catch (error) {
+    return {
+      ok: false,
+      message: error instanceof Error ? error.message : String(error),
+    };
+  }
 }

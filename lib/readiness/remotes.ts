@@ -89,11 +89,13 @@ function withoutLabel(message: string, label: string): string {
 /** How to replace a host key that changed on purpose (a reinstalled NAS). */
 function hostKeyFix(remote: RemoteConfig): string {
   const name = knownHostsName(remote);
+  // The first file of the list is this program's own.
+  const file = remote.known_hosts[0] ?? "";
   return `if the machine's key changed on purpose, replace the entry: "${
-    formatWords(["ssh-keygen", "-R", name, "-f", remote.known_hosts])
+    formatWords(["ssh-keygen", "-R", name, "-f", file])
   }", then "${
     formatWords(["ssh-keyscan", "-p", String(remote.port), remote.host])
-  } >> ${formatWords([remote.known_hosts])}" and compare "ssh-keygen -lf ${
-    formatWords([remote.known_hosts])
+  } >> ${formatWords([file])}" and compare "ssh-keygen -lf ${
+    formatWords([file])
   }" with the fingerprint shown on the machine`;
 }

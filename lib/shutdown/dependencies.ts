@@ -29,8 +29,18 @@ export interface MissingDependency {
   program: string;
   /** Dotted config key that asks for it, e.g. `shutdown.vms.enabled`. */
   key: string;
-  /** Full message, e.g. `Cannot find "virsh" (needed by shutdown.vms.enabled) in PATH`. */
+  /** What to do, e.g. `install libvirt-clients, or set shutdown.vms.enabled: false`. */
+  fix: string;
+  /**
+   * Full message, e.g. `Cannot find "virsh" (needed by shutdown.vms.enabled)
+   * in PATH: install libvirt-clients, or set shutdown.vms.enabled: false`.
+   */
   message: string;
+  /**
+   * The same for a config issue placed at `key`, e.g. `"virsh" is not
+   * installed: install libvirt-clients, or set shutdown.vms.enabled: false`.
+   */
+  issue: string;
 }
 
 /**
@@ -110,10 +120,18 @@ export async function missingDependencies(
     if (found) continue;
     seen.add(program);
     const shown = need.programs.map((p) => `"${p}"`).join(" or ");
+    const [first, ...others] = need.programs.map((p) => `"${p}"`);
     missing.push({
       program,
       key: need.key,
-      message: `Cannot find ${shown} (needed by ${need.key}) in PATH`,
+      fix: need.fix,
+      message:
+        `Cannot find ${shown} (needed by ${need.key}) in PATH: ${need.fix}`,
+      issue: `${
+        others.length === 0
+          ? `${first} is not installed`
+          : `neither ${first} nor ${others.join(" nor ")} is installed`
+      }: ${need.fix}`,
     });
   }
   return missing;

@@ -22,11 +22,11 @@ Deno.test("missingDependencies() names each program an enabled step needs and ca
   // Only the stand-ins' directory: what a bare host would offer.
   const missing = await missingDependencies(config, { searchPath: fakes.bin });
   assert.deepEqual(missing.map((m) => m.message), [
-    'Cannot find "docker" or "podman" (needed by shutdown.containers.engine) in PATH',
-    'Cannot find "sync" (needed by shutdown.sync.enabled) in PATH',
-    'Cannot find "cat" (needed by shutdown.filesystems.mounts) in PATH',
-    'Cannot find "ssh-keygen" (needed by shutdown.remotes.0.known_hosts) in PATH',
-    'Cannot find "not-installed-tool" (needed by shutdown.custom.0.command) in PATH',
+    'Cannot find "docker" or "podman" (needed by shutdown.containers.engine) in PATH: install docker or podman, or set shutdown.containers.enabled: false',
+    'Cannot find "sync" (needed by shutdown.sync.enabled) in PATH: install coreutils, or set shutdown.sync.enabled: false',
+    'Cannot find "cat" (needed by shutdown.filesystems.mounts) in PATH: install coreutils, or set shutdown.filesystems.enabled: false',
+    'Cannot find "ssh-keygen" (needed by shutdown.remotes.0.known_hosts) in PATH: install openssh-client, or set shutdown.remotes.0.enabled: false',
+    'Cannot find "not-installed-tool" (needed by shutdown.custom.0.command) in PATH: install it, or set shutdown.custom.0.enabled: false',
   ]);
   assert.deepEqual(
     await missingDependencies(
@@ -76,6 +76,7 @@ Deno.test("stepPermissionNeeds() asks to run each program a step may run and to 
       'shutdown.remotes.0.host: permission to run "ssh"',
       'shutdown.remotes.0.known_hosts: permission to run "ssh-keygen"',
       'shutdown.remotes.0.known_hosts: read access to "/etc/ups-monitor/known_hosts"',
+      'shutdown.remotes.0.known_hosts: read access to "/root/.ssh/known_hosts"',
       'shutdown.remotes.0.identity_file: read access to "/etc/key"',
     ],
   );

@@ -9,7 +9,7 @@
 import type { Config, RemoteConfig } from "../config/schema.ts";
 import type { Runner } from "../system/exec.ts";
 import type { Logger } from "../system/log.ts";
-import { remoteLabel, remoteProblem, sshArgs } from "./ssh.ts";
+import { knownHostsList, remoteLabel, remoteProblem, sshArgs } from "./ssh.ts";
 import { lastLine } from "./step.ts";
 
 /** The outcome of checking one remote. */
@@ -116,9 +116,43 @@ export function sudoProbe(words: readonly string[]): string[] | null {
   return [parsed.sudo, "-n", "-l", ...kept, ...parsed.command];
 }
 
+/** ssh's own log lines at `-v`, as opposed to what the remote side wrote. */
+const SSH_LOG_LINE =
+  /^(debug\d: |OpenSSH_|Authenticated to |Transferred: sent |Bytes per second: )/;
+
+/** What `ssh -v` wrote, split into the remote's stderr and ssh's log. */
+export interface SshVerboseOutput {
+  /** Standard error without ssh's log lines. */
+  stderr: string;
+  /** The known_hosts file whose entry matched the host key, or `null`. */
+  hostKeyFile: string | null;
+}
+
+/**
+ * Splits the standard error of `ssh -v`: ssh logs the file whose entry
+ * matched as `debug1: Found key in FILE:LINE`, the one place that tells which
+ * of several known_hosts files vouched for the host.
+ *
+ * @param stderr Standard error of `ssh -v`.
+ * @returns The rest of the output and the matching file.
+ */
+export function splitSshVerbose(stderr: string): SshVerboseOutput {
+  const lines = stderr.split(/\r?\n/);
+  let hostKeyFile: string | null = null;
+  for (const line of lines) {
+    const found = /^debug1: Found key in (.+):\d+$/.exec(line);
+    if (found) hostKeyFile ??= found[1] ?? null;
+  }
+  return {
+    stderr: lines.filter((line) => !SSH_LOG_LINE.test(line)).join("\n"),
+    hostKeyFile,
+  };
+}
+
 /**
  * Checks every enabled remote: ssh connects with key auth and the host key
  * policy, and sudo would allow the configured command without a password.
+ * A passing result names the known_hosts file that held the host key.
  *
  * @param config A validated config.
  * @param options Runner, logger and environment.
@@ -165,11 +199,16 @@ export async function checkRemote(
   const words = probe ?? ["true"];
   let result;
   try {
-    result = await options.runner.run("ssh", sshArgs(remote, words), {
-      kind: "query",
-      timeoutMs: remote.timeout,
-      ...(options.env === undefined ? {} : { env: options.env }),
-    });
+    // -v: ssh logs which known_hosts file held the key (see splitSshVerbose).
+    result = await options.runner.run(
+      "ssh",
+      ["-v", ...sshArgs(remote, words)],
+      {
+        kind: "query",
+        timeoutMs: remote.timeout,
+        ...(options.env === undefined ? {} : { env: options.env }),
+      },
+    );
   } catch (error) {
     return fail(
       `Cannot check remote "${label}": ${
@@ -177,7 +216,10 @@ export async function checkRemote(
       }`,
     );
   }
-  const stderr = result.stderr;
+  const { stderr, hostKeyFile } = splitSshVerbose(result.stderr);
+  const hostKey = hostKeyFile === null
+    ? ""
+    : `; host key found in "${hostKeyFile}"`;
   const where = `${remote.user}@${remote.host}:${remote.port}`;
   if (result.timedOut) {
     return fail(`Cannot check remote "${label}": ssh to "${where}" timed out`);
@@ -189,9 +231,9 @@ export async function checkRemote(
       )
     ) {
       return fail(
-        `Remote "${label}": the host key of "${where}" is not in "${remote.known_hosts}" or does not match it (${
-          lastLine(stderr)
-        })`,
+        `Remote "${label}": the host key of "${where}" is not in ${
+          knownHostsList(remote)
+        } or does not match it (${lastLine(stderr)})`,
       );
     }
     if (/permission denied/i.test(stderr)) {
@@ -214,7 +256,7 @@ export async function checkRemote(
         remote: label,
         ok: true,
         message:
-          `Remote "${label}": ssh works; "${command}" does not use sudo, so it cannot be proven without running it`,
+          `Remote "${label}": ssh works; "${command}" does not use sudo, so it cannot be proven without running it${hostKey}`,
       }
       : fail(
         `Remote "${label}": a test command failed with exit code ${result.code}: ${
@@ -237,7 +279,7 @@ export async function checkRemote(
       message:
         `Remote "${label}": sudo allows "${command}" without a password (${
           lastLine(result.stdout)
-        })`,
+        })${hostKey}`,
     };
   }
   const why = /password is required/i.test(stderr)

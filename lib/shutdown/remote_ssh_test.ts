@@ -111,8 +111,50 @@ Deno.test({
           remote: "nas",
           ok: true,
           message:
-            'Remote "nas": sudo allows "sudo -n /usr/syno/sbin/synoshutdown -s" without a password (/usr/syno/sbin/synoshutdown -s)',
+            `Remote "nas": sudo allows "sudo -n /usr/syno/sbin/synoshutdown -s" without a password (/usr/syno/sbin/synoshutdown -s); host key found in "${sshd.knownHosts}"`,
         });
+        assert.deepEqual(await sshd.synoshutdownRuns(), []);
+      },
+    );
+
+    // The old script's users have the key in root's known_hosts, the second
+    // file of the default list; the first may be missing or hold an old key.
+    const missing = dir.join("missing_known_hosts");
+    const secondOnly = [missing, sshd.knownHosts];
+
+    await t.step(
+      "a key found only in the second known_hosts file is accepted, and check --remote names that file",
+      async () => {
+        for (const first of [missing, sshd.wrongKnownHosts]) {
+          const config = remoteConfig(dir.path, sshd, {
+            "known_hosts": [first, sshd.knownHosts],
+          });
+          assert.deepEqual(
+            await checkKnownHosts(config, { runner, logger }),
+            [],
+            first,
+          );
+          const [check] = await checkRemotes(config, { runner, logger });
+          assert.equal(check?.ok, true, check?.message);
+          assert.ok(
+            check?.message.endsWith(
+              `(/usr/syno/sbin/synoshutdown -s); host key found in "${sshd.knownHosts}"`,
+            ),
+            check?.message,
+          );
+        }
+        const [warning] = await checkKnownHosts(
+          remoteConfig(dir.path, sshd, {
+            "known_hosts": [missing, dir.join("also_missing")],
+          }),
+          { runner, logger },
+        );
+        assert.equal(
+          warning?.message,
+          `Remote "nas" has no key for "[127.0.0.1]:${sshd.port}" in "${missing}" or "${
+            dir.join("also_missing")
+          }"; the shutdown command would be refused`,
+        );
         assert.deepEqual(await sshd.synoshutdownRuns(), []);
       },
     );
@@ -120,7 +162,10 @@ Deno.test({
     await t.step(
       "the default command sudo -n /usr/syno/sbin/synoshutdown -s works",
       async () => {
-        const outcome = await runRemotes(remoteConfig(dir.path, sshd));
+        // With the host key in the second known_hosts file only.
+        const outcome = await runRemotes(
+          remoteConfig(dir.path, sshd, { "known_hosts": secondOnly }),
+        );
         assert.deepEqual(outcome, {
           status: "done",
           summary: "1 of 1 remotes accepted the command",

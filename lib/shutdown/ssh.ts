@@ -65,15 +65,12 @@ export function sshArgs(
   remote: RemoteConfig,
   words: readonly string[],
 ): string[] {
+  // ssh takes several files separated by spaces (the schema refuses
+  // whitespace inside a path) and accepts a key found in any of them.
+  const knownHosts = `UserKnownHostsFile=${remote.known_hosts.join(" ")}`;
   const policy = {
-    strict: [
-      "StrictHostKeyChecking=yes",
-      `UserKnownHostsFile=${remote.known_hosts}`,
-    ],
-    "accept-new": [
-      "StrictHostKeyChecking=accept-new",
-      `UserKnownHostsFile=${remote.known_hosts}`,
-    ],
+    strict: ["StrictHostKeyChecking=yes", knownHosts],
+    "accept-new": ["StrictHostKeyChecking=accept-new", knownHosts],
     off: ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"],
   }[remote.host_key_policy];
   const options = [
@@ -126,9 +123,64 @@ export interface KnownHostsOptions {
 }
 
 /**
- * Checks that each enabled remote has a known_hosts entry
- * (`ssh-keygen -F host -f known_hosts`), as `run` does at start. Logs each
- * problem loudly; the caller notifies.
+ * The known_hosts files of a remote as a message lists them:
+ * `"/a" or "/b"`.
+ *
+ * @param remote A remote of the config.
+ * @returns The quoted paths joined by "or".
+ */
+export function knownHostsList(remote: RemoteConfig): string {
+  return remote.known_hosts.map((file) => `"${file}"`).join(" or ");
+}
+
+/** Where a remote's host key was found, or why it was not. */
+interface KnownHostsLookup {
+  /** The first file with an entry for the host, or `null`. */
+  file: string | null;
+  /** Errors of the lookups other than a missing file, `: …` or empty. */
+  detail: string;
+}
+
+/** `ssh-keygen -F host -f file` for each of the remote's files, in order. */
+async function lookUpHostKey(
+  remote: RemoteConfig,
+  options: KnownHostsOptions,
+): Promise<KnownHostsLookup> {
+  const details: string[] = [];
+  for (const file of remote.known_hosts) {
+    try {
+      const result = await options.runner.run("ssh-keygen", [
+        "-F",
+        knownHostsName(remote),
+        "-f",
+        file,
+      ], {
+        kind: "query",
+        timeoutMs: options.timeoutMs ?? 5000,
+        ...(options.env === undefined ? {} : { env: options.env }),
+      });
+      if (result.code === 0 && result.stdout.trim() !== "") {
+        return { file, detail: "" };
+      }
+      // A missing file is as empty as ssh takes it; other errors are told.
+      const stderr = result.stderr.trim();
+      if (result.code === 255 && !/no such file/i.test(stderr)) {
+        details.push(stderr);
+      }
+    } catch (error) {
+      details.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return {
+    file: null,
+    detail: details.length === 0 ? "" : `: ${details.join("; ")}`,
+  };
+}
+
+/**
+ * Checks that each enabled remote has an entry in one of its known_hosts
+ * files (`ssh-keygen -F host -f file` for each), as `run` does at start.
+ * Logs each problem loudly; the caller notifies.
  *
  * @param config A validated config.
  * @param options Runner, logger and bound.
@@ -142,9 +194,11 @@ export async function checkKnownHosts(
   for (const remote of config.shutdown.remotes) {
     if (!remote.enabled) continue;
     const label = remoteLabel(remote);
+    // accept-new and ssh-keyscan users write to the first file.
+    const first = remote.known_hosts[0] ?? "";
     const fix = `ssh-keyscan -p ${remote.port} ${remote.host} >> ${
-      formatCommand(remote.known_hosts, [])
-    }  (then compare "ssh-keygen -lf ${remote.known_hosts}" with the key shown on the machine)`;
+      formatCommand(first, [])
+    }  (then compare "ssh-keygen -lf ${first}" with the key shown on the machine)`;
     if (remote.host_key_policy === "off") {
       warnings.push({
         remote: label,
@@ -154,25 +208,8 @@ export async function checkKnownHosts(
       });
       continue;
     }
-    let found = false;
-    let detail = "";
-    try {
-      const result = await options.runner.run("ssh-keygen", [
-        "-F",
-        knownHostsName(remote),
-        "-f",
-        remote.known_hosts,
-      ], {
-        kind: "query",
-        timeoutMs: options.timeoutMs ?? 5000,
-        ...(options.env === undefined ? {} : { env: options.env }),
-      });
-      found = result.code === 0 && result.stdout.trim() !== "";
-      detail = result.code === 255 ? `: ${result.stderr.trim()}` : "";
-    } catch (error) {
-      detail = `: ${error instanceof Error ? error.message : String(error)}`;
-    }
-    if (found) continue;
+    const { file, detail } = await lookUpHostKey(remote, options);
+    if (file !== null) continue;
     const consequence = remote.host_key_policy === "strict"
       ? "the shutdown command would be refused"
       : "the first connection will trust whatever key it is shown";
@@ -180,7 +217,7 @@ export async function checkKnownHosts(
       remote: label,
       message: `Remote "${label}" has no key for "${
         knownHostsName(remote)
-      }" in "${remote.known_hosts}"${detail}; ${consequence}`,
+      }" in ${knownHostsList(remote)}${detail}; ${consequence}`,
       fix,
     });
   }

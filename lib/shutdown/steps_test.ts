@@ -8,6 +8,7 @@ import { MemoryLogger } from "../testing/memory_logger.ts";
 import { shutdownConfig } from "../testing/shutdown_config.ts";
 import { makeTempDir } from "../testing/temp_dir.ts";
 import { buildPlan } from "./plan.ts";
+import { sshArgs } from "./ssh.ts";
 import type { StepContext } from "./step.ts";
 import { STEP_FUNCTIONS } from "./steps/mod.ts";
 
@@ -326,4 +327,23 @@ Deno.test("localStep() and commandStep() run their configured commands", async (
   assert.equal(custom.outcome.status, "failed");
   assert.equal(custom.outcome.summary, "fail: exit code 1");
   assert.deepEqual(await fakes.calls(), [["shutdown", "-h", "now"]]);
+});
+
+Deno.test("sshArgs() gives ssh every known_hosts file in one option", async () => {
+  await using dir = await makeTempDir();
+  const config = shutdownConfig(dir.path, {
+    remotes: [{ host: "nas", user: "admin" }],
+  });
+  const [remote] = config.shutdown.remotes;
+  assert.ok(remote);
+  assert.deepEqual(sshArgs(remote, ["true"]).slice(0, 8), [
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ConnectTimeout=10",
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    "UserKnownHostsFile=/etc/ups-monitor/known_hosts /root/.ssh/known_hosts",
+  ]);
 });

@@ -6,7 +6,12 @@
  * @pure
  */
 import { formatDuration } from "../../config/duration.ts";
-import { type KindSection, plannedStep, type PureStepKind } from "./kind.ts";
+import {
+  installOrDisable,
+  type KindSection,
+  plannedStep,
+  type PureStepKind,
+} from "./kind.ts";
 
 /** Stops docker or podman containers. */
 export const containersKind: PureStepKind = {
@@ -49,6 +54,10 @@ export const containersKind: PureStepKind = {
       // auto tries docker, then podman: either will do, both may run.
       programs: engine === "auto" ? ["docker", "podman"] : [engine],
       key: "shutdown.containers.engine",
+      fix: installOrDisable(
+        engine === "auto" ? "docker or podman" : engine,
+        "shutdown.containers.enabled",
+      ),
     }];
   },
 };

@@ -7,6 +7,7 @@
  */
 import { formatWords } from "../../system/shell_words.ts";
 import {
+  installOrDisable,
   plannedStep,
   programNeed,
   type PureStepKind,
@@ -36,7 +37,12 @@ export const customKind: PureStepKind = {
   needs(config) {
     return config.shutdown.custom.flatMap((custom, i): StepNeed[] =>
       custom.enabled && custom.command[0]
-        ? [programNeed(custom.command[0], `shutdown.custom.${i}.command`)]
+        ? [
+          programNeed(custom.command[0], {
+            key: `shutdown.custom.${i}.command`,
+            fix: installOrDisable("it", `shutdown.custom.${i}.enabled`),
+          }),
+        ]
         : []
     );
   },

@@ -6,7 +6,12 @@
  * @pure
  */
 import { formatWords } from "../../system/shell_words.ts";
-import { plannedStep, programNeed, type PureStepKind } from "./kind.ts";
+import {
+  installOrDisable,
+  plannedStep,
+  programNeed,
+  type PureStepKind,
+} from "./kind.ts";
 
 /**
  * The mount table, read to skip mounts that are not mounted. Deno 2.9 grants
@@ -52,8 +57,14 @@ export const filesystemsKind: PureStepKind = {
     const fs = config.shutdown.filesystems;
     if (!fs.enabled || fs.mounts.length === 0) return [];
     return [
-      programNeed("umount", "shutdown.filesystems.mounts"),
-      programNeed("cat", "shutdown.filesystems.mounts"),
+      programNeed("umount", {
+        key: "shutdown.filesystems.mounts",
+        fix: installOrDisable("util-linux", "shutdown.filesystems.enabled"),
+      }),
+      programNeed("cat", {
+        key: "shutdown.filesystems.mounts",
+        fix: installOrDisable("coreutils", "shutdown.filesystems.enabled"),
+      }),
     ];
   },
 };

@@ -58,6 +58,12 @@ export type StepNeed =
     programs: readonly string[];
     /** Dotted config key, e.g. `shutdown.vms.enabled`. */
     key: string;
+    /**
+     * What to do when none is installed, naming the package and the exact
+     * key that turns the need off, e.g. `install libvirt-clients, or set
+     * shutdown.vms.enabled: false`.
+     */
+    fix: string;
   }
   | {
     /** A file the program itself reads. */
@@ -151,9 +157,25 @@ export function plannedStep(
  * A program need with one program.
  *
  * @param program The program name or path.
- * @param key The config key that asks for it.
+ * @param about `key`: the config key that asks for it; `fix`: what to do
+ *   when it is missing (see {@linkcode StepNeed}).
  * @returns The need.
  */
-export function programNeed(program: string, key: string): StepNeed {
-  return { type: "program", programs: [program], key };
+export function programNeed(
+  program: string,
+  about: { key: string; fix: string },
+): StepNeed {
+  return { type: "program", programs: [program], ...about };
+}
+
+/**
+ * The usual fix for a missing program: install its package, or turn off
+ * the key that needs it.
+ *
+ * @param install What to install (a Debian package name, or "it").
+ * @param disableKey The dotted key whose `false` turns the need off.
+ * @returns E.g. `install libvirt-clients, or set shutdown.vms.enabled: false`.
+ */
+export function installOrDisable(install: string, disableKey: string): string {
+  return `install ${install}, or set ${disableKey}: false`;
 }

@@ -33,7 +33,13 @@ export const localKind: PureStepKind = {
   needs(config) {
     const { enabled, command } = config.shutdown.local;
     return enabled && command[0]
-      ? [programNeed(command[0], "shutdown.local.command")]
+      ? [
+        programNeed(command[0], {
+          key: "shutdown.local.command",
+          fix:
+            "install it, or set shutdown.local.command to the command that powers this host off",
+        }),
+      ]
       : [];
   },
 };

@@ -50,6 +50,7 @@ Deno.test("stepNeeds() asks each kind, built-in kinds first, the local shutdown 
       "shutdown.remotes.0.host: ssh",
       "shutdown.remotes.0.known_hosts: ssh-keygen",
       "shutdown.remotes.0.known_hosts: read /etc/ups-monitor/known_hosts",
+      "shutdown.remotes.0.known_hosts: read /root/.ssh/known_hosts",
       "shutdown.custom.0.command: true",
       "shutdown.local.command: shutdown",
     ],

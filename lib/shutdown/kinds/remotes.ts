@@ -7,6 +7,7 @@
  */
 import { formatWords, quoteWord } from "../../system/shell_words.ts";
 import {
+  installOrDisable,
   plannedStep,
   programNeed,
   type PureStepKind,
@@ -56,11 +57,16 @@ export const remotesKind: PureStepKind = {
     return config.shutdown.remotes.flatMap((remote, i): StepNeed[] => {
       if (!remote.enabled) return [];
       const key = `shutdown.remotes.${i}`;
+      const fix = installOrDisable("openssh-client", `${key}.enabled`);
       return [
-        programNeed("ssh", `${key}.host`),
+        programNeed("ssh", { key: `${key}.host`, fix }),
         // ssh-keygen -F looks the host key up at start-up.
-        programNeed("ssh-keygen", `${key}.known_hosts`),
-        { type: "read", path: remote.known_hosts, key: `${key}.known_hosts` },
+        programNeed("ssh-keygen", { key: `${key}.known_hosts`, fix }),
+        ...remote.known_hosts.map((path) => ({
+          type: "read" as const,
+          path,
+          key: `${key}.known_hosts`,
+        })),
         ...(remote.identity_file === null ? [] : [{
           type: "read" as const,
           path: remote.identity_file,

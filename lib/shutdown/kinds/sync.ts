@@ -5,7 +5,12 @@
  * @pure
  */
 import { formatDuration } from "../../config/duration.ts";
-import { plannedStep, programNeed, type PureStepKind } from "./kind.ts";
+import {
+  installOrDisable,
+  plannedStep,
+  programNeed,
+  type PureStepKind,
+} from "./kind.ts";
 
 /** Flushes file system buffers. */
 export const syncKind: PureStepKind = {
@@ -22,7 +27,12 @@ export const syncKind: PureStepKind = {
   },
   needs(config) {
     return config.shutdown.sync.enabled
-      ? [programNeed("sync", "shutdown.sync.enabled")]
+      ? [
+        programNeed("sync", {
+          key: "shutdown.sync.enabled",
+          fix: installOrDisable("coreutils", "shutdown.sync.enabled"),
+        }),
+      ]
       : [];
   },
 };

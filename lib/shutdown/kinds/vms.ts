@@ -8,6 +8,7 @@
 import { formatDuration } from "../../config/duration.ts";
 import { formatWords } from "../../system/shell_words.ts";
 import {
+  installOrDisable,
   type KindSection,
   plannedStep,
   programNeed,
@@ -44,7 +45,12 @@ export const vmsKind: PureStepKind = {
   },
   needs(config) {
     return config.shutdown.vms.enabled
-      ? [programNeed("virsh", "shutdown.vms.enabled")]
+      ? [
+        programNeed("virsh", {
+          key: "shutdown.vms.enabled",
+          fix: installOrDisable("libvirt-clients", "shutdown.vms.enabled"),
+        }),
+      ]
       : [];
   },
 };
