@@ -73,7 +73,7 @@ Deno.test({
       const result = await checkNas(dir.path, sshd);
       assert.deepEqual([result.ready, result.detail], [
         true,
-        'sudo allows "sudo -n /usr/syno/sbin/synoshutdown -s" without a password (/usr/syno/sbin/synoshutdown -s)',
+        `sudo allows "sudo -n /usr/syno/sbin/synoshutdown -s" without a password (/usr/syno/sbin/synoshutdown -s); host key found in "${sshd.knownHosts}"`,
       ]);
     });
 
