@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { ReceivedEmbed } from "./fake_discord.ts";
 import type { Expectations } from "./profile.ts";
 import type { SideEffectFacts } from "./side_effects.ts";
 import { VMS } from "./side_effects.ts";
@@ -32,6 +33,8 @@ export interface Observation {
   notifications: string[];
   /** Discord limits the fake Discord saw broken. */
   discordProblems: string[];
+  /** The embeds the fake Discord received, in order. */
+  discordEmbeds: ReceivedEmbed[];
   /** Timeline actions that failed, in words. */
   timelineErrors: string[];
   /** Real side effects, when the profile checks them. */
@@ -180,6 +183,10 @@ export function judge(expect: Expectations, seen: Observation): Verdict {
     );
   }
   subsequence(check, "notification", expect.notifications, seen.notifications);
+  for (const name of expect.once) exactlyOnce(check, name, seen);
+  for (const [name, source] of Object.entries(expect.messages)) {
+    matchingMessages(check, name, new RegExp(source), seen.events);
+  }
   for (const problem of seen.discordProblems) {
     check(
       false,
@@ -249,6 +256,60 @@ function subsequence(
   if (wanted.length > 0) {
     check(true, `${capital(what)}s in order: "${wanted.join('", "')}"`);
   }
+}
+
+/** The event came once, and so did its notification at both channels. */
+function exactlyOnce(
+  check: (ok: boolean, text: string) => void,
+  name: string,
+  seen: Observation,
+) {
+  const logged = seen.events.filter((e) => e.event === name);
+  const messages = new Set(logged.map((e) => e.msg));
+  const counts = {
+    logged: logged.length,
+    webhook: seen.notifications.filter((kind) => kind === name).length,
+    discord: seen.discordEmbeds.filter((e) => messages.has(e.description))
+      .length,
+  };
+  const ok = Object.values(counts).every((count) => count === 1);
+  check(
+    ok,
+    ok
+      ? `Exactly one "${name}": logged once, notified once at the webhook channel and once at the fake Discord`
+      : `Expected exactly one "${name}", but it was logged ${
+        times(counts.logged)
+      }, notified ${times(counts.webhook)} at the webhook channel and ${
+        times(counts.discord)
+      } at the fake Discord${
+        logged.length > 0
+          ? ` (messages: "${logged.map((e) => e.msg).join('", "')}")`
+          : ""
+      }`,
+  );
+}
+
+/** Every event of that name came with a message matching the pattern. */
+function matchingMessages(
+  check: (ok: boolean, text: string) => void,
+  name: string,
+  pattern: RegExp,
+  events: readonly TimedEvent[],
+) {
+  const logged = events.filter((e) => e.event === name);
+  const wrong = logged.find((e) => !pattern.test(e.msg));
+  check(
+    logged.length > 0 && wrong === undefined,
+    logged.length === 0
+      ? `Expected event "${name}" with a message matching ${pattern}, but it never came`
+      : wrong
+      ? `Expected the message of "${name}" to match ${pattern}, got "${wrong.msg}"`
+      : `The message of "${name}" matches ${pattern}: "${logged[0]!.msg}"`,
+  );
+}
+
+function times(count: number): string {
+  return count === 1 ? "once" : `${count} times`;
 }
 
 function capital(text: string): string {

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { judge, type Observation, type TimedEvent } from "./expect.ts";
-import { discordProblems, webhookKinds } from "./fake_discord.ts";
+import {
+  discordEmbeds,
+  discordProblems,
+  discordResponder,
+  webhookKinds,
+} from "./fake_discord.ts";
 import { parseProfile } from "./profile.ts";
 import { DISCORD_PATH, WEBHOOK_PATH } from "./scenario_config.ts";
 
@@ -30,6 +35,7 @@ function observation(events: TimedEvent[]): Observation {
     marks: { start: 0, low: 1000 },
     notifications: ["power.on_battery", "shutdown.triggered"],
     discordProblems: [],
+    discordEmbeds: [],
     timelineErrors: [],
     facts: null,
     containersAvailable: true,
@@ -125,4 +131,122 @@ Deno.test("discordProblems() reports messages beyond Discord's limits", () => {
     webhookKinds([request(WEBHOOK_PATH, { event: "power.on_battery" })]),
     ["power.on_battery"],
   );
+});
+
+const READINESS = parseProfile(
+  `description: t
+ups: { ups.status: OL }
+nas: true
+duration: 14s
+timeline: [{ at: 4s, fault: nas_rekey, mark: rekey }]
+expect:
+  trigger: none
+  once: [readiness.not_ready]
+  messages: { readiness.not_ready: '^Remote "nas" is not ready: .*host key' }
+`,
+  "t.yaml",
+).expect;
+
+const NOT_READY =
+  'Remote "nas" is not ready: the host key of "127.0.0.1" has changed';
+
+function readinessSeen(
+  logged: number,
+  webhook: number,
+  discord: number,
+): Observation {
+  return {
+    ...observation(
+      Array.from(
+        { length: logged },
+        (_, i) => event(5000 + i, "readiness.not_ready"),
+      ).map((e) => ({ ...e, msg: NOT_READY })),
+    ),
+    notifications: Array(webhook).fill("readiness.not_ready"),
+    discordEmbeds: Array(discord).fill({
+      title: "Not ready for an outage",
+      description: NOT_READY,
+    }),
+  };
+}
+
+Deno.test("judge() checks that a once event was logged and notified at both channels exactly once", () => {
+  const good = judge(READINESS, readinessSeen(1, 1, 1));
+  assert.equal(good.firstFailure, null);
+  assert.ok(good.checks.some((c) =>
+    c.text ===
+      'Exactly one "readiness.not_ready": logged once, notified once at the webhook channel and once at the fake Discord'
+  ));
+  const cases: [Observation, string][] = [
+    [
+      readinessSeen(2, 2, 2),
+      `Expected exactly one "readiness.not_ready", but it was logged 2 times, notified 2 times at the webhook channel and 2 times at the fake Discord (messages: "${NOT_READY}", "${NOT_READY}")`,
+    ],
+    [
+      readinessSeen(1, 1, 0),
+      `Expected exactly one "readiness.not_ready", but it was logged once, notified once at the webhook channel and 0 times at the fake Discord (messages: "${NOT_READY}")`,
+    ],
+    [
+      readinessSeen(0, 0, 0),
+      'Expected exactly one "readiness.not_ready", but it was logged 0 times, notified 0 times at the webhook channel and 0 times at the fake Discord',
+    ],
+  ];
+  for (const [seen, text] of cases) {
+    assert.equal(judge(READINESS, seen).firstFailure, text);
+  }
+});
+
+Deno.test("judge() checks every message of an event against its pattern", () => {
+  const seen = readinessSeen(1, 1, 1);
+  const other = 'Channel "discord" is not ready: HTTP 404';
+  const wrong = {
+    ...seen,
+    events: [...seen.events, { ...seen.events[0]!, msg: other }],
+    notifications: ["readiness.not_ready"],
+  };
+  const texts = judge(READINESS, wrong).checks.map((c) => c.text);
+  assert.ok(texts.includes(
+    `Expected the message of "readiness.not_ready" to match /^Remote "nas" is not ready: .*host key/, got "${other}"`,
+  ));
+  assert.ok(
+    judge(READINESS, seen).checks.some((c) =>
+      c.ok &&
+      c.text ===
+        `The message of "readiness.not_ready" matches /^Remote "nas" is not ready: .*host key/: "${NOT_READY}"`
+    ),
+  );
+});
+
+Deno.test("the fake Discord answers a GET as Discord does, and a GET is no message", async () => {
+  const respond = discordResponder();
+  const request = (method: string, path: string, body = "") => ({
+    method,
+    path,
+    headers: {},
+    body,
+    atMs: 0,
+  });
+  const signal = new AbortController().signal;
+  const info = await respond(request("GET", DISCORD_PATH), 0, signal);
+  assert.equal(info.status, 200);
+  assert.deepEqual(
+    [(await info.json())["id"], info.headers.get("content-type")],
+    ["4242", "application/json"],
+  );
+  const hook = await respond(request("GET", WEBHOOK_PATH), 1, signal);
+  assert.equal(hook.status, 405);
+  assert.equal(hook.headers.get("allow"), "POST");
+  const posted = await respond(request("POST", DISCORD_PATH, "{}"), 2, signal);
+  assert.equal(posted.status, 204);
+
+  const embed = { title: "Not ready for an outage", description: NOT_READY };
+  const requests = [
+    request("GET", DISCORD_PATH),
+    request("GET", WEBHOOK_PATH),
+    request("POST", DISCORD_PATH, JSON.stringify({ embeds: [embed] })),
+    request("POST", WEBHOOK_PATH, '{"event":"readiness.not_ready"}'),
+  ];
+  assert.deepEqual(discordProblems(requests), []);
+  assert.deepEqual(discordEmbeds(requests), [embed]);
+  assert.deepEqual(webhookKinds(requests), ["readiness.not_ready"]);
 });

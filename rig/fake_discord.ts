@@ -1,11 +1,12 @@
 /**
- * What the fake Discord (a real HTTP server on loopback, recording every
- * request) received, judged against Discord's documented webhook limits,
- * and the kinds of notification the generic webhook channel received.
+ * How the fake Discord (a real HTTP server on loopback, recording every
+ * request) answers, what it received judged against Discord's documented
+ * webhook limits, and the kinds of notification the generic webhook channel
+ * received. Readiness checks GET both URLs; only POSTs are messages.
  *
  * @module
  */
-import type { RecordedRequest } from "../lib/testing/http_server.ts";
+import type { RecordedRequest, Responder } from "../lib/testing/http_server.ts";
 import { DISCORD_PATH, WEBHOOK_PATH } from "./scenario_config.ts";
 
 /** Discord's limits (developer docs, "Embed Limits"). */
@@ -23,6 +24,41 @@ const LIMITS = {
 const length = (text: unknown) => [...String(text ?? "")].length;
 
 /**
+ * Answers as Discord and a POST-only receiver do: a GET of the Discord
+ * webhook URL gets the webhook's info (200), a GET of the generic webhook
+ * 405 with `Allow: POST`, a message 204 (Discord without `?wait=true`).
+ *
+ * @returns The responder for `startRecordingServer`.
+ */
+export function discordResponder(): Responder {
+  return (request) => {
+    if (request.method === "POST") return new Response(null, { status: 204 });
+    if (request.path === DISCORD_PATH) {
+      const [id, token] = DISCORD_PATH.split("/").slice(-2);
+      return Response.json({
+        "application_id": null,
+        avatar: null,
+        "channel_id": "4243",
+        "guild_id": "4244",
+        id,
+        name: "ups-monitor rig",
+        token,
+        type: 1,
+      });
+    }
+    return new Response(null, { status: 405, headers: { allow: "POST" } });
+  };
+}
+
+/** The messages (POSTs) to one path. */
+function posts(
+  requests: readonly RecordedRequest[],
+  path: string,
+): RecordedRequest[] {
+  return requests.filter((r) => r.method === "POST" && r.path === path);
+}
+
+/**
  * Every way the Discord messages broke Discord's limits.
  *
  * @param requests Requests of the fake Discord.
@@ -32,8 +68,7 @@ export function discordProblems(
   requests: readonly RecordedRequest[],
 ): string[] {
   const problems: string[] = [];
-  for (const [index, request] of requests.entries()) {
-    if (request.path !== DISCORD_PATH) continue;
+  for (const [index, request] of posts(requests, DISCORD_PATH).entries()) {
     const where = `message ${index + 1}`;
     let body: { embeds?: Record<string, unknown>[] };
     try {
@@ -85,12 +120,44 @@ export function discordProblems(
  * @returns The kinds of notification.
  */
 export function webhookKinds(requests: readonly RecordedRequest[]): string[] {
-  return requests.filter((r) => r.path === WEBHOOK_PATH).flatMap((r) => {
+  return posts(requests, WEBHOOK_PATH).flatMap((r) => {
     try {
       const event = JSON.parse(r.body)["event"];
       return typeof event === "string" ? [event] : [];
     } catch {
       return []; // not the webhook body: nothing to count
+    }
+  });
+}
+
+/** One embed of a message to the fake Discord. */
+export interface ReceivedEmbed {
+  /** The notification's title, e.g. `Not ready for an outage`. */
+  title: string;
+  /** The notification's message. */
+  description: string;
+}
+
+/**
+ * Every embed the fake Discord received, in order.
+ *
+ * @param requests Requests of the fake Discord.
+ * @returns The embeds of every message that is JSON.
+ */
+export function discordEmbeds(
+  requests: readonly RecordedRequest[],
+): ReceivedEmbed[] {
+  return posts(requests, DISCORD_PATH).flatMap((r) => {
+    try {
+      const embeds: unknown = JSON.parse(r.body)["embeds"];
+      return Array.isArray(embeds)
+        ? embeds.map((embed: Record<string, unknown>) => ({
+          title: String(embed["title"] ?? ""),
+          description: String(embed["description"] ?? ""),
+        }))
+        : [];
+    } catch {
+      return []; // not JSON: discordProblems() reports it
     }
   });
 }

@@ -23,7 +23,8 @@ export const NAS_SHUTDOWN_COMMAND = [
 ] as const;
 
 const CALLS_FILE = "/var/lib/synoshutdown/calls.log";
-const HOST_KEY = "/etc/ssh/ssh_host_ed25519_key.pub";
+const HOST_KEY_FILE = "/etc/ssh/ssh_host_ed25519_key";
+const HOST_KEY = `${HOST_KEY_FILE}.pub`;
 
 /** One recorded run of the fake `synoshutdown`. */
 export interface ShutdownCall {
@@ -83,6 +84,16 @@ export interface Nas extends AsyncDisposable {
   unpause(): Promise<void>;
   /** sshd's output so far. */
   logs(): Promise<string>;
+  /**
+   * Replaces the NAS's ed25519 host key, as a reinstalled NAS does. sshd
+   * re-executes itself for each connection and so loads the new key for
+   * the next one, without a signal; {@linkcode Nas.knownHostsFile} keeps the
+   * old key, so ssh with it fails host key verification from then on.
+   *
+   * @returns The new public key, `ssh-ed25519 AAAA…`.
+   * @throws {RigCommandError} When a command in the container fails.
+   */
+  rekey(): Promise<string>;
 }
 
 /**
@@ -279,6 +290,54 @@ class Container implements Nas {
 
   logs(): Promise<string> {
     return this.#engine.logs(this.name);
+  }
+
+  async rekey(): Promise<string> {
+    const fresh = `${HOST_KEY_FILE}.rekey`;
+    const inside = (what: string, command: readonly string[]) =>
+      this.#engine.cli(`${what} in "${this.name}"`, [
+        "exec",
+        this.name,
+        ...command,
+      ]);
+    await inside("remove a stale new host key", [
+      "rm",
+      "-f",
+      fresh,
+      `${fresh}.pub`,
+    ]);
+    await inside("generate a new host key", [
+      "ssh-keygen",
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "",
+      "-C",
+      "rig-nas-rekeyed",
+      "-f",
+      fresh,
+    ]);
+    // rename(2) swaps the private key at once: a connection in between
+    // loads the old key or the new one, never none. sshd serves the public
+    // half of the private key file (a stale .pub only makes it log "Public
+    // key ... does not match private key"), so the .pub file may follow.
+    await inside("install the new host key", [
+      "mv",
+      "-f",
+      fresh,
+      HOST_KEY_FILE,
+    ]);
+    await inside("install the new public host key", [
+      "mv",
+      "-f",
+      `${fresh}.pub`,
+      HOST_KEY,
+    ]);
+    const [type, key] =
+      (await inside("read the new host key", ["cat", HOST_KEY]))
+        .trim().split(/\s+/);
+    return `${type} ${key}`;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -145,3 +145,26 @@ test("accepts no key but the handle's", async (nas, engine) => {
   assert.equal(result.code, 255);
   assert.match(result.stderr, /Permission denied \(publickey\)/);
 });
+
+test(
+  "rekey() makes sshd present a new host key that the old known_hosts refuses",
+  async (nas, engine) => {
+    const knownHosts = await Deno.readTextFile(nas.knownHostsFile);
+    const before = await ssh(engine, nas, ["true"]);
+    assert.equal(before.code, 0, before.stderr);
+    const key = await nas.rekey();
+    assert.match(key, /^ssh-ed25519 AAAA\S+$/);
+    assert.ok(!knownHosts.includes(key), "a key other than the old one");
+    const after = await ssh(engine, nas, ["true"]);
+    assert.equal(after.code, 255);
+    assert.match(after.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
+    assert.match(after.stderr, /Host key verification failed/);
+    assert.equal(await Deno.readTextFile(nas.knownHostsFile), knownHosts);
+    // The same sshd serves the new key: a known_hosts with it logs in.
+    await using dir = await makeTempDir();
+    const updated = join(dir.path, "known_hosts");
+    await Deno.writeTextFile(updated, `[127.0.0.1]:${nas.port} ${key}\n`);
+    const again = await ssh(engine, nas, ["true"], updated);
+    assert.equal(again.code, 0, again.stderr);
+  },
+);

@@ -13,7 +13,10 @@ import { z } from "zod";
 import { TRIGGERS } from "../lib/power/state.ts";
 import { durationSchema, STEP_KINDS } from "../lib/config/schema.ts";
 
-/** Faults the rig can cause at upsd (see `NutServer` in `nut_server.ts`). */
+/**
+ * Faults the rig can cause: at upsd (see `NutServer` in `nut_server.ts`),
+ * and `nas_rekey`, a new host key on the NAS (`Nas.rekey()` in `nas.ts`).
+ */
 export const FAULTS = [
   "pause",
   "unpause",
@@ -26,7 +29,11 @@ export const FAULTS = [
   "kill_driver",
   "restart_driver",
   "fsd",
+  "nas_rekey",
 ] as const;
+
+/** Faults that need the NAS container. */
+export const NAS_FAULTS: readonly Fault[] = ["nas_rekey"];
 
 /** A fault of {@linkcode FAULTS}. */
 export type Fault = typeof FAULTS[number];
@@ -74,6 +81,15 @@ const eventSchema = z.strictObject({
   { message: "expected at least one of set, ramp, fault or mark" },
 );
 
+const regexSource = z.string().min(1).refine((source) => {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false; // reported as the issue below
+  }
+}, { message: "expected a regular expression" });
+
 const windowSchema = z.strictObject({
   after: z.string().describe('The mark the window is relative to ("start").'),
   min: duration.default(0).describe("Earliest delay. Default 0."),
@@ -97,6 +113,12 @@ const expectSchema = z.strictObject({
   notifications: z.array(z.string()).default([]).describe(
     "Notification kinds (event names) that must arrive, in this order.",
   ),
+  once: z.array(z.string()).default([]).describe(
+    "Events the program must log exactly once, each notified exactly once: one notification of that kind at the webhook channel, one embed with the same message at the fake Discord.",
+  ),
+  messages: z.record(z.string(), regexSource).default({}).describe(
+    "By event name, a regular expression that the message of every such event must match; at least one must come.",
+  ),
   "side_effects": z.boolean().default(false).describe(
     "Check the real side effects: containers stopped, mounts unmounted, the hung unmount reported, the VM destroyed, the NAS shut down, the power-off called.",
   ),
@@ -110,6 +132,9 @@ export const profileSchema = z.strictObject({
   ),
   ups: z.record(varName, nutValue).describe(
     "Initial values; declare every variable the timeline sets.",
+  ),
+  nas: z.boolean().default(false).describe(
+    'Start the NAS container and configure it as the remote "nas" without checking the other side effects (expect.side_effects starts it too). Needs podman or docker.',
   ),
   maxage: z.number().int().min(1).default(6).describe(
     "upsd's MAXAGE in seconds. Default 6.",
@@ -252,6 +277,14 @@ function checkMarks(profile: ProfileData): string[] {
   }
   if (profile.expect.trigger === "none" && profile.expect.window) {
     problems.push("expect.window: a window needs a trigger other than none");
+  }
+  const withNas = profile.nas || profile.expect.side_effects;
+  for (const [index, entry] of profile.timeline.entries()) {
+    if (entry.fault && NAS_FAULTS.includes(entry.fault) && !withNas) {
+      problems.push(
+        `timeline.${index}.fault: "${entry.fault}" needs the NAS: set nas: true`,
+      );
+    }
   }
   return problems;
 }

@@ -58,6 +58,17 @@ Deno.test("parseProfile() reports problems as FILE:LINE:COL: key: message", () =
       ),
       "p.yaml:7:5: timeline.0: expected at least one of set, ramp, fault or mark",
     ],
+    [
+      VALID.replace("set: { ups.status: OB }", "fault: nas_rekey"),
+      'p.yaml: timeline.0.fault: "nas_rekey" needs the NAS: set nas: true',
+    ],
+    [
+      VALID.replace(
+        "  trigger: low_charge\n",
+        "  trigger: low_charge\n  messages: { power.on_battery: '(' }\n",
+      ),
+      "p.yaml:10:33: expect.messages.power.on_battery: expected a regular expression",
+    ],
   ];
   for (const [text, message] of cases) {
     assert.throws(() => parseProfile(text, "p.yaml"), (error: unknown) => {

@@ -9,8 +9,12 @@
 import { escapeXml, type Marker, renderChart } from "./chart.ts";
 import type { ScenarioResult } from "./scenario.ts";
 
-/** Events worth a marker on the chart (the rest is noise at this scale). */
-const MARKED = /^(power|battery|voltage|avr|ups|connection)\./;
+/**
+ * Events worth a marker on the chart (the rest is noise at this scale): a
+ * readiness change, not every round.
+ */
+const MARKED =
+  /^(power|battery|voltage|avr|ups|connection)\.|^readiness\.(not_)?ready$/;
 
 /**
  * The terminal lines of one scenario.

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import type { Verdict } from "./expect.ts";
-import { formatResult, formatSummary, renderHtml } from "./report.ts";
+import {
+  formatResult,
+  formatSummary,
+  markersOf,
+  renderHtml,
+} from "./report.ts";
 import type { ScenarioResult } from "./scenario.ts";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
@@ -84,6 +89,35 @@ Deno.test("formatResult() names the first failure, the trigger and the steps", (
       "  steps: vms done 2050 ms, filesystems timeout 1500 ms",
     ].join("\n"),
   );
+});
+
+Deno.test("markersOf() marks a readiness change and the rekey, not every round", () => {
+  const round = (t: number) => ({
+    t,
+    event: "readiness.checked",
+    msg: "Readiness: all 11 checks ready",
+    fields: {},
+  });
+  const markers = markersOf({
+    ...result("nas-host-key-changed", true),
+    events: [
+      round(-300),
+      round(1700),
+      round(3700),
+      {
+        t: 5800,
+        event: "readiness.not_ready",
+        msg: 'Remote "nas" is not ready: the host key changed',
+        fields: { check: "remotes.0" },
+      },
+      round(5800),
+    ],
+    faults: [{ t: 4000, fault: "nas_rekey" }],
+  });
+  assert.deepEqual(markers, [
+    { t: 5800, label: "readiness.not_ready", kind: "event" },
+    { t: 4000, label: "nas_rekey", kind: "fault" },
+  ]);
 });
 
 /** Runs headless Chromium on a file; returns stdout. */

@@ -13,10 +13,16 @@ import { startRecordingServer } from "../lib/testing/http_server.ts";
 import { MemoryLogger } from "../lib/testing/memory_logger.ts";
 import type { Engine } from "./engine.ts";
 import { judge, type TimedEvent, type Verdict } from "./expect.ts";
-import { discordProblems, webhookKinds } from "./fake_discord.ts";
+import {
+  discordEmbeds,
+  discordProblems,
+  discordResponder,
+  webhookKinds,
+} from "./fake_discord.ts";
 import type { RigImages } from "./image.ts";
 import { type NutServer, startNutServer } from "./nut_server.ts";
-import type { Fault, Profile } from "./profile.ts";
+import type { Nas } from "./nas.ts";
+import { type Fault, NAS_FAULTS, type Profile } from "./profile.ts";
 import { startSandboxed } from "./sandbox.ts";
 import {
   baseConfig,
@@ -147,8 +153,14 @@ async function run(
     keep,
     ...(context.images ? { images: context.images } : {}),
   });
-  await using discord = startRecordingServer();
+  await using discord = startRecordingServer(discordResponder());
   const full = profile.expect.side_effects && !rehearsal;
+  const withNas = profile.nas && !rehearsal;
+  if (withNas && !engine.containers) {
+    throw new Error(
+      `the NAS (nas: true) needs podman or docker, not the "${engine.name}" engine`,
+    );
+  }
   await using effects = await prepareSideEffects({
     dir,
     configDir,
@@ -156,6 +168,7 @@ async function run(
     engine,
     images: context.images,
     full,
+    nas: withNas,
     keep,
   });
   const targets = {
@@ -216,7 +229,11 @@ async function run(
         await admin.setVar(name, value).catch(() => admin.setVar(name, value));
       }
     },
-    fault: (fault) => applyFault(fault, server, admin),
+    // A rehearsal's remotes are the user's, not the rig's NAS.
+    fault: (fault) =>
+      rehearsal && NAS_FAULTS.includes(fault)
+        ? Promise.resolve()
+        : applyFault(fault, { server, admin, nas: effects.nas }),
   }, { startMs, signal: stopTimeline.signal });
 
   // The program may exit after its local shutdown, taking its namespace
@@ -252,6 +269,7 @@ async function run(
     marks: timeline.result.marks,
     notifications: webhookKinds(discord.requests),
     discordProblems: discordProblems(discord.requests),
+    discordEmbeds: discordEmbeds(discord.requests),
     timelineErrors: played.filter((p) => p.error).map((p) =>
       `${describeAction(p)} at ${Math.round(p.doneMs)} ms: ${p.error}`
     ),
@@ -303,10 +321,16 @@ async function waitForEnd(
   if (triggered) await sleep(700);
 }
 
+/** What a fault acts on. */
+interface FaultTargets {
+  server: NutServer;
+  admin: NutClient;
+  nas: Nas | null;
+}
+
 function applyFault(
   fault: Fault,
-  server: NutServer,
-  admin: NutClient,
+  { server, admin, nas }: FaultTargets,
 ): Promise<void> {
   switch (fault) {
     case "pause":
@@ -331,6 +355,11 @@ function applyFault(
       return server.restartDriver(RIG_UPS);
     case "fsd":
       return admin.fsd().catch(() => admin.fsd());
+    case "nas_rekey":
+      if (nas === null) {
+        return Promise.reject(new Error("there is no NAS in this scenario"));
+      }
+      return nas.rekey().then(() => {});
   }
 }
 

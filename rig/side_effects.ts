@@ -51,8 +51,10 @@ export interface SideEffectOptions {
   engine: Engine;
   /** Images of the engine (the NUT image runs the victims). */
   images: RigImages | null;
-  /** Start containers and the NAS. */
+  /** Start the victim containers and the NAS. */
   full: boolean;
+  /** Start the NAS (and select containers by label) without victims. */
+  nas: boolean;
   /** Leave containers behind. */
   keep: boolean;
 }
@@ -81,6 +83,8 @@ export interface SideEffects extends AsyncDisposable {
   ): Promise<SideEffectFacts>;
 }
 
+type Cleanups = (() => PromiseLike<void>)[];
+
 /**
  * Writes the stand-ins and starts the containers and the NAS.
  *
@@ -100,9 +104,7 @@ export async function prepareSideEffects(
     ],
     engines: [],
   });
-  const cleanups: (() => PromiseLike<void>)[] = [
-    () => tools[Symbol.asyncDispose](),
-  ];
+  const cleanups: Cleanups = [() => tools[Symbol.asyncDispose]()];
   const dispose = async () => {
     for (const cleanup of cleanups.reverse()) {
       try {
@@ -122,54 +124,18 @@ export async function prepareSideEffects(
     const hangMount = mounts[2]!;
     await writeUmount(tools, hangMount);
     const label = `${SCENARIO_LABEL}=${id}`;
-    const victims: string[] = [];
-    let nas: Nas | null = null;
-    if (full && engine.containers && options.images) {
-      for (const n of [1, 2]) {
-        const name = `ups-monitor-rig-victim-${id}-${n}`;
-        cleanups.push(() =>
-          options.keep ? Promise.resolve() : engine.removeContainer(name)
-        );
-        await engine.cli(`start the container "${name}"`, [
-          "run",
-          "--detach",
-          "--name",
-          name,
-          "--label",
-          `${RIG_LABEL}=victim`,
-          "--label",
-          label,
-          ...engine.runFlags,
-          "--entrypoint",
-          "/bin/sleep",
-          options.images.nut,
-          "infinity",
-        ], { timeoutMs: 120_000 });
-        victims.push(name);
-      }
-      nas = await startNas({
-        engine,
-        images: options.images,
-        keep: options.keep,
-      });
-      const started = nas;
-      cleanups.push(() => started[Symbol.asyncDispose]());
-      const key = join(options.configDir, "nas_key");
-      await Deno.copyFile(nas.identityFile, key);
-      await Deno.chmod(key, 0o600);
-      await Deno.copyFile(
-        nas.knownHostsFile,
-        join(options.configDir, "known_hosts"),
-      );
-    }
+    const containers = (full || options.nas) && engine.containers &&
+      options.images !== null;
+    const victims = containers && full
+      ? await startVictims(options, label, cleanups)
+      : [];
+    const nas = containers ? await startNasInto(options, cleanups) : null;
     return {
       tools,
       mounts,
       label,
       nas,
-      containerEngine: victims.length > 0
-        ? engine.name as "docker" | "podman"
-        : null,
+      containerEngine: containers ? engine.name as "docker" | "podman" : null,
       async facts(mountPoints, rigContainers) {
         const calls = await tools.calls();
         return {
@@ -193,6 +159,60 @@ export async function prepareSideEffects(
     await dispose();
     throw error;
   }
+}
+
+/** Two `sleep infinity` containers with the scenario's label. */
+async function startVictims(
+  options: SideEffectOptions,
+  label: string,
+  cleanups: Cleanups,
+): Promise<string[]> {
+  const { engine, id } = options;
+  const victims: string[] = [];
+  for (const n of [1, 2]) {
+    const name = `ups-monitor-rig-victim-${id}-${n}`;
+    cleanups.push(() =>
+      options.keep ? Promise.resolve() : engine.removeContainer(name)
+    );
+    await engine.cli(`start the container "${name}"`, [
+      "run",
+      "--detach",
+      "--name",
+      name,
+      "--label",
+      `${RIG_LABEL}=victim`,
+      "--label",
+      label,
+      ...engine.runFlags,
+      "--entrypoint",
+      "/bin/sleep",
+      options.images!.nut,
+      "infinity",
+    ], { timeoutMs: 120_000 });
+    victims.push(name);
+  }
+  return victims;
+}
+
+/** The NAS, its key and known_hosts copied into the config directory. */
+async function startNasInto(
+  options: SideEffectOptions,
+  cleanups: Cleanups,
+): Promise<Nas> {
+  const nas = await startNas({
+    engine: options.engine,
+    images: options.images!,
+    keep: options.keep,
+  });
+  cleanups.push(() => nas[Symbol.asyncDispose]());
+  const key = join(options.configDir, "nas_key");
+  await Deno.copyFile(nas.identityFile, key);
+  await Deno.chmod(key, 0o600);
+  await Deno.copyFile(
+    nas.knownHostsFile,
+    join(options.configDir, "known_hosts"),
+  );
+  return nas;
 }
 
 /** Replaces the `umount` stand-in: hang on one path, else the real umount. */

@@ -119,6 +119,12 @@ domain() {
 }
 command=$1; shift
 case "$command" in
+  version)
+    # As virsh connected to a running libvirtd prints it.
+    echo "Compiled against library: libvirt 9.0.0"
+    echo "Using library: libvirt 9.0.0"
+    echo "Using API: QEMU 9.0.0"
+    echo "Running hypervisor: QEMU 7.2.0" ;;
   list)
     for dir in "$STATE"/vms/*/; do
       [ -d "$dir" ] || continue
