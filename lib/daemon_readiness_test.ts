@@ -43,7 +43,7 @@ readiness: {interval: 1s, timeout: 2s}
     const notReady = await daemon.waitFor((e) =>
       e.event === "readiness.not_ready"
     );
-    assert.match(notReady.msg, /^Channel "backup" is not ready: HTTP 404/);
+    assert.match(notReady.msg, /^Channel "backup": not ready: HTTP 404/);
     assert.doesNotMatch(notReady.msg, /127\.0\.0\.1/, "the URL is a secret");
     // Three more rounds: the broken channel is not reported again.
     const rounds = (from: number) =>
@@ -71,7 +71,7 @@ readiness: {interval: 1s, timeout: 2s}
 
     broken = false;
     const ready = await daemon.waitFor((e) => e.event === "readiness.ready");
-    assert.match(ready.msg, /^Channel "backup" is ready again/);
+    assert.match(ready.msg, /^Channel "backup": ready again/);
     const json = await runProgram(["status", "--config", config, "--json"]);
     const report = JSON.parse(json.stdout);
     assert.equal(report["readiness"]["channels.1"]["ready"], true);

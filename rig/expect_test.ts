@@ -142,13 +142,13 @@ timeline: [{ at: 4s, fault: nas_rekey, mark: rekey }]
 expect:
   trigger: none
   once: [readiness.not_ready]
-  messages: { readiness.not_ready: '^Remote "nas" is not ready: .*host key' }
+  messages: { readiness.not_ready: '^Remote "nas": not ready: .*host key' }
 `,
   "t.yaml",
 ).expect;
 
 const NOT_READY =
-  'Remote "nas" is not ready: the host key of "127.0.0.1" has changed';
+  'Remote "nas": not ready: the host key of "127.0.0.1" has changed';
 
 function readinessSeen(
   logged: number,
@@ -198,7 +198,7 @@ Deno.test("judge() checks that a once event was logged and notified at both chan
 
 Deno.test("judge() checks every message of an event against its pattern", () => {
   const seen = readinessSeen(1, 1, 1);
-  const other = 'Channel "discord" is not ready: HTTP 404';
+  const other = 'Channel "discord": not ready: HTTP 404';
   const wrong = {
     ...seen,
     events: [...seen.events, { ...seen.events[0]!, msg: other }],
@@ -206,13 +206,13 @@ Deno.test("judge() checks every message of an event against its pattern", () => 
   };
   const texts = judge(READINESS, wrong).checks.map((c) => c.text);
   assert.ok(texts.includes(
-    `Expected the message of "readiness.not_ready" to match /^Remote "nas" is not ready: .*host key/, got "${other}"`,
+    `Expected the message of "readiness.not_ready" to match /^Remote "nas": not ready: .*host key/, got "${other}"`,
   ));
   assert.ok(
     judge(READINESS, seen).checks.some((c) =>
       c.ok &&
       c.text ===
-        `The message of "readiness.not_ready" matches /^Remote "nas" is not ready: .*host key/: "${NOT_READY}"`
+        `The message of "readiness.not_ready" matches /^Remote "nas": not ready: .*host key/: "${NOT_READY}"`
     ),
   );
 });

@@ -107,7 +107,7 @@ Deno.test("markersOf() marks a readiness change and the rekey, not every round",
       {
         t: 5800,
         event: "readiness.not_ready",
-        msg: 'Remote "nas" is not ready: the host key changed',
+        msg: 'Remote "nas": not ready: the host key changed',
         fields: { check: "remotes.0" },
       },
       round(5800),

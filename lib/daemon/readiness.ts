@@ -104,12 +104,12 @@ export async function readinessRound(options: ReadinessOptions): Promise<void> {
 function report(change: ReadinessChange, options: ReadinessOptions): void {
   const { state } = change;
   if (state.ready) {
-    const message = `${state.title} is ready again: ${state.detail}`;
+    const message = `${state.title}: ready again: ${state.detail}`;
     options.logger.info("readiness.ready", message, { check: change.id });
     options.tell("readiness.ready", "recovery", message, { check: change.id });
     return;
   }
-  const message = `${state.title} is not ready: ${state.detail}`;
+  const message = `${state.title}: not ready: ${state.detail}`;
   options.logger.warning("readiness.not_ready", message, { check: change.id });
   options.tell("readiness.not_ready", "warning", message, { check: change.id });
 }
