@@ -35,7 +35,7 @@ import {
   writeUpsmonConfig,
 } from "./testing/bench_upsmon.ts";
 import { dumpToDev, NUT_DDL_DIR, NUT_DDL_PRESENT } from "./testing/nut_ddl.ts";
-import { sampleTree, usageBetween } from "./testing/proc_stats.ts";
+import { TreeMeter } from "./testing/proc_stats.ts";
 import { makeRunDir, makeTempDir } from "./testing/temp_dir.ts";
 import { DEFAULT_DEV, startUpsd, type Upsd } from "./testing/upsd.ts";
 
@@ -114,9 +114,11 @@ async function measureWindow(
   try {
     await using upsmon = spawnUpsmon(paths.upsmonDir, false);
     await sleep(options.settleS * 1000);
-    const before = [sampleTree(monitor.pid), sampleTree(upsmon.pid)] as const;
-    const upsc = await runUpscLoop(upsd.target(), options.windowS);
-    const after = [sampleTree(monitor.pid), sampleTree(upsmon.pid)] as const;
+    const meters = [new TreeMeter(monitor.pid), new TreeMeter(upsmon.pid)];
+    const upsc = await runUpscLoop(upsd.target(), options.windowS, () => {
+      for (const meter of meters) meter.observe();
+    });
+    const [monitorUsage, upsmonUsage] = meters.map((meter) => meter.finish());
     if (upsc.failed > 0) {
       throw new Error(
         `Cannot measure upsc: ${upsc.failed} of ${upsc.calls} calls failed`,
@@ -129,11 +131,10 @@ async function measureWindow(
       );
     }
     return {
-      monitor: usageBetween(before[0], after[0]),
+      monitor: monitorUsage!,
       monitorStartMs: started.startMs,
       monitorConnectedMs: started.connectedMs,
-      monitorThreads: after[0].switches.size,
-      upsmon: usageBetween(before[1], after[1]),
+      upsmon: upsmonUsage!,
       upsmonStartMs,
       upsc,
     };

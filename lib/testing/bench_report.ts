@@ -30,8 +30,6 @@ export interface WindowResult {
   monitorStartMs: number;
   /** ups-monitor's spawn to `nut.connected`, ms. */
   monitorConnectedMs: number | null;
-  /** Tasks (threads) of ups-monitor at the end. */
-  monitorThreads: number;
   /** upsmon's usage (parent and child) over the window. */
   upsmon: TreeUsage;
   /** upsmon's spawn to first status, ms (a separate `-DD` run). */
@@ -253,12 +251,12 @@ export function formatReport(report: BenchReport): string {
     oneShotTable(report.oneShots),
     targets(report),
     "How: CPU = Δ on-CPU ns summed over /proc/PID/task/*/schedstat of the process tree; (stat) = Δ(utime+stime+cutime+cstime)",
-    `of /proc/PID/stat (10 ms ticks, counts exited threads too; ${ended} thread(s) of ups-monitor ended within windows);`,
+    `of /proc/PID/stat (10 ms ticks, counts exited threads too); threads are read every second, so the ${ended} thread(s) of ups-monitor that ended count up to then;`,
     "wake-ups = Δ(voluntary+nonvoluntary ctxt switches) summed over /proc/PID/task/*/status of the tree;",
     "RSS = Σ VmRSS of /proc/PID/status at the window's end, peak = VmHWM. upsmon = privileged parent + child.",
     `ups-monitor start = spawn until the state file first holds a reading (it logs no event at its first poll); nut.connected after ${
       connected.length ? median(connected).toFixed(1) : "–"
-    } ms; ${median(windows.map((w) => w.monitorThreads))} threads.`,
+    } ms; ${median(windows.map((w) => w.monitor.threads))} threads.`,
     'upsmon start = spawn until its first "parse_status" line under -DD (a separate run; the window runs without -DD).',
     `upsc loop: ${upscCalls} calls; CPU = Δ(cutime+cstime) of /proc/self/stat (reaped children); * = per-call figures of the one-shot upsc runs.`,
     "One-shots: wall measured around /usr/bin/time -v; CPU = its user+system (10 ms steps); max RSS from it.",

@@ -172,17 +172,20 @@ export interface UpscLoop {
  *
  * @param target `ups@host:port`.
  * @param seconds Length of the window.
+ * @param onSecond Called at the start of every second, before the call.
  * @returns The calls' cost.
  */
 export async function runUpscLoop(
   target: string,
   seconds: number,
+  onSecond: () => void = () => {},
 ): Promise<UpscLoop> {
   const loop: UpscLoop = { calls: 0, failed: 0, cpuMs: 0, wallMs: [] };
   const cpuBefore = reapedChildrenCpuMs();
   const start = performance.now();
   for (let k = 0; k < seconds; k++) {
     await sleepUntil(start + k * 1000);
+    onSecond();
     const before = performance.now();
     const { success } = await new Deno.Command(UPSC, {
       args: [target],

@@ -189,33 +189,111 @@ export function sampleTree(root: number): TreeSample {
     const memory = parseStatus(status);
     sample.rssKb += memory.vmRssKb;
     sample.hwmKb += memory.vmHwmKb;
-    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
-      const dir = `/proc/${pid}/task/${task.name}`;
-      const text = readOrNull(`${dir}/status`);
-      const schedstat = readOrNull(`${dir}/schedstat`);
-      if (text === null || schedstat === null) continue;
-      const { voluntary, nonvoluntary } = parseStatus(text);
-      sample.switches.set(`${pid}/${task.name}`, voluntary + nonvoluntary);
-      sample.taskCpuNs.set(
-        `${pid}/${task.name}`,
-        Number.parseInt(schedstat, 10),
-      );
-    }
+    readTasks(pid, sample);
   }
   return sample;
+}
+
+/** Reads every thread's context switches and on-CPU time into `into`. */
+function readTasks(pid: number, into: TaskCounters): void {
+  let tasks: string[];
+  try {
+    tasks = [...Deno.readDirSync(`/proc/${pid}/task`)].map((t) => t.name);
+  } catch {
+    return; // the process exited meanwhile
+  }
+  for (const tid of tasks) {
+    const dir = `/proc/${pid}/task/${tid}`;
+    const text = readOrNull(`${dir}/status`);
+    const schedstat = readOrNull(`${dir}/schedstat`);
+    if (text === null || schedstat === null) continue;
+    const { voluntary, nonvoluntary } = parseStatus(text);
+    into.switches.set(`${pid}/${tid}`, voluntary + nonvoluntary);
+    into.taskCpuNs.set(`${pid}/${tid}`, Number.parseInt(schedstat, 10));
+  }
+}
+
+/** Per-thread counters, keyed `pid/tid`. */
+export type TaskCounters = Pick<TreeSample, "switches" | "taskCpuNs">;
+
+/**
+ * Adds to a sample the threads seen earlier that it lacks, with their last
+ * seen counters.
+ *
+ * @param end The sample, changed in place.
+ * @param seen The last seen counters of every thread.
+ * @returns How many threads were added (ended since seen).
+ */
+export function addEndedThreads(end: TreeSample, seen: TaskCounters): number {
+  let ended = 0;
+  for (const [task, switches] of seen.switches) {
+    if (end.switches.has(task)) continue;
+    ended++;
+    end.switches.set(task, switches);
+    end.taskCpuNs.set(task, seen.taskCpuNs.get(task) ?? 0);
+  }
+  return ended;
+}
+
+/**
+ * Measures a process tree over a window. Threads come and go (Deno's
+ * blocking-pool threads end after 10 s idle), and an ended thread's
+ * counters leave `/proc` with it: {@linkcode observe} during the window
+ * keeps each thread's last values, so one that ends is counted up to its
+ * last observation.
+ */
+export class TreeMeter {
+  #root: number;
+  #start: TreeSample;
+  #seen: TaskCounters;
+
+  /**
+   * Takes the first sample.
+   *
+   * @param root The root's pid.
+   * @throws {Error} When the root process is gone.
+   */
+  constructor(root: number) {
+    this.#root = root;
+    this.#start = sampleTree(root);
+    this.#seen = {
+      switches: new Map(this.#start.switches),
+      taskCpuNs: new Map(this.#start.taskCpuNs),
+    };
+  }
+
+  /** Reads the threads of the tree's processes again (not the whole /proc). */
+  observe(): void {
+    for (const pid of this.#start.pids) readTasks(pid, this.#seen);
+  }
+
+  /**
+   * Takes the last sample.
+   *
+   * @returns The usage since the first; ended threads count up to their last observation.
+   * @throws {Error} When the root process is gone.
+   */
+  finish(): TreeUsage {
+    const end = sampleTree(this.#root);
+    const threads = end.switches.size;
+    const ended = addEndedThreads(end, this.#seen);
+    return { ...usageBetween(this.#start, end), threads, endedThreads: ended };
+  }
 }
 
 /** What a tree did between two samples. */
 export interface TreeUsage {
   /** Seconds between the samples. */
   seconds: number;
-  /** CPU time from the threads' `schedstat`, ms (ns-exact; live threads only). */
+  /** CPU time from the threads' `schedstat`, ms (ns-exact; only threads seen in the end sample). */
   cpuMs: number;
   /** CPU, % of one core, from `cpuMs`. */
   cpuPercent: number;
   /** CPU time from `stat`, ms (10 ms steps; counts exited threads and children). */
   statCpuMs: number;
-  /** Threads that ended between the samples: their share is missing from `cpuMs` and `wakeupsPerS`. */
+  /** Threads (tasks) in the tree at the end. */
+  threads: number;
+  /** Threads that ended between the samples (see {@linkcode TreeMeter} for how they count). */
   endedThreads: number;
   /** Context switches per second over all threads. */
   wakeupsPerS: number;
@@ -250,6 +328,7 @@ export function usageBetween(start: TreeSample, end: TreeSample): TreeUsage {
     cpuMs,
     cpuPercent: cpuMs / 10 / seconds,
     statCpuMs,
+    threads: end.switches.size,
     endedThreads:
       [...start.switches.keys()].filter((t) => !end.switches.has(t)).length,
     wakeupsPerS: switches / seconds,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  addEndedThreads,
   parseStat,
   parseStatus,
   type TreeSample,
@@ -76,8 +77,19 @@ Deno.test("usageBetween() counts a new thread from zero and reports one that end
   assert.equal(usage.cpuPercent, 0.3);
   assert.equal(usage.statCpuMs, 30);
   assert.equal(usage.wakeupsPerS, 3); // (4 + 2) switches in 2 s
+  assert.equal(usage.threads, 2);
   assert.equal(usage.endedThreads, 1);
   assert.equal(usage.rssMib, 2);
+});
+
+Deno.test("addEndedThreads() counts a thread that ended up to its last observation", () => {
+  const start = sample(0, 0, { "1/1": [10, 5e6], "1/2": [50, 1e6] });
+  const seen = sample(1000, 0, { "1/1": [12, 6e6], "1/2": [58, 3e6] });
+  const end = sample(2000, 0, { "1/1": [14, 9e6] });
+  assert.equal(addEndedThreads(end, seen), 1);
+  const usage = usageBetween(start, end);
+  assert.equal(usage.cpuMs, 6); // (9-5) + (3-1) ms
+  assert.equal(usage.wakeupsPerS, 6); // (4 + 8) switches in 2 s
 });
 
 Deno.test("median() takes the middle value, or the mean of the middle two", () => {
