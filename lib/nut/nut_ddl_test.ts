@@ -9,6 +9,7 @@
 
 import assert from "node:assert/strict";
 import {
+  dumpToDev,
   IGNORE_WITHOUT_NUT_DDL,
   listDumps,
   NUT_DDL_DIR,
@@ -19,27 +20,6 @@ import { ConsoleLogger } from "../system/log.ts";
 import { IN_CI, startUpsd, UPSD_PRESENT } from "../testing/upsd.ts";
 
 const BATCH = 100;
-
-/**
- * A dump (`upsc` output with `#` annotations) as a `.dev` file: comments
- * stripped, values quoted with `\`, `"` and `#` escaped (NUT.md §6).
- * `driver.*` is the driver's own and empty values cannot be expressed
- * (`""` deletes the variable), so both are left out.
- */
-function toDev(dump: string): { dev: string; names: string[] } {
-  const lines: string[] = [];
-  const names: string[] = [];
-  for (const raw of dump.split("\n")) {
-    const match = /^([A-Za-z0-9_.\-]+):(.*)$/.exec(raw.trim());
-    if (!match || raw.trimStart().startsWith("#")) continue;
-    const name = match[1]!;
-    const value = match[2]!.replace(/(^|\s)#.*$/, "").trim();
-    if (name.startsWith("driver.") || value === "") continue;
-    lines.push(`${name}: "${value.replace(/[\\"#]/g, "\\$&")}"`);
-    names.push(name);
-  }
-  return { dev: lines.join("\n") + "\n", names };
-}
 
 function parseUpsc(text: string): Map<string, string> {
   const values = new Map<string, string>();
@@ -80,7 +60,7 @@ Deno.test({
       const expected = new Map<string, string[]>();
       const sources = new Map<string, string>();
       for (const [i, file] of batch.entries()) {
-        const { dev, names } = toDev(await Deno.readTextFile(file));
+        const { dev, names } = dumpToDev(await Deno.readTextFile(file));
         const ups = `u${start + i}`;
         upses[ups] = dev;
         expected.set(ups, names);

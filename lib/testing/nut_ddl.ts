@@ -47,3 +47,27 @@ export async function listDumps(dir = NUT_DDL_DIR): Promise<string[]> {
   }
   return found.sort();
 }
+
+/**
+ * A dump (`upsc` output with `#` annotations) as a `.dev` file: comments
+ * stripped, values quoted with `\`, `"` and `#` escaped (NUT.md §6).
+ * `driver.*` is the driver's own and empty values cannot be expressed
+ * (`""` deletes the variable), so both are left out.
+ *
+ * @param dump The dump's text.
+ * @returns The `.dev` text and the names of the variables it sets.
+ */
+export function dumpToDev(dump: string): { dev: string; names: string[] } {
+  const lines: string[] = [];
+  const names: string[] = [];
+  for (const raw of dump.split("\n")) {
+    const match = /^([A-Za-z0-9_.\-]+):(.*)$/.exec(raw.trim());
+    if (!match || raw.trimStart().startsWith("#")) continue;
+    const name = match[1]!;
+    const value = match[2]!.replace(/(^|\s)#.*$/, "").trim();
+    if (name.startsWith("driver.") || value === "") continue;
+    lines.push(`${name}: "${value.replace(/[\\"#]/g, "\\$&")}"`);
+    names.push(name);
+  }
+  return { dev: lines.join("\n") + "\n", names };
+}

@@ -1,0 +1,227 @@
+/**
+ * The system benchmark of issue 19 ("Idle like upsmon"): a real upsd with a
+ * 46-variable dummy UPS, and for the same windows, side by side, the daemon
+ * (`deno run` with the baked flags, or `--binary PATH`), NUT's `upsmon` as a
+ * secondary and a loop of `upsc` every second. Prints CPU, wake-ups
+ * (context switches), RSS and start-to-first-poll per process, and one-shot
+ * times, each the median of repeated windows or runs, with ratios and the
+ * targets. Asserts no timing: it fails only when something cannot be
+ * started or measured.
+ *
+ * `deno task bench` runs it after `deno bench`; alone:
+ * `deno run -P=test --no-prompt lib/system_bench.ts [--short] [--window S]
+ * [--repeats N] [--settle S] [--runs N] [--binary PATH]`
+ * (or UPS_BENCH_WINDOW_S, UPS_BENCH_REPEATS, UPS_BENCH_BINARY).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  type BenchOptions,
+  formatReport,
+  type OneShots,
+  type WindowResult,
+} from "./testing/bench_report.ts";
+import {
+  monitorCommand,
+  runOneShot,
+  runUpscLoop,
+  startMonitor,
+  writeMonitorConfig,
+} from "./testing/bench_subjects.ts";
+import {
+  spawnUpsmon,
+  timeUpsmonStart,
+  writeUpsmonConfig,
+} from "./testing/bench_upsmon.ts";
+import { dumpToDev, NUT_DDL_DIR, NUT_DDL_PRESENT } from "./testing/nut_ddl.ts";
+import { TreeMeter } from "./testing/proc_stats.ts";
+import { makeRunDir, makeTempDir } from "./testing/temp_dir.ts";
+import { DEFAULT_DEV, startUpsd, type Upsd } from "./testing/upsd.ts";
+
+/** A 46-variable UPS of the NUT device dump library (read in place, never copied). */
+const DUMP =
+  "MGE_UPS_SYSTEMS/MGE_UPS_SYSTEMS__Evolution_850__usbhid-ups__2.2.0__01.dev";
+
+function parseOptions(args: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      short: { type: "boolean", default: false },
+      window: { type: "string" },
+      repeats: { type: "string" },
+      settle: { type: "string" },
+      runs: { type: "string" },
+      binary: { type: "string" },
+    },
+  });
+  const env = (name: string) => Deno.env.get(name);
+  const number = (text: string | undefined, fallback: number, name: string) => {
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!(value > 0)) {
+      throw new RangeError(
+        `Cannot use ${name} "${text}": it must be a positive number`,
+      );
+    }
+    return value;
+  };
+  const short = values.short;
+  const binary = values.binary ?? env("UPS_BENCH_BINARY");
+  return {
+    windowS: number(
+      values.window ?? env("UPS_BENCH_WINDOW_S"),
+      short ? 5 : 60,
+      "--window",
+    ),
+    repeats: number(
+      values.repeats ?? env("UPS_BENCH_REPEATS"),
+      short ? 1 : 3,
+      "--repeats",
+    ),
+    settleS: number(values.settle, short ? 1 : 5, "--settle"),
+    runs: number(values.runs, short ? 1 : 5, "--runs"),
+    ...(binary ? { binary } : {}),
+  };
+}
+
+/** The UPS to serve: the dump when the library is there, else the small default. */
+async function upsDev(): Promise<{ dev: string; label: string }> {
+  if (!NUT_DDL_PRESENT) {
+    return {
+      dev: DEFAULT_DEV,
+      label: `the default 13-variable UPS (no nut-ddl at "${NUT_DDL_DIR}")`,
+    };
+  }
+  const { dev, names } = dumpToDev(await Deno.readTextFile(NUT_DDL_DIR + DUMP));
+  return { dev, label: `${DUMP} (${names.length} variables)` };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** One window: start both daemons, settle, measure while the upsc loop runs. */
+async function measureWindow(
+  upsd: Upsd,
+  paths: { config: string; upsmonDir: string },
+  options: BenchOptions,
+): Promise<WindowResult> {
+  const upsmonStartMs = await timeUpsmonStart(paths.upsmonDir);
+  const started = await startMonitor(paths.config, options.binary);
+  const monitor = started.process;
+  try {
+    await using upsmon = spawnUpsmon(paths.upsmonDir, false);
+    await sleep(options.settleS * 1000);
+    const meters = [new TreeMeter(monitor.pid), new TreeMeter(upsmon.pid)];
+    const upsc = await runUpscLoop(upsd.target(), options.windowS, () => {
+      for (const meter of meters) meter.observe();
+    });
+    const [monitorUsage, upsmonUsage] = meters.map((meter) => meter.finish());
+    if (upsc.failed > 0) {
+      throw new Error(
+        `Cannot measure upsc: ${upsc.failed} of ${upsc.calls} calls failed`,
+      );
+    }
+    const code = await monitor.stop("SIGTERM");
+    if (code !== 0) {
+      throw new Error(
+        `Cannot measure ups-monitor: it exited with code ${code} on SIGTERM`,
+      );
+    }
+    return {
+      monitor: monitorUsage!,
+      monitorStartMs: started.startMs,
+      monitorConnectedMs: started.connectedMs,
+      upsmon: upsmonUsage!,
+      upsmonStartMs,
+      upsc,
+    };
+  } finally {
+    await monitor.stop("SIGKILL");
+  }
+}
+
+/** Each one-shot command `runs` times under `/usr/bin/time -v`. */
+async function measureOneShots(
+  upsd: Upsd,
+  config: string,
+  options: BenchOptions,
+): Promise<OneShots> {
+  await using scratch = await makeTempDir({ prefix: "ups-monitor-bench-" });
+  const monitor = (args: string[]) =>
+    monitorCommand(args, options.binary).flat();
+  const commands: Record<string, string[]> = {
+    "ups-monitor status": monitor(["status", "--config", config]),
+    "ups-monitor version": monitor(["version"]),
+    "ups-monitor schema": monitor(["schema"]),
+    "upsc": ["/usr/bin/upsc", upsd.target()],
+  };
+  const results: OneShots = {};
+  for (const [name, argv] of Object.entries(commands)) {
+    results[name] = [];
+    for (let run = 0; run < options.runs; run++) {
+      const shot = await runOneShot(argv, scratch.join("time.txt"));
+      if (shot.code !== 0) {
+        throw new Error(
+          `Cannot measure "${name}": it exited with code ${shot.code}`,
+        );
+      }
+      results[name].push(shot);
+    }
+  }
+  return results;
+}
+
+function loadAverage(): string {
+  return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(
+    " ",
+  );
+}
+
+/**
+ * Runs the benchmark and prints its table on stdout.
+ *
+ * @param args Command-line flags.
+ * @returns The exit code: 0, or 1 when something could not be measured.
+ */
+export async function main(args: string[]): Promise<number> {
+  const options = parseOptions(args);
+  const { dev, label } = await upsDev();
+  const loadBefore = loadAverage();
+  await using upsd = await startUpsd({ upses: { ups: dev } });
+  await using runDir = await makeRunDir();
+  await using upsmonDir = await makeTempDir({ prefix: "ups-monitor-upsmon-" });
+  const config = await writeMonitorConfig(runDir.path, upsd);
+  await writeUpsmonConfig(upsmonDir.path, upsd);
+  const windows: WindowResult[] = [];
+  for (let repeat = 0; repeat < options.repeats; repeat++) {
+    windows.push(
+      await measureWindow(upsd, { config, upsmonDir: upsmonDir.path }, options),
+    );
+  }
+  const oneShots = await measureOneShots(upsd, config, options);
+  const command = monitorCommand(["run"], options.binary).flat().join(" ");
+  const text = formatReport({
+    options,
+    ups: label,
+    command,
+    load: `${loadBefore} before, ${loadAverage()} after`,
+    windows,
+    oneShots,
+  });
+  Deno.stdout.writeSync(new TextEncoder().encode(text));
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exitCode = await main(Deno.args);
+  } catch (error) {
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`${(error as Error).message}\n`),
+    );
+    Deno.exitCode = 1;
+  }
+}
