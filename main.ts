@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { errorMessage } from "./lib/errors.ts";
 import { ConfigError } from "./lib/config/errors.ts";
 import {
   type Command,
@@ -152,7 +153,7 @@ export async function main(
     }
     logger.error(
       "command.failed",
-      error instanceof Error ? error.message : String(error),
+      errorMessage(error),
       {
         command: name,
       },

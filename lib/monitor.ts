@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { errorMessage } from "./errors.ts";
 import type { Config } from "./config/schema.ts";
 import { NutConnectionError, NutError, NutTimeoutError } from "./nut/errors.ts";
 import { notificationOf } from "./notify/from_event.ts";
@@ -73,7 +74,7 @@ export interface MonitorOptions {
  * @returns The failure.
  */
 export function failureOf(error: unknown): PollFailure {
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   if (error instanceof NutError) {
     if (error.code === "DATA-STALE") return { kind: "data_stale", detail };
     if (error.code === "DRIVER-NOT-CONNECTED") {
@@ -122,7 +123,7 @@ export class Monitor {
       (error: unknown) => {
         logger.warning(
           "outage.discarded",
-          `Cannot read the battery history: ${(error as Error).message}`,
+          `Cannot read the battery history: ${errorMessage(error)}`,
         );
         return null;
       },
@@ -269,7 +270,7 @@ export class Monitor {
         this.#writeFailed.add(path);
         this.#options.logger.error(
           "state.write_failed",
-          (error as Error).message,
+          errorMessage(error),
           { path },
         );
       }

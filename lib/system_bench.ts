@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { errorMessage } from "./errors.ts";
 import { parseArgs } from "node:util";
 import {
   type BenchOptions,
@@ -220,7 +221,7 @@ if (import.meta.main) {
     Deno.exitCode = await main(Deno.args);
   } catch (error) {
     Deno.stderr.writeSync(
-      new TextEncoder().encode(`${(error as Error).message}\n`),
+      new TextEncoder().encode(`${errorMessage(error)}\n`),
     );
     Deno.exitCode = 1;
   }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { errorMessage } from "../lib/errors.ts";
 import type { Credentials, NutServer } from "./nut_server.ts";
 import type { EngineName } from "./engine.ts";
 
@@ -201,7 +202,7 @@ export abstract class Server implements NutServer {
         if (outcome === true) return;
         last = outcome;
       } catch (error) {
-        last = error instanceof Error ? error.message : String(error);
+        last = errorMessage(error);
       }
       await delay(100);
     }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { errorMessage } from "../lib/errors.ts";
 import type { Engine, EngineName } from "./engine.ts";
 import { type Config, describe, Server } from "./_nut_base.ts";
 
@@ -45,7 +46,7 @@ export class ContainerServer extends Server {
         "\n",
       );
       await server[Symbol.asyncDispose]();
-      throw new Error(`${(error as Error).message}; server output:\n${logs}`, {
+      throw new Error(`${errorMessage(error)}; server output:\n${logs}`, {
         cause: error,
       });
     }

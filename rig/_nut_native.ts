@@ -6,6 +6,7 @@
  * @module
  */
 
+import { errorMessage } from "../lib/errors.ts";
 import { type Engine, freeLoopbackPort } from "./engine.ts";
 import { type Config, describe, Server } from "./_nut_base.ts";
 
@@ -47,7 +48,7 @@ export class NativeServer extends Server {
         if (portTaken) continue;
         if (!config.keep) await Deno.remove(server.#dir, { recursive: true });
         throw new Error(
-          `${(error as Error).message}; server output:\n${logs}`,
+          `${errorMessage(error)}; server output:\n${logs}`,
           {
             cause: error,
           },

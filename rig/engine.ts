@@ -7,6 +7,7 @@
  * @module
  */
 
+import { errorMessage } from "../lib/errors.ts";
 import {
   createRunner,
   type ExecResult,
@@ -434,7 +435,7 @@ async function unusable(
     const line = result.stderr.trim().split("\n").at(-1) ?? "";
     return `"${name} info" failed${line ? `: ${line}` : ""}`;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   }
 }
 

@@ -8,6 +8,7 @@
  * @module
  */
 // deno-lint-ignore-file no-console
+import { errorMessage } from "../lib/errors.ts";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { createRunner } from "../lib/system/exec.ts";
@@ -61,7 +62,7 @@ export async function main(args: string[]): Promise<number> {
       },
     }));
   } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
+    console.error(`${errorMessage(error)}\n${USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -120,9 +121,7 @@ export async function main(args: string[]): Promise<number> {
       userConfig = parseYaml(await Deno.readTextFile(values.config));
     } catch (error) {
       console.error(
-        `Cannot read the config "${values.config}": ${
-          (error as Error).message
-        }`,
+        `Cannot read the config "${values.config}": ${errorMessage(error)}`,
       );
       return 2;
     }
@@ -134,7 +133,7 @@ export async function main(args: string[]): Promise<number> {
       }
     } catch (error) {
       console.error(
-        `Cannot run the binary "${values.binary}": ${(error as Error).message}`,
+        `Cannot run the binary "${values.binary}": ${errorMessage(error)}`,
       );
       return 2;
     }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { errorMessage } from "../lib/errors.ts";
 import { join } from "node:path";
 import type { Engine } from "./engine.ts";
 import { ensureImages, type RigImages } from "./image.ts";
@@ -181,7 +182,7 @@ async function waitForBanner(port: number, timeoutMs: number): Promise<void> {
       if (banner.startsWith("SSH-2.0-")) return;
       last = `unexpected banner "${banner}"`;
     } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
+      last = errorMessage(error);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { errorMessage } from "../lib/errors.ts";
 import { basename } from "node:path";
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
 import type { Document } from "yaml";
@@ -302,9 +303,7 @@ export async function loadProfile(path: string): Promise<Profile> {
     text = await Deno.readTextFile(path);
   } catch (error) {
     throw new ProfileError([
-      `${path}: cannot read the profile: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+      `${path}: cannot read the profile: ${errorMessage(error)}`,
     ], { cause: error });
   }
   return parseProfile(text, path);

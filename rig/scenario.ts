@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { errorMessage } from "../lib/errors.ts";
 import { join } from "node:path";
 import { NutClient } from "../lib/nut/client.ts";
 import { systemClock } from "../lib/system/clock.ts";
@@ -110,9 +111,7 @@ export async function runScenario(
   try {
     return await run(profile, context, began);
   } catch (error) {
-    const text = `The scenario could not run: ${
-      error instanceof Error ? error.message : String(error)
-    }`;
+    const text = `The scenario could not run: ${errorMessage(error)}`;
     return {
       ...empty,
       wallMs: performance.now() - began,

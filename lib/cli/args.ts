@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import { parseArgs } from "node:util";
 import { UsageError } from "./context.ts";
 
@@ -61,7 +62,7 @@ export function parseCommandArgs<T extends OptionSpec>(
 }
 
 function usageMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const code = (error as { code?: string }).code;
   const option = /'([^']+)'/.exec(message)?.[1]?.split(" ")[0];
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {

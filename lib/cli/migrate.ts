@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import { migrateScript } from "../config/migrate.ts";
 import { FileError, READ_LIMITS, readTextBounded } from "../system/files.ts";
 import { parseCommandArgs } from "./args.ts";
@@ -33,7 +34,7 @@ the YAML as comments. Typical use:
     } catch (error) {
       const why = error instanceof FileError
         ? error.detail
-        : (error as Error).message;
+        : errorMessage(error);
       throw new UsageError(`Cannot read "${file}": ${why}`, { cause: error });
     }
     const migration = migrateScript(text, file);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
 import { loadForCommand } from "./config.ts";
 import { clearCrisisFlag, crisisState } from "../shutdown/crisis.ts";
@@ -50,9 +51,7 @@ Options:
       await clearCrisisFlag(flagPath);
     } catch (error) {
       context.stderr.write(
-        `Cannot reset: cannot remove "${flagPath}": ${
-          error instanceof Error ? error.message : String(error)
-        }\n`,
+        `Cannot reset: cannot remove "${flagPath}": ${errorMessage(error)}\n`,
       );
       return 1;
     }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import { isMap, isNode, LineCounter, parseDocument } from "yaml";
 import type { Document, Node } from "yaml";
 import type { z } from "zod";
@@ -231,7 +232,7 @@ export function parseConfig(text: string, file: string): Config {
     // An alias bomb ("Excessive alias count"): refused like any invalid YAML.
     throw new ConfigError([{
       file,
-      message: `invalid YAML: ${lowerFirst((error as Error).message)}`,
+      message: `invalid YAML: ${lowerFirst(errorMessage(error))}`,
     }], {
       cause: error,
     });

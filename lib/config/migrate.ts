@@ -7,6 +7,7 @@
  * @pure
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import { stringify } from "yaml";
 import { formatDuration } from "./duration.ts";
 import { migrateRemote } from "./migrate_remote.ts";
@@ -168,7 +169,7 @@ function extractFields(
     } catch (error) {
       notes.push(
         `${file}:${start + 1}: ${name}: cannot read the value: ${
-          (error as Error).message
+          errorMessage(error)
         }`,
       );
     }
@@ -304,7 +305,7 @@ export function migrateScript(text: string, file: string): Migration {
         converted++;
       } catch (error) {
         notes.push(
-          `${where}: ${(error as Error).message}; the default is used`,
+          `${where}: ${errorMessage(error)}; the default is used`,
         );
       }
     } else if (!SPECIAL.has(field.name)) {
@@ -358,7 +359,7 @@ export function migrateScript(text: string, file: string): Migration {
       converted++;
     } catch (error) {
       notes.push(
-        `${where}: ${(error as Error).message}; no mounts were migrated`,
+        `${where}: ${errorMessage(error)}; no mounts were migrated`,
       );
     }
   }

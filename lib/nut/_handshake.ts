@@ -6,6 +6,7 @@
  * @module
  */
 
+import { errorMessage } from "../errors.ts";
 import { deadline } from "../system/clock.ts";
 import {
   errorCode,
@@ -117,7 +118,7 @@ async function startTls(
     const detail = timer.signal.aborted
       ? `no handshake within ${settings.connectTimeoutMs} ms`
       : certificateProblem(error, settings.hostname) ??
-        (error instanceof Error ? error.message : String(error));
+        (errorMessage(error));
     throw new NutConnectionError(
       `Cannot start TLS with upsd at "${endpoint}": ${detail}`,
       { cause: error },
@@ -145,7 +146,7 @@ async function startTls(
  * so the message names the settings that end it.
  */
 function certificateProblem(error: unknown, hostname: string): string | null {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorMessage(error);
   if (!/invalid peer certificate/i.test(text)) return null;
   const off = "or set ups.tls: off (plaintext)";
   if (/not valid for name|NotValidForName/i.test(text)) {

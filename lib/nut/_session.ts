@@ -6,6 +6,7 @@
  * @module
  */
 
+import { errorMessage } from "../errors.ts";
 import type { NutConnection, StartTlsOptions } from "./transport.ts";
 import {
   type Expect,
@@ -195,7 +196,7 @@ function wrap(
     );
   }
   if (error instanceof NutConnectionError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   return new NutConnectionError(
     `Cannot ${context.action}: the connection to upsd at "${context.endpoint}" failed (${detail})`,
     { cause: error },

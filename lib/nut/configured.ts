@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { parseUpsAddress } from "../config/ups_address.ts";
 import type { Clock } from "../system/clock.ts";
@@ -85,7 +86,7 @@ export async function probeUpsd(
   } catch (error) {
     return {
       ok: false,
-      message: error instanceof Error ? error.message : String(error),
+      message: errorMessage(error),
     };
   }
 }

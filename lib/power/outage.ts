@@ -10,6 +10,7 @@
  * @pure
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import { z } from "zod";
 import { MAX_SAMPLES, type Sample } from "./history.ts";
 import type { PowerState, ResumedOutage } from "./state.ts";
@@ -119,7 +120,7 @@ export function restoreOutage(
   try {
     json = JSON.parse(text);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     return { kind: "discarded", reason: `the file is not JSON: ${detail}` };
   }
   const parsed = recordSchema.safeParse(json);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import { findProgram } from "../shutdown/dependencies.ts";
 import { failureText, succeeded } from "../shutdown/step.ts";
 import type { ExecResult } from "../system/exec.ts";
@@ -58,9 +59,7 @@ export async function query(
   } catch (error) {
     return {
       ok: false,
-      why: `${shown} could not run: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+      why: `${shown} could not run: ${errorMessage(error)}`,
     };
   }
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import { formatDuration } from "../config/duration.ts";
 import { type Config, secretsOf } from "../config/schema.ts";
 import { buildPlan } from "../shutdown/plan.ts";
@@ -100,7 +101,7 @@ async function runOne(
     ready: false,
     detail: `cannot check: ${
       redact(
-        error instanceof Error ? error.message : String(error),
+        errorMessage(error),
         secretsOf(context.config),
       )
     }`,

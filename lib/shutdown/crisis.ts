@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import {
   READ_LIMITS,
   readTextIfExists,
@@ -63,9 +64,7 @@ export async function crisisState(path: string): Promise<CrisisState> {
   } catch (error) {
     return {
       state: "invalid",
-      error: `Cannot read the crisis flag "${path}": ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+      error: `Cannot read the crisis flag "${path}": ${errorMessage(error)}`,
     };
   }
   const parsed = FLAG_SCHEMA.safeParse(value);

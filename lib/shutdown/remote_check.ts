@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import type { Config, RemoteConfig } from "../config/schema.ts";
 import type { Runner } from "../system/exec.ts";
 import type { Logger } from "../system/log.ts";
@@ -211,9 +212,7 @@ export async function checkRemote(
     );
   } catch (error) {
     return fail(
-      `Cannot check remote "${label}": ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+      `Cannot check remote "${label}": ${errorMessage(error)}`,
     );
   }
   const { stderr, hostKeyFile } = splitSshVerbose(result.stderr);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import type { Config, RemoteConfig } from "../config/schema.ts";
 import { sshNameProblem } from "../config/ssh_name.ts";
 import { formatCommand, type Runner } from "../system/exec.ts";
@@ -168,7 +169,7 @@ async function lookUpHostKey(
         details.push(stderr);
       }
     } catch (error) {
-      details.push(error instanceof Error ? error.message : String(error));
+      details.push(errorMessage(error));
     }
   }
   return {

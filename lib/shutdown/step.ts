@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import type { Config } from "../config/schema.ts";
 import type { Clock } from "../system/clock.ts";
 import type { ExecResult, Runner } from "../system/exec.ts";
@@ -81,7 +82,7 @@ export async function call(
       signal: null,
       timedOut: false,
       stdout: "",
-      stderr: error instanceof Error ? error.message : String(error),
+      stderr: errorMessage(error),
       truncated: false,
       durationMs: 0,
       dryRun: false,

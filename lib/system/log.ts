@@ -57,7 +57,8 @@ export const SILENT_LOGGER: Logger = {
 };
 
 /** Text shown in place of a secret. */
-export const MASK = "***";
+export { SECRET_MASK as MASK } from "../config/secret.ts";
+import { SECRET_MASK as MASK } from "../config/secret.ts";
 
 /**
  * How often a log file that failed is tried again, besides on SIGHUP: at the
