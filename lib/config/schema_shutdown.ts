@@ -116,6 +116,13 @@ const customStepSchema = z.strictObject({
     "Program and arguments, one word per item.",
   ),
   timeout: duration("Bound of the command.", "30s"),
+  reversible: z.boolean().default(false).describe(
+    "Whether the step may be undone when the power returns before the point of no return (run `undo` then). Default false: the first irreversible step is the point of no return.",
+  ),
+  undo: z.array(z.string().min(1)).min(1).nullable().default(null).describe(
+    "Program and arguments that undo the step after an abort; null for none. Default null.",
+  ),
+  "undo_timeout": duration("Bound of the undo command.", "30s"),
 });
 
 /** The `shutdown` section. */
@@ -128,6 +135,16 @@ export const shutdownSchema = z.strictObject({
     "60s",
     { zero: true },
   ),
+  abort: z.strictObject({
+    enabled: z.boolean().default(true).describe(
+      "Abort a sequence before its point of no return when the power is back for `hold`, and roll back what it stopped. Never for FSD or the fail-safe. Default true.",
+    ),
+    hold: duration(
+      "How long line power must last, without OB, FSD or LB, before an abort.",
+      "60s",
+    ),
+    timeout: duration("Bound of each rollback action.", "60s"),
+  }).prefault({}).describe("Abort before the point of no return."),
   vms: z.strictObject({
     enabled: z.boolean().default(true).describe("Default true."),
     "max_wait": duration(

@@ -11,6 +11,7 @@ import type { Config } from "../config/schema.ts";
 import { STEP_KINDS } from "../config/schema.ts";
 import {
   type KindPlan,
+  type KindStep,
   type PlannedStep,
   PURE_STEP_KINDS,
   type StepKind,
@@ -29,6 +30,14 @@ export const CALL_GRACE_MS = 3000;
 export interface Plan {
   /** Steps in execution order; the local shutdown is always last. */
   steps: PlannedStep[];
+  /**
+   * Index of the point of no return: the first enabled step an abort cannot
+   * undo. Before it, power that returns for `shutdown.abort.hold` aborts the
+   * sequence; from it on, the sequence always completes.
+   */
+  pointOfNoReturn: number;
+  /** `shutdown.abort.hold` in ms when aborts are enabled, else null. */
+  abortHoldMs: number | null;
   /** Wait for notifications before the local shutdown (the crisis budget), ms. */
   notifyFlushMs: number;
   /** Sum of the enabled steps' worst cases plus the notification wait, ms. */
@@ -64,18 +73,26 @@ export function buildPlan(config: Config, options: PlanOptions = {}): Plan {
   for (const kind of kindsInOrder) {
     plans[kind] = PURE_STEP_KINDS[kind].plan(config, grace);
   }
+  const reversible = (step: KindStep): PlannedStep => ({
+    ...step,
+    reversible: step.kind === "custom"
+      ? config.shutdown.custom[step.customIndex ?? -1]?.reversible ?? false
+      : PURE_STEP_KINDS[step.kind].reversible,
+  });
   const customAfter = (position: string) =>
     plans.custom.steps.filter((step) =>
       config.shutdown.custom[step.customIndex ?? -1]?.after === position
     );
 
   // Custom steps follow the step they name; the local shutdown comes last.
-  const steps: PlannedStep[] = [...customAfter("start")];
+  const ordered: KindStep[] = [...customAfter("start")];
   for (const kind of STEP_KINDS) {
     if (kind === "local") continue;
-    steps.push(...plans[kind].steps, ...customAfter(kind));
+    ordered.push(...plans[kind].steps, ...customAfter(kind));
   }
-  steps.push(...plans.local.steps);
+  ordered.push(...plans.local.steps);
+  const steps = ordered.map(reversible);
+  const pointOfNoReturn = steps.findIndex((s) => s.enabled && !s.reversible);
 
   const notifyFlushMs = config.notifications.crisis_budget;
   const totalMs = notifyFlushMs +
@@ -94,6 +111,10 @@ export function buildPlan(config: Config, options: PlanOptions = {}): Plan {
   warnings.push(...kindsInOrder.flatMap((kind) => plans[kind].warnings ?? []));
   return {
     steps,
+    pointOfNoReturn: pointOfNoReturn === -1 ? steps.length : pointOfNoReturn,
+    abortHoldMs: config.shutdown.abort.enabled
+      ? config.shutdown.abort.hold
+      : null,
     notifyFlushMs,
     totalMs,
     criticalRuntimeMs,
@@ -117,9 +138,17 @@ export function formatPlan(plan: Plan): string {
     }:`,
   ];
   const width = Math.max(...plan.steps.map((s) => s.title.length));
+  const abortable = plan.abortHoldMs !== null && plan.pointOfNoReturn > 0;
   plan.steps.forEach((s, i) => {
+    if (abortable && i === plan.pointOfNoReturn) {
+      lines.push(
+        `    -- point of no return: from here on the sequence always completes --`,
+      );
+    }
     const time = s.enabled
-      ? `up to ${formatDuration(s.worstCaseMs)}`
+      ? `up to ${formatDuration(s.worstCaseMs)}${
+        abortable && i < plan.pointOfNoReturn ? ", reversible" : ""
+      }`
       : `skipped: ${s.skipReason}`;
     lines.push(
       `${String(i + 1).padStart(2)}. ${s.title.padEnd(width)}  ${time}`,
@@ -136,6 +165,13 @@ export function formatPlan(plan: Plan): string {
       formatDuration(plan.criticalRuntimeMs)
     })`,
   );
+  if (abortable) {
+    lines.push(
+      `Power back for ${
+        formatDuration(plan.abortHoldMs ?? 0)
+      } before the point of no return aborts the sequence and starts again what it stopped (not after FSD or the fail-safe)`,
+    );
+  }
   for (const warning of plan.warnings) lines.push(`Warning: ${warning}`);
   return lines.join("\n") + "\n";
 }

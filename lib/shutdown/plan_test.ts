@@ -132,8 +132,9 @@ Deno.test("formatPlan() prints the steps in order with the total", () => {
     `Shutdown sequence (dry-run: actions are logged only):
  1. VMs              skipped: disabled
  2. Containers       skipped: disabled
- 3. Sync             up to 33s
+ 3. Sync             up to 33s, reversible
       sync, abandoned after 30s
+    -- point of no return: from here on the sequence always completes --
  4. backup           up to 33s
       systemctl stop b
  5. File systems     up to 36s
@@ -143,7 +144,47 @@ Deno.test("formatPlan() prints the steps in order with the total", () => {
       shutdown -h now (dry-run: logged, not run)
     Notifications before the local shutdown: up to 30s
 Worst case in total: 2m45s (critical runtime 10m)
+Power back for 1m before the point of no return aborts the sequence and starts again what it stopped (not after FSD or the fail-safe)
 `,
+  );
+});
+
+Deno.test("buildPlan() puts the point of no return at the first enabled step an abort cannot undo", () => {
+  const at = (shutdown: Record<string, unknown>) => {
+    const plan = buildPlan(config(shutdown));
+    return plan.steps[plan.pointOfNoReturn]?.id ?? "none";
+  };
+  assert.equal(
+    at({ filesystems: { mounts: [{ path: "/mnt/a" }] } }),
+    "filesystems",
+  );
+  // No mounts: the file systems are skipped, the remotes are next.
+  assert.equal(
+    at({ remotes: [{ host: "nas", user: "a" }] }),
+    "remotes",
+  );
+  assert.equal(at({}), "local");
+  assert.equal(
+    at({ custom: [{ name: "x", after: "vms", command: ["x"] }] }),
+    "custom.0",
+  );
+  assert.equal(
+    at({
+      custom: [{ name: "x", after: "vms", command: ["x"], reversible: true }],
+    }),
+    "local",
+  );
+  const plan = buildPlan(config({}));
+  assert.deepEqual(
+    plan.steps.map((s) => [s.id, s.reversible]),
+    [
+      ["vms", true],
+      ["containers", true],
+      ["sync", true],
+      ["filesystems", false],
+      ["remotes", false],
+      ["local", false],
+    ],
   );
 });
 

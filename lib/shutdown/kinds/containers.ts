@@ -15,6 +15,8 @@ import {
 
 /** Stops docker or podman containers. */
 export const containersKind: PureStepKind = {
+  // The containers it stopped are started again.
+  reversible: true,
   plan(config, graceMs) {
     const ct = config.shutdown.containers;
     const engine = ct.engine === "auto" ? "docker or podman" : ct.engine;

@@ -16,6 +16,8 @@ import {
 
 /** Runs the configured extra commands. */
 export const customKind: PureStepKind = {
+  // Each custom step says so itself (`reversible`).
+  reversible: false,
   plan(config, graceMs) {
     const steps = config.shutdown.custom.map((custom, index) =>
       plannedStep(

@@ -21,6 +21,8 @@ export const MOUNT_TABLE_PATH = "/proc/self/mountinfo";
 
 /** Unmounts file systems. */
 export const filesystemsKind: PureStepKind = {
+  // An unmounted file system may have lost its server: not undone.
+  reversible: false,
   plan(config, graceMs) {
     const fs = config.shutdown.filesystems;
     const call = fs.timeout + graceMs;

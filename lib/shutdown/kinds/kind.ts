@@ -40,6 +40,11 @@ export interface PlannedStep {
   details: string[];
   /** Index into `shutdown.custom` for a custom step. */
   customIndex?: number;
+  /**
+   * Whether an abort can undo it (VMs and containers are started again): the
+   * first enabled step that is not is the point of no return.
+   */
+  reversible: boolean;
 }
 
 /**
@@ -82,10 +87,13 @@ export type StepNeed =
     key: string;
   };
 
+/** A step as its kind plans it; the plan adds whether it is reversible. */
+export type KindStep = Omit<PlannedStep, "reversible">;
+
 /** What a kind adds to the plan. */
 export interface KindPlan {
   /** Its steps: one for a built-in kind, one per entry for custom steps. */
-  steps: PlannedStep[];
+  steps: KindStep[];
   /**
    * Problems with its timing, printed before the warning about the total.
    * @default none
@@ -97,6 +105,11 @@ export interface KindPlan {
 
 /** The pure side of a step kind. */
 export interface PureStepKind {
+  /**
+   * Whether an abort can undo the kind's steps; custom steps say so each in
+   * `shutdown.custom.N.reversible`.
+   */
+  reversible: boolean;
   /**
    * Plans the kind's steps with their worst cases.
    *
@@ -137,7 +150,7 @@ export function plannedStep(
   head: { id: string; kind: StepKind; title: string; enabled: boolean },
   body: StepBody,
   options: { skipWhenEnabled?: string | undefined } = {},
-): PlannedStep {
+): KindStep {
   const skipReason = !head.enabled ? "disabled" : options.skipWhenEnabled;
   return {
     id: head.id,

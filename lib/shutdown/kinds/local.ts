@@ -10,6 +10,8 @@ import { plannedStep, programNeed, type PureStepKind } from "./kind.ts";
 
 /** Shuts down this host. */
 export const localKind: PureStepKind = {
+  // The last step: the host powers off.
+  reversible: false,
   plan(config, graceMs) {
     const { local } = config.shutdown;
     const step = plannedStep(

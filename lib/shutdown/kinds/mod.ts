@@ -52,6 +52,7 @@ export function stepNeeds(config: Config): StepNeed[] {
 export type {
   BuiltInStepKind,
   KindPlan,
+  KindStep,
   PlannedStep,
   PureStepKind,
   StepKind,

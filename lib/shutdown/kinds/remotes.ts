@@ -16,6 +16,8 @@ import {
 
 /** Shuts down remote machines over SSH. */
 export const remotesKind: PureStepKind = {
+  // A NAS that was told to power off cannot be called back.
+  reversible: false,
   plan(config, graceMs) {
     const all = config.shutdown.remotes;
     const remotes = all.filter((remote) => remote.enabled);

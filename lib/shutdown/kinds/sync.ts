@@ -14,6 +14,8 @@ import {
 
 /** Flushes file system buffers. */
 export const syncKind: PureStepKind = {
+  // Flushing caches needs no undoing.
+  reversible: true,
   plan(config, graceMs) {
     const sync = config.shutdown.sync;
     const step = plannedStep(

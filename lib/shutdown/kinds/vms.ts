@@ -24,6 +24,8 @@ function virshBase(vms: KindSection<"vms">): string[] {
 
 /** Shuts down libvirt VMs. */
 export const vmsKind: PureStepKind = {
+  // The VMs it shut down or destroyed are started again.
+  reversible: true,
   plan(config, graceMs) {
     const vms = config.shutdown.vms;
     const virsh = formatWords(virshBase(vms));
