@@ -27,6 +27,7 @@ import { notificationOf } from "./notify/from_event.ts";
 import type { Notifier } from "./notify/notification.ts";
 import { LogNotifier } from "./notify/notifier.ts";
 import { readBootId, UNKNOWN_BOOT_ID } from "./shutdown/crisis.ts";
+import { holdReached, lineHoldSince } from "./shutdown/abort_hold.ts";
 import { CrisisController } from "./shutdown/crisis_controller.ts";
 import { acquirePidFile } from "./shutdown/pid_file.ts";
 import {
@@ -216,6 +217,8 @@ function monitorFor(parts: SessionParts, dryRun: boolean, halt: Halt): Monitor {
   const { options, config, life } = parts;
   const { clock } = options;
   const uptimeMs = options.host.uptimeMs();
+  const { abort } = config.shutdown;
+  let lineSince: number | null = null;
   return new Monitor({
     config,
     client: parts.login.polling,
@@ -226,6 +229,18 @@ function monitorFor(parts: SessionParts, dryRun: boolean, halt: Halt): Monitor {
     ...(uptimeMs === undefined ? {} : { uptimeMs }),
     onRearmed: () => void life.crisis.dispatch({ kind: "power_back" }),
     extraState: () => ({ readiness: life.readiness.state }),
+    onPoll: (input, monoMs) => {
+      // Power back for the hold while a sequence runs: crisis mode decides
+      // whether that is before its point of no return.
+      lineSince = lineHoldSince(lineSince, input, monoMs);
+      const { mode } = life.crisis.mode;
+      if (
+        abort.enabled && mode === "running" &&
+        holdReached(lineSince, monoMs, abort.hold)
+      ) {
+        void life.crisis.dispatch({ kind: "power_stable", nowMs: clock.now() });
+      }
+    },
     onDecision: (decision) => {
       // A readiness round in progress stops: the sequence has the host now.
       halt.now();
@@ -263,7 +278,7 @@ function scheduleReadiness(
       login: () => parts.login.readiness(),
       halt: () => halt.signal(),
     }),
-    busy: () => life.crisis.mode.mode === "running",
+    busy: () => life.crisis.busy,
     intervalMs: config.readiness.interval,
     clock,
     logger,

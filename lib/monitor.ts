@@ -65,6 +65,8 @@ export interface MonitorOptions {
   onRearmed?(): void;
   /** More for the state file, e.g. the last readiness round. @default none */
   extraState?(): Record<string, unknown>;
+  /** Hears every poll, after the power core (the abort hold). @default none */
+  onPoll?(input: PollInput, monoMs: number): void;
 }
 
 /**
@@ -202,6 +204,7 @@ export class Monitor {
       this.#options.onRearmed?.();
     }
     if (result.decision) this.#options.onDecision(result.decision);
+    this.#options.onPoll?.(input, monoMs);
     this.#timing = addTiming(this.#timing, {
       pollMs: monoMs - asked,
       decideMs: clock.monotonic() - monoMs,

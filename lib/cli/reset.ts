@@ -37,12 +37,14 @@ Options:
       context.stdout.write(`No crisis flag at "${flagPath}": already armed\n`);
       return 0;
     }
-    if (state.state === "running") {
+    if (state.state === "running" || state.state === "aborting") {
       const runner = createRunner({ logger: context.logger, dryRun: false });
       const pid = await livePid(config.paths.pid, runner);
       if (pid !== null) {
         context.stderr.write(
-          `Cannot reset: the daemon with pid "${pid}" is running a shutdown sequence (flag "${flagPath}")\n`,
+          `Cannot reset: the daemon with pid "${pid}" is running a shutdown sequence${
+            state.state === "aborting" ? "'s rollback" : ""
+          } (flag "${flagPath}")\n`,
         );
         return 1;
       }

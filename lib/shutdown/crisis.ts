@@ -26,7 +26,7 @@ export { UNKNOWN_BOOT_ID } from "./crisis_machine.ts";
 
 /** What a crisis flag must hold to be resumed; anything else is archived. */
 const FLAG_SCHEMA = z.object({
-  state: z.enum(["running", "done"]),
+  state: z.enum(["running", "done", "aborting", "aborted"]),
   reason: z.object({
     trigger: z.string(),
     message: z.string(),
@@ -34,6 +34,9 @@ const FLAG_SCHEMA = z.object({
   }),
   startedAt: z.number(),
   finishedAt: z.number().optional(),
+  committed: z.boolean().optional(),
+  abortedAt: z.number().optional(),
+  rollback: z.array(z.string()).optional(),
   bootId: z.string(),
   dryRun: z.boolean(),
   completedSteps: z.array(z.string()),
@@ -44,6 +47,24 @@ const FLAG_SCHEMA = z.object({
     durationMs: z.number(),
     summary: z.string(),
     details: z.array(z.string()),
+    undo: z.discriminatedUnion("kind", [
+      z.object({
+        kind: z.literal("vms"),
+        uri: z.string().nullable(),
+        names: z.array(z.string()),
+      }),
+      z.object({
+        kind: z.literal("containers"),
+        engine: z.string(),
+        ids: z.array(z.string()),
+        names: z.array(z.string()),
+      }),
+      z.object({
+        kind: z.literal("command"),
+        command: z.array(z.string()),
+        timeoutMs: z.number(),
+      }),
+    ]).optional(),
   })),
 });
 

@@ -30,14 +30,22 @@ export interface CrisisShell {
   /** Logs and notifies the start of a sequence. */
   announce(what: "triggered" | "resumed", flag: CrisisFlag): void;
   /**
-   * Runs the steps the flag has not completed, calling `record` after each.
+   * Runs the steps the flag has not completed: `beforeStep` first (false:
+   * stop here, the sequence was aborted), `record` after each.
    *
    * @returns The results of the steps this run executed or skipped.
    */
-  runSteps(
-    flag: CrisisFlag,
-    record: (result: StepResult) => Promise<void>,
-  ): Promise<StepResult[]>;
+  runSteps(flag: CrisisFlag, hooks: StepHooks): Promise<StepResult[]>;
+  /** Logs and notifies "power back: shutdown aborted". */
+  announceAbort(flag: CrisisFlag): void;
+  /**
+   * Undoes what the flag's reversible steps stopped, last first.
+   *
+   * @returns One line per action.
+   */
+  rollBack(flag: CrisisFlag): Promise<string[]>;
+  /** Logs and notifies the summary of what was restored. */
+  reportRollback(flag: CrisisFlag): void;
   /** Logs `shutdown.complete`. */
   reportComplete(flag: CrisisFlag): void;
   /** Holds the power core's triggers back. */
@@ -52,6 +60,18 @@ export interface CrisisShell {
   log(level: CrisisLogLevel, event: string, message: string): void;
   /** Reloads the config now. */
   applyReload(): Promise<void>;
+}
+
+/** How a running sequence talks to crisis mode. */
+export interface StepHooks {
+  /**
+   * Says a step is about to start.
+   *
+   * @returns False when the sequence must stop here (aborted).
+   */
+  beforeStep(step: { reversible: boolean }): Promise<boolean>;
+  /** Hands a step's result over (crisis mode writes the flag). */
+  record(result: StepResult): Promise<void>;
 }
 
 /** The last sequence this controller ran. */
@@ -69,7 +89,7 @@ export class CrisisController {
   #mode: CrisisMode = ARMED;
   #shell: CrisisShell | null;
   #queue: Promise<unknown> = Promise.resolve();
-  #sequence: Promise<void> | null = null;
+  #work = new Set<Promise<void>>();
   #lastRun: SequenceRun | null = null;
   #clock: Pick<Clock, "now">;
 
@@ -92,9 +112,9 @@ export class CrisisController {
     return this.#lastRun;
   }
 
-  /** Whether a sequence runs now. */
+  /** Whether a sequence or a rollback runs now. */
   get busy(): boolean {
-    return this.#sequence !== null;
+    return this.#work.size > 0;
   }
 
   /**
@@ -119,9 +139,15 @@ export class CrisisController {
     return applied;
   }
 
-  /** Resolves once no sequence runs. */
+  /** Resolves once no sequence or rollback runs. */
   async idle(): Promise<void> {
-    while (this.#sequence) await this.#sequence;
+    while (this.#work.size > 0) await Promise.all(this.#work);
+  }
+
+  /** Keeps a sequence or rollback in `busy` until it settles. */
+  #track(work: Promise<void>): void {
+    this.#work.add(work);
+    void work.finally(() => this.#work.delete(work));
   }
 
   async #apply(event: CrisisEvent): Promise<readonly CrisisEffect[]> {
@@ -162,8 +188,13 @@ export class CrisisController {
       case "announce":
         return shell.announce(effect.what, effect.flag);
       case "run_steps":
-        this.#sequence = this.#run(shell, effect.flag, effect.resumed);
-        return;
+        return this.#track(this.#run(shell, effect.flag, effect.resumed));
+      case "run_rollback":
+        return this.#track(this.#rollBack(shell, effect.flag));
+      case "announce_abort":
+        return shell.announceAbort(effect.flag);
+      case "report_rollback":
+        return shell.reportRollback(effect.flag);
       case "report_complete":
         return shell.reportComplete(effect.flag);
       case "hold_triggers":
@@ -187,26 +218,55 @@ export class CrisisController {
     resumed: boolean,
   ): Promise<void> {
     // The shell that starts a sequence runs it to the end, even after a reload.
-    try {
-      const results = await shell.runSteps(flag, async (result) => {
+    const hooks: StepHooks = {
+      beforeStep: async (step) => {
+        await this.dispatch({
+          kind: "step_starting",
+          reversible: step.reversible,
+        });
+        return this.#mode.mode === "running";
+      },
+      record: async (result) => {
         await this.dispatch({ kind: "step_ended", result });
-      }).catch((error: unknown) => {
+      },
+    };
+    const results = await shell.runSteps(flag, hooks).catch(
+      (error: unknown) => {
         shell.log(
           "error",
           "shutdown.failed",
           `The shutdown sequence failed: ${errorMessage(error)}`,
         );
         return [];
-      });
-      await this.dispatch({ kind: "sequence_ended", nowMs: this.#clock.now() });
-      const mode = this.#mode;
-      this.#lastRun = {
-        flag: mode.mode === "armed" ? flag : mode.flag,
-        results,
-        resumed,
-      };
-    } finally {
-      this.#sequence = null;
+      },
+    );
+    await this.dispatch({ kind: "sequence_ended", nowMs: this.#clock.now() });
+    const mode = this.#mode;
+    this.#lastRun = {
+      flag: mode.mode === "armed" ? flag : mode.flag,
+      results,
+      resumed,
+    };
+  }
+
+  async #rollBack(shell: CrisisShell, flag: CrisisFlag): Promise<void> {
+    const lines = await shell.rollBack(flag).catch((error: unknown) => {
+      shell.log(
+        "error",
+        "shutdown.rollback_failed",
+        `The rollback failed: ${errorMessage(error)}`,
+      );
+      return [];
+    });
+    const effects = await this.dispatch({
+      kind: "rollback_ended",
+      lines,
+      nowMs: this.#clock.now(),
+    });
+    for (const effect of effects) {
+      if (effect.kind === "write_flag" && this.#lastRun) {
+        this.#lastRun.flag = effect.flag;
+      }
     }
   }
 }

@@ -17,60 +17,29 @@
  * @module
  */
 
-/** How a step ended. */
-export type StepStatus = "done" | "failed" | "timeout" | "skipped";
+import type {
+  CrisisEffect,
+  CrisisEvent,
+  CrisisFlag,
+  CrisisLogLevel,
+  CrisisMode,
+  CrisisTransition,
+  StepResult,
+} from "./crisis_types.ts";
 
-/** The result of one step, as recorded in the flag file. */
-export interface StepResult {
-  /** The planned step's id. */
-  id: string;
-  /** Its title. */
-  title: string;
-  /** How it ended: a timeout means at least one call was killed. */
-  status: StepStatus;
-  /** Wall time of the step in milliseconds. */
-  durationMs: number;
-  /** One line for the summary, e.g. "2 VMs shut down, 1 destroyed". */
-  summary: string;
-  /** What happened to each item (VM, mount, remote), one line each. */
-  details: string[];
-}
-
-/** Why the sequence started, as the monitor's trigger says it. */
-export interface SequenceReason {
-  /** Stable trigger name, e.g. `low_battery`, `fsd`, `fail_safe`. */
-  trigger: string;
-  /** Human text with the numbers, e.g. "Battery charge 18 % is below 20 %". */
-  message: string;
-  /** The numbers behind it (charge, runtime, rate…). */
-  fields?: Record<string, string | number>;
-}
-
-/** The content of the flag file while a sequence runs or after it ran. */
-export interface CrisisFlag {
-  /** `running` until the last step ended, then `done`. */
-  state: "running" | "done";
-  /** Why the sequence started. */
-  reason: SequenceReason;
-  /** Wall-clock start, milliseconds since the epoch. */
-  startedAt: number;
-  /** Wall-clock end, once done. */
-  finishedAt?: number;
-  /** The boot the sequence ran in: only this boot may resume it. */
-  bootId: string;
-  /** Whether the sequence was a rehearsal. */
-  dryRun: boolean;
-  /** Ids of the steps that ended (in any way), in order. */
-  completedSteps: string[];
-  /** Their results. */
-  results: StepResult[];
-}
-
-/** What the flag file says. */
-export type CrisisState =
-  | { state: "armed" }
-  | { state: "running" | "done"; flag: CrisisFlag }
-  | { state: "invalid"; error: string };
+export type {
+  CrisisEffect,
+  CrisisEvent,
+  CrisisFlag,
+  CrisisLogLevel,
+  CrisisMode,
+  CrisisState,
+  CrisisTransition,
+  SequenceReason,
+  StepResult,
+  StepStatus,
+  Undo,
+} from "./crisis_types.ts";
 
 /** The boot id used when it cannot be read: nothing is ever resumed under it. */
 export const UNKNOWN_BOOT_ID = "unknown";
@@ -81,97 +50,8 @@ export const UNKNOWN_BOOT_ID = "unknown";
  */
 export const FLAG_FUTURE_TOLERANCE_MS = 60_000;
 
-/** The mode of crisis mode. */
-export type CrisisMode =
-  | { readonly mode: "armed" }
-  | {
-    readonly mode: "running";
-    readonly flag: CrisisFlag;
-    /** A SIGHUP came during the sequence: reload once it has ended. */
-    readonly reloadPending: boolean;
-  }
-  | { readonly mode: "done" | "held"; readonly flag: CrisisFlag };
-
-/** What happens to crisis mode. */
-export type CrisisEvent =
-  /** The daemon started and read the flag file. */
-  | {
-    readonly kind: "started";
-    readonly found: CrisisState;
-    readonly bootId: string;
-    readonly dryRun: boolean;
-    readonly nowMs: number;
-  }
-  /**
-   * A session began (at start once the flag was handled, or after a
-   * reload): its fresh triggers follow the mode.
-   */
-  | { readonly kind: "session_started"; readonly dryRun: boolean }
-  /** The power core decided: shut down. */
-  | {
-    readonly kind: "triggered";
-    readonly reason: SequenceReason;
-    readonly bootId: string;
-    readonly dryRun: boolean;
-    readonly nowMs: number;
-  }
-  /** One step of the running sequence ended. */
-  | { readonly kind: "step_ended"; readonly result: StepResult }
-  /** The last step ended. */
-  | { readonly kind: "sequence_ended"; readonly nowMs: number }
-  /** The power core re-armed: on line power for `shutdown.rearm_after`. */
-  | { readonly kind: "power_back" }
-  /** The flag file was seen, then found gone: removed by hand. */
-  | { readonly kind: "flag_removed" }
-  /** SIGHUP: reload the config. */
-  | { readonly kind: "reload_requested" };
-
-/** Log levels an effect may use. */
-export type CrisisLogLevel = "info" | "warning" | "error";
-
-/** What the shell must do, in order. */
-export type CrisisEffect =
-  | { readonly kind: "write_flag"; readonly flag: CrisisFlag }
-  | { readonly kind: "clear_flag" }
-  /** Rename the flag aside and report why (log and notification). */
-  | {
-    readonly kind: "archive_flag";
-    readonly suffix: string;
-    readonly why: string;
-  }
-  /** Log and notify the start of a sequence (new or resumed). */
-  | {
-    readonly kind: "announce";
-    readonly what: "triggered" | "resumed";
-    readonly flag: CrisisFlag;
-  }
-  /** Run the steps the flag has not completed; report `step_ended` and `sequence_ended`. */
-  | {
-    readonly kind: "run_steps";
-    readonly flag: CrisisFlag;
-    readonly resumed: boolean;
-  }
-  /** Log `shutdown.complete` with the counts. */
-  | { readonly kind: "report_complete"; readonly flag: CrisisFlag }
-  | { readonly kind: "hold_triggers" }
-  | { readonly kind: "rearm_triggers" }
-  | { readonly kind: "enter_crisis" }
-  | { readonly kind: "leave_crisis" }
-  | {
-    readonly kind: "log";
-    readonly level: CrisisLogLevel;
-    readonly event: string;
-    readonly message: string;
-  }
-  | { readonly kind: "apply_reload" };
-
-/** A transition's result. */
-export interface CrisisTransition {
-  /** The next mode. */
-  readonly mode: CrisisMode;
-  /** The effects, in the order the shell carries them out. */
-  readonly effects: readonly CrisisEffect[];
-}
+/** Triggers whose sequence is never aborted: upsd or the link said so. */
+export const NEVER_ABORTED: readonly string[] = ["fsd", "fail_safe"];
 
 /** The mode before anything is known: armed. */
 export const ARMED: CrisisMode = { mode: "armed" };
@@ -195,14 +75,26 @@ export function transition(
       return sessionStarted(mode, event.dryRun);
     case "triggered":
       return triggered(mode, event);
+    case "step_starting":
+      return mode.mode === "running" && !event.reversible && !mode.committed
+        ? committed(mode)
+        : same(mode);
+    case "power_stable":
+      return powerStable(mode, event.nowMs);
+    case "rollback_ended":
+      return rollbackEnded(mode, event.lines, event.nowMs);
     case "step_ended":
-      return mode.mode !== "running" ? same(mode) : {
-        mode: { ...mode, flag: recorded(mode.flag, event.result) },
-        effects: [{
-          kind: "write_flag",
-          flag: recorded(mode.flag, event.result),
-        }],
-      };
+      // The step in progress when an abort came is recorded too: the
+      // rollback undoes what it stopped.
+      return mode.mode !== "running" && mode.mode !== "aborting"
+        ? same(mode)
+        : {
+          mode: { ...mode, flag: recorded(mode.flag, event.result) },
+          effects: [{
+            kind: "write_flag",
+            flag: recorded(mode.flag, event.result),
+          }],
+        };
     case "sequence_ended":
       return sequenceEnded(mode, event.nowMs);
     case "power_back":
@@ -223,7 +115,7 @@ export function transition(
         }
         : same(mode);
     case "reload_requested":
-      return mode.mode === "running"
+      return mode.mode === "running" || mode.mode === "aborting"
         ? {
           mode: { ...mode, reloadPending: true },
           effects: [log(
@@ -290,6 +182,10 @@ function started(
       `A shutdown sequence (${flag.state}) that starts in the future was found and is not resumed`,
     );
   }
+  if (flag.state === "aborted") {
+    // An aborted sequence is over: the triggers are armed for the next outage.
+    return same(ARMED);
+  }
   if (flag.state === "done") {
     const already = log(
       "warning",
@@ -318,12 +214,99 @@ function started(
       ],
     };
   }
+  if (flag.state === "aborting") {
+    return {
+      mode: { mode: "aborting", flag, reloadPending: false },
+      effects: [
+        { kind: "enter_crisis" },
+        log(
+          "warning",
+          "shutdown.rollback_resumed",
+          "The daemon restarted during a rollback: starting again what the aborted sequence stopped",
+        ),
+        { kind: "run_rollback", flag },
+      ],
+    };
+  }
   return {
-    mode: { mode: "running", flag, reloadPending: false },
+    mode: {
+      mode: "running",
+      flag,
+      reloadPending: false,
+      committed: flag.committed ?? false,
+    },
     effects: [
       { kind: "enter_crisis" },
       { kind: "announce", what: "resumed", flag },
       { kind: "run_steps", flag, resumed: true },
+    ],
+  };
+}
+
+/** The first irreversible step starts: the sequence will complete. */
+function committed(
+  mode: Extract<CrisisMode, { mode: "running" }>,
+): CrisisTransition {
+  const flag: CrisisFlag = { ...mode.flag, committed: true };
+  return {
+    mode: { ...mode, flag, committed: true },
+    effects: [
+      { kind: "write_flag", flag },
+      log(
+        "info",
+        "shutdown.point_of_no_return",
+        "Point of no return: the sequence completes from here on",
+      ),
+    ],
+  };
+}
+
+/**
+ * The power has been back for the hold: abort before the point of no
+ * return, unless upsd (FSD) or the lost link (fail-safe) started it.
+ */
+function powerStable(mode: CrisisMode, nowMs: number): CrisisTransition {
+  if (
+    mode.mode !== "running" || mode.committed ||
+    NEVER_ABORTED.includes(mode.flag.reason.trigger)
+  ) {
+    return same(mode);
+  }
+  const flag: CrisisFlag = {
+    ...mode.flag,
+    state: "aborting",
+    abortedAt: nowMs,
+  };
+  return {
+    mode: { mode: "aborting", flag, reloadPending: mode.reloadPending },
+    effects: [
+      { kind: "write_flag", flag },
+      { kind: "announce_abort", flag },
+    ],
+  };
+}
+
+/** The rollback ended: the outage is over, the triggers re-arm. */
+function rollbackEnded(
+  mode: CrisisMode,
+  lines: readonly string[],
+  nowMs: number,
+): CrisisTransition {
+  if (mode.mode !== "aborting") return same(mode);
+  const flag: CrisisFlag = {
+    ...mode.flag,
+    state: "aborted",
+    rollback: [...lines],
+    finishedAt: nowMs,
+  };
+  return {
+    mode: ARMED,
+    effects: [
+      { kind: "write_flag", flag },
+      { kind: "report_rollback", flag },
+      { kind: "rearm_triggers" },
+      { kind: "leave_crisis" },
+      ...(mode.reloadPending ? [{ kind: "apply_reload" } as const] : []),
     ],
   };
 }
@@ -354,7 +337,7 @@ function triggered(
     results: [],
   };
   return {
-    mode: { mode: "running", flag, reloadPending: false },
+    mode: { mode: "running", flag, reloadPending: false, committed: false },
     effects: [
       { kind: "write_flag", flag },
       { kind: "enter_crisis" },
@@ -365,6 +348,10 @@ function triggered(
 }
 
 function sequenceEnded(mode: CrisisMode, nowMs: number): CrisisTransition {
+  // Stopped after the step in progress: now undo what it stopped.
+  if (mode.mode === "aborting") {
+    return { mode, effects: [{ kind: "run_rollback", flag: mode.flag }] };
+  }
   if (mode.mode !== "running") return same(mode);
   const flag: CrisisFlag = {
     ...mode.flag,

@@ -26,14 +26,21 @@ import {
   type SequenceReason,
   writeCrisisFlag,
 } from "./crisis.ts";
-import { CrisisController, type CrisisShell } from "./crisis_controller.ts";
+import {
+  CrisisController,
+  type CrisisShell,
+  type StepHooks,
+} from "./crisis_controller.ts";
+import { rollBack } from "./rollback.ts";
 import { buildPlan } from "./plan.ts";
 import type { StepResult } from "./step.ts";
 import { runStep } from "./sequence_step.ts";
 import {
   announce,
+  announceAbort,
   notify,
   reportComplete,
+  reportRollback,
   sendSummary,
 } from "./sequence_notify.ts";
 
@@ -131,7 +138,10 @@ export function sequenceShell(
       });
     },
     announce: (what, flag) => announce(options, what, flag),
-    runSteps: (flag, record) => executeSteps(options, flag, record),
+    runSteps: (flag, hooks) => executeSteps(options, flag, hooks),
+    announceAbort: (flag) => announceAbort(options, flag),
+    rollBack: (flag) => rollBack(options, flag),
+    reportRollback: (flag) => reportRollback(options, flag),
     reportComplete: (flag) => reportComplete(options, flag),
     holdTriggers: () => hooks.holdTriggers(),
     rearmTriggers: () => hooks.rearmTriggers(),
@@ -212,17 +222,18 @@ export async function resumeIfPending(
 
 /**
  * Runs the steps a flag has not completed, in plan order: the summary and
- * the hook before the local shutdown, `record` after each step.
+ * the hook before the local shutdown; crisis mode hears of each step before
+ * (and may stop the sequence there: an abort) and after it.
  *
  * @param options Collaborators.
  * @param flag The sequence's flag.
- * @param record Hands each result to crisis mode (which writes the flag).
+ * @param hooks Crisis mode's side of each step.
  * @returns The results of this run.
  */
 async function executeSteps(
   options: SequenceOptions,
   flag: CrisisFlag,
-  record: (result: StepResult) => Promise<void>,
+  hooks: StepHooks,
 ): Promise<StepResult[]> {
   const done = new Set(flag.completedSteps);
   const sent: StepResult[] = [...flag.results];
@@ -234,6 +245,8 @@ async function executeSteps(
   };
   for (const step of buildPlan(options.config).steps) {
     if (done.has(step.id)) continue;
+    // A skipped step changes nothing: it neither commits nor can be stopped.
+    if (step.enabled && !await hooks.beforeStep(step)) return results;
     if (step.kind === "local" && !summarySent) {
       await summary();
       if (options.beforeLocal && !options.runner.dryRun) {
@@ -248,7 +261,7 @@ async function executeSteps(
     const result = await runStep(options, step);
     results.push(result);
     sent.push(result);
-    await record(result);
+    await hooks.record(result);
   }
   if (!summarySent) await summary();
   return results;

@@ -54,6 +54,57 @@ export function announce(
 }
 
 /**
+ * Logs and notifies an abort: the power is back before the point of no
+ * return, the sequence stops after the step in progress.
+ *
+ * @param options The sequence's collaborators.
+ * @param flag The aborted sequence's flag.
+ */
+export function announceAbort(
+  options: SequenceOptions,
+  flag: CrisisFlag,
+): void {
+  const hold = options.config.shutdown.abort.hold / 1000;
+  const message =
+    `Power back for ${hold}s before the point of no return: shutdown aborted; what it stopped is started again`;
+  options.logger.warning("shutdown.aborted", message, {
+    reason: flag.reason.trigger,
+    completed: flag.completedSteps.join(","),
+  });
+  notify(options, {
+    event: "shutdown.aborted",
+    severity: "recovery",
+    title: "Power back: shutdown aborted",
+    message,
+  });
+}
+
+/**
+ * Logs and notifies one summary of what the rollback restored.
+ *
+ * @param options The sequence's collaborators.
+ * @param flag The flag after the rollback.
+ */
+export function reportRollback(
+  options: SequenceOptions,
+  flag: CrisisFlag,
+): void {
+  const lines = flag.rollback ?? [];
+  const message = lines.length === 0
+    ? "Nothing had been stopped"
+    : lines.join("\n");
+  options.logger.info("shutdown.rolled_back", "Rollback complete", {
+    actions: lines.length,
+  });
+  notify(options, {
+    event: "shutdown.rolled_back",
+    severity: "recovery",
+    title: `${flag.dryRun ? "[DRY-RUN] " : ""}Restored after the abort`,
+    message,
+  });
+}
+
+/**
  * Logs `shutdown.complete` with how many steps ended in each way.
  *
  * @param options The sequence's collaborators.

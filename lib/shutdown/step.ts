@@ -11,7 +11,7 @@ import type { ExecResult, Runner } from "../system/exec.ts";
 import type { Logger } from "../system/log.ts";
 import type { PlannedStep } from "./plan.ts";
 
-import type { StepStatus } from "./crisis_machine.ts";
+import type { StepStatus, Undo } from "./crisis_machine.ts";
 
 export type { StepResult, StepStatus } from "./crisis_machine.ts";
 
@@ -23,6 +23,8 @@ export interface StepOutcome {
   summary: string;
   /** Per-item lines. */
   details: string[];
+  /** How an abort undoes what the step stopped; absent when nothing. */
+  undo?: Undo;
 }
 
 /** Collaborators and settings of a step. */
@@ -66,7 +68,7 @@ export type StepFunction = (
  * @returns The result; never rejects.
  */
 export async function call(
-  context: StepContext,
+  context: Pick<StepContext, "runner" | "env">,
   program: string,
   args: readonly string[],
   options: { timeoutMs: number; kind: "query" | "action" },

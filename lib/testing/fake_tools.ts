@@ -69,6 +69,8 @@ export interface FakeTools extends AsyncDisposable {
   vmStates(): Promise<Record<string, string>>;
   /** Containers stopped so far, as the stop call named them (id or name). */
   stoppedContainers(): Promise<string[]>;
+  /** Ids of the containers running now, as `ps` lists them. */
+  runningContainers(): Promise<string[]>;
 }
 
 const RECORD = String.raw`
@@ -154,6 +156,15 @@ case "$command" in
     fi
     echo "shut off" > "$STATE/vms/$dom/state"
     echo "Domain '$dom' destroyed"; echo ;;
+  start)
+    domain start "$@"; known "$dom"
+    if running "$dom"; then
+      echo "error: Failed to start domain '$dom'" >&2
+      echo "error: Requested operation is not valid: domain is already active" >&2
+      exit 1
+    fi
+    echo running > "$STATE/vms/$dom/state"; rm -f "$STATE/vms/$dom/requested"
+    echo "Domain '$dom' started"; echo ;;
   *) echo "error: unknown command: '$command'" >&2; exit 1 ;;
 esac
 `;
@@ -196,9 +207,29 @@ case "$1" in
       if ! ref=$ref awk -F '\t' '$1 == ENVIRON["ref"] || $2 == ENVIRON["ref"] { found = 1 } END { exit !found }' "$STATE/containers"; then
         echo "Error response from daemon: No such container: $ref" >&2; status=1; continue
       fi
+      ref=$ref awk -F '\t' '$1 == ENVIRON["ref"] || $2 == ENVIRON["ref"]' "$STATE/containers" >> "$STATE/stopped_lines"
       ref=$ref awk -F '\t' '!($1 == ENVIRON["ref"] || $2 == ENVIRON["ref"])' "$STATE/containers" > "$STATE/containers.new"
       mv "$STATE/containers.new" "$STATE/containers"
       printf '%s\n' "$ref" >> "$STATE/stopped"
+      printf '%s\n' "$ref"
+    done
+    exit $status ;;
+  start)
+    # start [--] NAME...: a stopped container goes back to the ps list; one
+    # that runs already is fine (docker prints its name and exits 0).
+    shift; [ "$1" = -- ] && shift
+    [ $# -gt 0 ] || { echo "Error: requires at least 1 argument" >&2; exit 125; }
+    status=0
+    for ref in "$@"; do
+      if ref=$ref awk -F '\t' '$1 == ENVIRON["ref"] || $2 == ENVIRON["ref"] { found = 1 } END { exit !found }' "$STATE/containers"; then
+        printf '%s\n' "$ref"; continue
+      fi
+      if ! ref=$ref awk -F '\t' '$1 == ENVIRON["ref"] || $2 == ENVIRON["ref"] { found = 1 } END { exit !found }' "$STATE/stopped_lines" 2>/dev/null; then
+        echo "Error response from daemon: No such container: $ref" >&2; status=1; continue
+      fi
+      ref=$ref awk -F '\t' '$1 == ENVIRON["ref"] || $2 == ENVIRON["ref"]' "$STATE/stopped_lines" | head -1 >> "$STATE/containers"
+      ref=$ref awk -F '\t' '!($1 == ENVIRON["ref"] || $2 == ENVIRON["ref"])' "$STATE/stopped_lines" > "$STATE/stopped_lines.new"
+      mv "$STATE/stopped_lines.new" "$STATE/stopped_lines"
       printf '%s\n' "$ref"
     done
     exit $status ;;
@@ -301,6 +332,12 @@ exit 255`,
           (await Deno.readTextFile(`${state}/vms/${entry.name}/state`)).trim();
       }
       return states;
+    },
+    async runningContainers() {
+      const text = await Deno.readTextFile(`${state}/containers`);
+      return text.split("\n").filter((l) => l !== "").map((l) =>
+        l.split("\t")[0] ?? ""
+      );
     },
     async stoppedContainers() {
       const text = await Deno.readTextFile(`${state}/stopped`);

@@ -25,10 +25,20 @@ export async function commandStep(
       `Cannot run step "${step.id}": it names no custom command`,
     );
   }
-  return await commandOutcome(context, custom.command, {
+  const outcome = await commandOutcome(context, custom.command, {
     timeoutMs: custom.timeout,
     action: `Running ${custom.name}`,
     done: (dryRun) => `${custom.name}: ${dryRun ? "logged (dry-run)" : "done"}`,
     failed: (why) => `${custom.name}: ${why}`,
   });
+  return custom.reversible && custom.undo !== null
+    ? {
+      ...outcome,
+      undo: {
+        kind: "command",
+        command: custom.undo,
+        timeoutMs: custom.undo_timeout,
+      },
+    }
+    : outcome;
 }

@@ -184,9 +184,17 @@ export async function containersStep(
     ["stop", "-t", String(seconds), "--", ...selected.map((c) => c.id)],
     { kind: "action", timeoutMs: settings.timeout },
   );
+  // Even a failed stop call may have stopped some: an abort starts them all.
+  const undo = {
+    kind: "containers" as const,
+    engine,
+    ids: selected.map((c) => c.id),
+    names: selected.map((c) => c.name),
+  };
   if (succeeded(result)) {
     for (const c of selected) details.push(`Container ${c.name}: stopped`);
     return {
+      undo,
       status: "done",
       summary: `${selected.length} containers stopped${
         kept.length > 0 ? `, ${kept.length} kept` : ""
@@ -195,6 +203,7 @@ export async function containersStep(
     };
   }
   return {
+    undo,
     status: result.timedOut ? "timeout" : "failed",
     summary: `Cannot stop containers ${names}: ${failureText(result)}`,
     details,

@@ -145,6 +145,8 @@ export async function vmsStep(
     : "done";
   return {
     status,
+    // Every VM that ran is started again after an abort, shut down or not.
+    undo: { kind: "vms", uri: vms.libvirt_uri, names: running },
     summary: [
       `${stopped} of ${running.length} VMs shut down`,
       destroyed > 0 ? `${destroyed} destroyed` : "",
