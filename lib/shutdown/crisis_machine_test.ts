@@ -2,89 +2,24 @@ import assert from "node:assert/strict";
 import {
   ARMED,
   type CrisisEvent,
-  type CrisisFlag,
-  type CrisisMode,
   FLAG_FUTURE_TOLERANCE_MS,
-  type StepResult,
   transition,
   UNKNOWN_BOOT_ID,
 } from "./crisis_machine.ts";
+import {
+  BOOT,
+  type Case,
+  done,
+  flag,
+  held,
+  NOW,
+  REASON,
+  RESULT,
+  running,
+  started,
+  triggered,
+} from "../testing/crisis_fixtures.ts";
 
-const BOOT = "boot-a";
-const NOW = 1_800_000_000_000;
-const REASON = { trigger: "low_charge", message: "charge 18% < 20%" };
-
-function flag(overrides: Partial<CrisisFlag> = {}): CrisisFlag {
-  return {
-    state: "running",
-    reason: REASON,
-    startedAt: NOW - 5000,
-    bootId: BOOT,
-    dryRun: false,
-    completedSteps: [],
-    results: [],
-    ...overrides,
-  };
-}
-
-const RESULT: StepResult = {
-  id: "vms",
-  title: "VMs",
-  status: "done",
-  durationMs: 1200,
-  summary: "2 VMs shut down",
-  details: [],
-};
-
-const running = (
-  f = flag(),
-  reloadPending = false,
-  committed = false,
-): CrisisMode => ({
-  mode: "running",
-  flag: f,
-  reloadPending,
-  committed,
-});
-const aborting = (f = flag({ state: "aborting" }), reloadPending = false) => ({
-  mode: "aborting" as const,
-  flag: f,
-  reloadPending,
-});
-const done = (f = flag({ state: "done" })): CrisisMode => ({
-  mode: "done",
-  flag: f,
-});
-const held = (f = flag()): CrisisMode => ({ mode: "held", flag: f });
-
-const started = (
-  found: Extract<CrisisEvent, { kind: "started" }>["found"],
-  options: { dryRun?: boolean; bootId?: string } = {},
-): CrisisEvent => ({
-  kind: "started",
-  found,
-  bootId: options.bootId ?? BOOT,
-  dryRun: options.dryRun ?? false,
-  nowMs: NOW,
-});
-
-const triggered = (dryRun = false): CrisisEvent => ({
-  kind: "triggered",
-  reason: REASON,
-  bootId: BOOT,
-  dryRun,
-  nowMs: NOW,
-});
-
-interface Case {
-  name: string;
-  from: CrisisMode;
-  event: CrisisEvent;
-  to: CrisisMode["mode"];
-  effects: string[];
-}
-
-/** Every transition: the mode reached and the kinds of the effects, in order. */
 const CASES: Case[] = [
   // A trigger.
   {
@@ -193,132 +128,6 @@ const CASES: Case[] = [
     from: running(),
     event: { kind: "flag_removed" },
     to: "running",
-    effects: [],
-  },
-  // The point of no return.
-  {
-    name: "the first irreversible step commits the sequence and records it",
-    from: running(),
-    event: { kind: "step_starting", reversible: false },
-    to: "running",
-    effects: ["write_flag", "log"],
-  },
-  {
-    name: "a reversible step does not commit",
-    from: running(),
-    event: { kind: "step_starting", reversible: true },
-    to: "running",
-    effects: [],
-  },
-  {
-    name: "later irreversible steps change nothing",
-    from: running(flag(), false, true),
-    event: { kind: "step_starting", reversible: false },
-    to: "running",
-    effects: [],
-  },
-  // Abort: power back for the hold.
-  {
-    name: "power back for the hold before the point of no return aborts",
-    from: running(),
-    event: { kind: "power_stable", nowMs: NOW },
-    to: "aborting",
-    effects: ["write_flag", "announce_abort"],
-  },
-  {
-    name: "power back for the hold past the point of no return does not abort",
-    from: running(flag(), false, true),
-    event: { kind: "power_stable", nowMs: NOW },
-    to: "running",
-    effects: [],
-  },
-  {
-    name: "a sequence that FSD started is never aborted",
-    from: running(flag({ reason: { trigger: "fsd", message: "FSD" } })),
-    event: { kind: "power_stable", nowMs: NOW },
-    to: "running",
-    effects: [],
-  },
-  {
-    name: "a sequence that the fail-safe started is never aborted",
-    from: running(flag({ reason: { trigger: "fail_safe", message: "lost" } })),
-    event: { kind: "power_stable", nowMs: NOW },
-    to: "running",
-    effects: [],
-  },
-  {
-    name: "power back while armed does not abort anything",
-    from: ARMED,
-    event: { kind: "power_stable", nowMs: NOW },
-    to: "armed",
-    effects: [],
-  },
-  {
-    name: "the step in progress at the abort is still recorded",
-    from: aborting(),
-    event: { kind: "step_ended", result: RESULT },
-    to: "aborting",
-    effects: ["write_flag"],
-  },
-  {
-    name: "the sequence stopped after the abort: roll back",
-    from: aborting(),
-    event: { kind: "sequence_ended", nowMs: NOW },
-    to: "aborting",
-    effects: ["run_rollback"],
-  },
-  {
-    name:
-      "the rollback ended: recorded, reported, triggers re-armed, crisis left",
-    from: aborting(),
-    event: { kind: "rollback_ended", lines: ["VM web started"], nowMs: NOW },
-    to: "armed",
-    effects: [
-      "write_flag",
-      "report_rollback",
-      "rearm_triggers",
-      "leave_crisis",
-    ],
-  },
-  {
-    name: "a reload waits for the rollback",
-    from: aborting(),
-    event: { kind: "reload_requested" },
-    to: "aborting",
-    effects: ["log"],
-  },
-  {
-    name: "the reload deferred during an abort applies after the rollback",
-    from: aborting(flag({ state: "aborting" }), true),
-    event: { kind: "rollback_ended", lines: [], nowMs: NOW },
-    to: "armed",
-    effects: [
-      "write_flag",
-      "report_rollback",
-      "rearm_triggers",
-      "leave_crisis",
-      "apply_reload",
-    ],
-  },
-  {
-    name: "a trigger during a rollback is moot",
-    from: aborting(),
-    event: triggered(),
-    to: "aborting",
-    effects: [],
-  },
-  {
-    name: "a restart during a rollback resumes the rollback",
-    from: ARMED,
-    event: started({ state: "aborting", flag: flag({ state: "aborting" }) }),
-    to: "aborting",
-    effects: ["enter_crisis", "log", "run_rollback"],
-  },
-  {
-    name: "a restart after an aborted sequence is armed",
-    from: ARMED,
-    event: started({ state: "aborted", flag: flag({ state: "aborted" }) }),
-    to: "armed",
     effects: [],
   },
   // Restart in the same boot.
@@ -462,34 +271,6 @@ Deno.test("transition() reaches the right mode with the right effects for every 
       assert.deepEqual(next.effects.map((e) => e.kind), c.effects);
     });
   }
-});
-
-Deno.test("transition() resumes a committed sequence as committed: no abort after a restart", () => {
-  const resumed = transition(
-    ARMED,
-    started({ state: "running", flag: flag({ committed: true }) }),
-  );
-  assert.ok(resumed.mode.mode === "running" && resumed.mode.committed);
-  const stable = transition(resumed.mode, { kind: "power_stable", nowMs: NOW });
-  assert.equal(stable.mode.mode, "running");
-});
-
-Deno.test("transition() records the abort and the rollback in the flag", () => {
-  const aborted = transition(running(), { kind: "power_stable", nowMs: NOW });
-  const [written] = aborted.effects;
-  assert.ok(written?.kind === "write_flag");
-  assert.equal(written.flag.state, "aborting");
-  assert.equal(written.flag.abortedAt, NOW);
-  const over = transition(aborted.mode, {
-    kind: "rollback_ended",
-    lines: ["VM web started"],
-    nowMs: NOW + 5,
-  });
-  const [done] = over.effects;
-  assert.ok(done?.kind === "write_flag");
-  assert.equal(done.flag.state, "aborted");
-  assert.deepEqual(done.flag.rollback, ["VM web started"]);
-  assert.equal(done.flag.finishedAt, NOW + 5);
 });
 
 Deno.test("transition() records each ended step in the flag it writes", () => {
