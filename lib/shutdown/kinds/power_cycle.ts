@@ -19,6 +19,15 @@ export const TIMER_WATCH_MS = 5000;
 /** Time between two reads of `ups.timer.shutdown`, ms. */
 export const TIMER_POLL_MS = 1000;
 
+/** How long a new `ups.delay.shutdown` may take to show, ms. */
+export const APPLY_WAIT_MS = 3000;
+
+/**
+ * A step timeout below this leaves too little time to set the delay, send
+ * the command and watch the timer, ms.
+ */
+export const MIN_USEFUL_TIMEOUT_MS = 10_000;
+
 /** The variable a UPS counts its pending output cut down in, in s. */
 export const SHUTDOWN_TIMER = "ups.timer.shutdown";
 
@@ -115,7 +124,23 @@ export const powerCycleKind: PureStepKind = {
         ],
       },
     );
-    return { steps: [step], timingWarnings: tailWarnings(config, graceMs) };
+    const short = cycle.enabled && cycle.timeout < MIN_USEFUL_TIMEOUT_MS
+      ? [
+        `shutdown.power_cycle.timeout "${
+          formatDuration(cycle.timeout)
+        }" is below "${
+          formatDuration(MIN_USEFUL_TIMEOUT_MS)
+        }": the step may time out before it can tell whether the UPS counts down (it waits up to ${
+          formatDuration(APPLY_WAIT_MS)
+        } for a new ${SHUTDOWN_DELAY} to show and watches ${SHUTDOWN_TIMER} for ${
+          formatDuration(TIMER_WATCH_MS)
+        })`,
+      ]
+      : [];
+    return {
+      steps: [step],
+      timingWarnings: [...short, ...tailWarnings(config, graceMs)],
+    };
   },
   needs(config) {
     const cycle = config.shutdown.power_cycle;

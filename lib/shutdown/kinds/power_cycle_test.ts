@@ -67,6 +67,12 @@ Deno.test("buildPlan() warns when the delay does not cover what follows the comm
   ]);
 });
 
+Deno.test("buildPlan() warns when the step's timeout leaves no time to watch the timer", () => {
+  assert.deepEqual(buildPlan(config({ timeout: "8s" })).warnings, [
+    'shutdown.power_cycle.timeout "8s" is below "10s": the step may time out before it can tell whether the UPS counts down (it waits up to 3s for a new ups.delay.shutdown to show and watches ups.timer.shutdown for 5s)',
+  ]);
+});
+
 Deno.test("stepNeeds() asks to read the power cycle's password file, only when enabled", () => {
   const file = "/etc/ups-monitor/nut-admin-password";
   const reads = (enabled: boolean) =>

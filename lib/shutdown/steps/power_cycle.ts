@@ -14,6 +14,7 @@ import type { NutClient } from "../../nut/client.ts";
 import { NutError } from "../../nut/errors.ts";
 import { deadline } from "../../system/clock.ts";
 import {
+  APPLY_WAIT_MS,
   delaySeconds,
   SHUTDOWN_DELAY,
   SHUTDOWN_TIMER,
@@ -30,9 +31,6 @@ import {
   upsOf,
 } from "../power_cycle_nut.ts";
 import type { StepContext, StepOutcome } from "../step.ts";
-
-/** How long a new `ups.delay.shutdown` may take to show, ms. */
-const APPLY_WAIT_MS = 3000;
 
 /** What the step's phases share. */
 interface Cycle {
