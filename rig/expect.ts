@@ -43,6 +43,8 @@ export interface Observation {
   containersAvailable: boolean;
   /** Only the trigger and its window are judged (a user's own config). */
   rehearsal: boolean;
+  /** What upsd and its drivers printed during the scenario. */
+  upsdLog: string;
 }
 
 /** One judged expectation. */
@@ -186,6 +188,16 @@ export function judge(expect: Expectations, seen: Observation): Verdict {
   for (const name of expect.once) exactlyOnce(check, name, seen);
   for (const [name, source] of Object.entries(expect.messages)) {
     matchingMessages(check, name, new RegExp(source), seen.events);
+  }
+  for (const source of expect.upsd_log) {
+    const pattern = new RegExp(source);
+    const line = seen.upsdLog.split("\n").find((l) => pattern.test(l));
+    check(
+      line !== undefined,
+      line === undefined
+        ? `Expected upsd to log a line matching ${pattern}, but it did not`
+        : `upsd logged "${line.trim()}"`,
+    );
   }
   for (const problem of seen.discordProblems) {
     check(

@@ -40,6 +40,7 @@ function observation(events: TimedEvent[]): Observation {
     facts: null,
     containersAvailable: true,
     rehearsal: false,
+    upsdLog: "",
   };
 }
 
@@ -249,4 +250,36 @@ Deno.test("the fake Discord answers a GET as Discord does, and a GET is no messa
   assert.deepEqual(discordProblems(requests), []);
   assert.deepEqual(discordEmbeds(requests), [embed]);
   assert.deepEqual(webhookKinds(requests), ["readiness.not_ready"]);
+});
+
+Deno.test("judge() finds each upsd_log pattern in upsd's output, or says which is missing", () => {
+  const withLog = parseProfile(
+    `description: t
+ups: { ups.status: OL }
+duration: 10s
+expect:
+  trigger: none
+  upsd_log: ['Instant command: admin@\\S+ did load\\.off on rig']
+`,
+    "t.yaml",
+  ).expect;
+  const seen = (upsdLog: string) => ({ ...observation([]), upsdLog });
+  const found = judge(
+    withLog,
+    seen(
+      "Connected to UPS [rig]: dummy-ups-rig\nInstant command: admin@10.88.0.1 did load.off on rig (tracking ID: disabled)\n",
+    ),
+  );
+  assert.equal(found.firstFailure, null);
+  assert.ok(
+    found.checks.some((c) =>
+      c.text ===
+        'upsd logged "Instant command: admin@10.88.0.1 did load.off on rig (tracking ID: disabled)"'
+    ),
+  );
+  assert.equal(
+    judge(withLog, seen("Connected to UPS [rig]: dummy-ups-rig\n"))
+      .firstFailure,
+    "Expected upsd to log a line matching /Instant command: admin@\\S+ did load\\.off on rig/, but it did not",
+  );
 });

@@ -120,6 +120,9 @@ const expectSchema = z.strictObject({
   messages: z.record(z.string(), regexSource).default({}).describe(
     "By event name, a regular expression that the message of every such event must match; at least one must come.",
   ),
+  "upsd_log": z.array(regexSource).default([]).describe(
+    "Regular expressions that lines of upsd's output (and its drivers') must match, each at least once, e.g. upsd's \"Instant command: admin@… did load.off on rig\".",
+  ),
   "side_effects": z.boolean().default(false).describe(
     "Check the real side effects: containers stopped, mounts unmounted, the hung unmount reported, the VM destroyed, the NAS shut down, the power-off called.",
   ),

@@ -263,7 +263,13 @@ async function run(
     return { t: at - startMs, event, msg, fields };
   });
   const played = timeline.result.played;
+  const upsdLog = profile.expect.upsd_log.length === 0
+    ? ""
+    : await server.logs().catch((error: unknown) =>
+      `(cannot read upsd's output: ${errorMessage(error)})`
+    );
   const verdict = judge(profile.expect, {
+    upsdLog,
     events,
     marks: timeline.result.marks,
     notifications: webhookKinds(discord.requests),

@@ -14,6 +14,7 @@ import {
   stepPermissionNeeds,
 } from "../shutdown/dependencies.ts";
 import { checkRemotes } from "../shutdown/remote_check.ts";
+import { probePowerCycle } from "../shutdown/power_cycle_nut.ts";
 import { probeUpsd } from "../nut/configured.ts";
 import { systemClock } from "../system/clock.ts";
 import { createRunner } from "../system/exec.ts";
@@ -36,10 +37,12 @@ default filled in, durations as text, secrets masked. Exit 0 when all is well,
 
 Options:
   --config PATH   config file (default ${DEFAULT_CONFIG_PATH})
-  --remote        also read the UPS once from upsd (TLS as configured), and
-                  connect to each remote and prove, without running it, that
-                  its configured command is allowed (sudo -n -l); exit 1 when
-                  one of these fails
+  --remote        also read the UPS once from upsd (TLS as configured); with
+                  the power cycle on, check that the UPS offers its command
+                  (LIST CMD) and what upsd proves about its user without
+                  acting; connect to each remote and prove, without running
+                  it, that its configured command is allowed (sudo -n -l);
+                  exit 1 when one of these fails
   -h, --help      show this help`,
   async run(context) {
     const { values } = parseCommandArgs(context.args, {
@@ -85,6 +88,22 @@ Options:
     context.stdout.write(
       `ups ${config.ups.name}: ${upsd.ok ? "ok" : "FAILED"}: ${upsd.message}\n`,
     );
+    let cycleOk = true;
+    if (config.shutdown.power_cycle.enabled) {
+      for (
+        const line of await probePowerCycle(loaded, { clock: systemClock })
+      ) {
+        cycleOk &&= line.outcome !== "FAILED";
+        context.logger[line.outcome === "FAILED" ? "error" : "info"](
+          "check.power_cycle",
+          `${line.subject}: ${line.message}`,
+          { ups: config.ups.name },
+        );
+        context.stdout.write(
+          `power cycle ${line.subject}: ${line.outcome}: ${line.message}\n`,
+        );
+      }
+    }
     const runner = createRunner({ logger: context.logger, dryRun: false });
     const results = await checkRemotes(config, {
       runner,
@@ -100,6 +119,6 @@ Options:
     if (results.length === 0) {
       context.stdout.write("No remote machines are configured\n");
     }
-    return upsd.ok && results.every((result) => result.ok) ? 0 : 1;
+    return upsd.ok && cycleOk && results.every((result) => result.ok) ? 0 : 1;
   },
 };

@@ -3,6 +3,7 @@ import { makeFakeTools } from "../testing/fake_tools.ts";
 import { runProgram } from "../testing/program.ts";
 import { makeRunDir } from "../testing/temp_dir.ts";
 import { makeCertificates, startTlsNutServer } from "../testing/tls.ts";
+import { IGNORE_WITHOUT_UPSD, startUpsd } from "../testing/upsd.ts";
 
 Deno.test({
   name:
@@ -50,4 +51,57 @@ logging: {file: null}
     "No remote machines are configured",
     "",
   ]);
+});
+
+Deno.test({
+  name:
+    "ups-monitor check --remote proves the power cycle's command is offered and its user accepted, without acting",
+  ignore: IGNORE_WITHOUT_UPSD,
+  timeout: 60_000,
+}, async () => {
+  await using upsd = await startUpsd();
+  await using tools = await makeFakeTools();
+  await using run = await makeRunDir();
+  const config = run.join("config.yaml");
+  await Deno.writeTextFile(run.join("admin-password"), "adminpass\n");
+  const write = (command: string) =>
+    Deno.writeTextFile(
+      config,
+      `ups: {name: "${upsd.target()}", tls: "off"}
+shutdown:
+  vms: {enabled: false}
+  containers: {enabled: false}
+  power_cycle: {enabled: true, command: ${command}, username: admin, password_file: ${
+        run.join("admin-password")
+      }}
+  local: {command: ["${tools.path("shutdown")}"]}
+paths: {state: ${run.path}/state, flag: ${run.path}/flag, history: ${run.path}/history, pid: ${run.path}/pid}
+logging: {file: null}
+`,
+    );
+  await write("load.off");
+  const offered = await runProgram(["check", "--remote", "--config", config], {
+    env: tools.env,
+  });
+  assert.equal(offered.code, 0, offered.stderr);
+  assert.deepEqual(offered.stdout.split("\n").slice(-5), [
+    `ups ${upsd.target()}: ok: upsd at "127.0.0.1:${upsd.port}" answers in plaintext (ups.status "OL CHRG")`,
+    'power cycle command "load.off": ok: UPS "dev1" offers the command "load.off" (LIST CMD)',
+    'power cycle user "admin": ok: upsd accepts the credentials and "actions = SET" (a SET of a variable no UPS has was refused for the variable, not for the user); its instcmds rights show only when the command runs',
+    "No remote machines are configured",
+    "",
+  ]);
+  assert.ok(!(offered.stdout + offered.stderr).includes("adminpass"));
+
+  await write("shutdown.return");
+  const missing = await runProgram(["check", "--remote", "--config", config], {
+    env: tools.env,
+  });
+  assert.equal(missing.code, 1, missing.stderr);
+  assert.ok(
+    missing.stdout.includes(
+      'power cycle command "shutdown.return": FAILED: UPS "dev1" does not offer the command "shutdown.return" (it offers "load.off"): set shutdown.power_cycle.command to one it offers, or set shutdown.power_cycle.enabled to false\n',
+    ),
+    missing.stdout,
+  );
 });

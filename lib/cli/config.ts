@@ -31,6 +31,9 @@ export function applyConfigLogging(
   });
   context.logger.addSecrets(secretsOf(config));
   if (loaded.nutPassword) context.logger.addSecrets([loaded.nutPassword]);
+  if (loaded.powerCyclePassword) {
+    context.logger.addSecrets([loaded.powerCyclePassword]);
+  }
 }
 
 /**

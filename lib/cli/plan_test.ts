@@ -36,6 +36,7 @@ Deno.test("planCommand prints the full config's sequence in order with the total
     "Sync",
     "File systems",
     "Remote machines",
+    "UPS power cycle",
     "Local shutdown",
   ]);
   assert.match(

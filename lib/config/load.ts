@@ -34,6 +34,11 @@ export interface LoadedConfig {
   config: Config;
   /** The NUT password, from `ups.password` or the first line of `ups.password_file`. */
   nutPassword: string | null;
+  /**
+   * The power cycle's NUT password, from `shutdown.power_cycle.password`, or
+   * the first line of its `password_file` when the step is enabled.
+   */
+  powerCyclePassword: string | null;
   /** The YAML text, to place problems found after validation. */
   text: string;
   /** PEM text of `ups.ca_file`, read with the config so a bad path is a config error. */
@@ -94,42 +99,23 @@ export async function loadConfig(
     });
   }
   const config = parseConfig(text, path);
-  let nutPassword = config.ups.password;
-  const passwordFile = config.ups.password_file;
-  if (passwordFile !== null) {
-    try {
-      nutPassword =
-        (await readTextBounded(passwordFile, READ_LIMITS.secret)).split(
-          /\r?\n/,
-        )[0] ??
-          "";
-    } catch (error) {
-      throw new ConfigError([{
-        file: path,
-        ...placeOf(text, ["ups", "password_file"]),
-        key: "ups.password_file",
-        message: `cannot read "${passwordFile}": ${reason(error)}`,
-      }], { cause: error });
-    }
-    if (nutPassword === "") {
-      throw new ConfigError([{
-        file: path,
-        ...placeOf(text, ["ups", "password_file"]),
-        key: "ups.password_file",
-        message:
-          `"${passwordFile}" is empty: its first line must be the password`,
-      }]);
-    }
-    const problem = nutCredentialProblem(nutPassword);
-    if (problem !== null) {
-      throw new ConfigError([{
-        file: path,
-        ...placeOf(text, ["ups", "password_file"]),
-        key: "ups.password_file",
-        message: `the password in "${passwordFile}": ${problem}`,
-      }]);
-    }
-  }
+  const place = { file: path, text };
+  const nutPassword = config.ups.password_file === null
+    ? config.ups.password
+    : await readPasswordFile(
+      config.ups.password_file,
+      ["ups", "password_file"],
+      place,
+    );
+  const cycle = config.shutdown.power_cycle;
+  // Read only for an enabled step: a disabled one's file may not exist yet.
+  const powerCyclePassword = cycle.enabled && cycle.password_file !== null
+    ? await readPasswordFile(
+      cycle.password_file,
+      ["shutdown", "power_cycle", "password_file"],
+      place,
+    )
+    : cycle.password;
   let caCerts: string[] | null = null;
   const caFile = config.ups.ca_file;
   if (caFile !== null) {
@@ -148,7 +134,51 @@ export async function loadConfig(
     const keyIssues = await identityFileIssues(config, path, text);
     if (keyIssues.length > 0) throw new ConfigError(keyIssues);
   }
-  return { path, config, nutPassword, text, caCerts };
+  return { path, config, nutPassword, powerCyclePassword, text, caCerts };
+}
+
+/**
+ * The first line of a password file, checked as upsd would take it.
+ *
+ * @param passwordFile The file.
+ * @param key Where the config names it.
+ * @param place The config file and its text, to place the issue.
+ * @returns The password.
+ * @throws {ConfigError} When the file is unreadable, empty or the password
+ *   has characters upsd would drop (the value is never in the message).
+ */
+export async function readPasswordFile(
+  passwordFile: string,
+  key: readonly string[],
+  place: { file: string; text: string },
+): Promise<string> {
+  const issue = (message: string): ConfigIssue => ({
+    file: place.file,
+    ...placeOf(place.text, key),
+    key: key.join("."),
+    message,
+  });
+  let password: string;
+  try {
+    password = (await readTextBounded(passwordFile, READ_LIMITS.secret))
+      .split(/\r?\n/)[0] ?? "";
+  } catch (error) {
+    throw new ConfigError([
+      issue(`cannot read "${passwordFile}": ${reason(error)}`),
+    ], { cause: error });
+  }
+  if (password === "") {
+    throw new ConfigError([
+      issue(`"${passwordFile}" is empty: its first line must be the password`),
+    ]);
+  }
+  const problem = nutCredentialProblem(password);
+  if (problem !== null) {
+    throw new ConfigError([
+      issue(`the password in "${passwordFile}": ${problem}`),
+    ]);
+  }
+  return password;
 }
 
 /**

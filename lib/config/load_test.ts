@@ -20,7 +20,7 @@ const INVALID: Record<string, string> = {
   "bad_channel_kind.yaml":
     `6:13: notifications.channels.0.kind: expected a channel with kind "discord" or "webhook"`,
   "bad_custom_position.yaml":
-    `7:14: shutdown.custom.0.after: expected one of "start", "vms", "containers", "sync", "filesystems", "remotes"`,
+    `7:14: shutdown.custom.0.after: expected one of "start", "vms", "containers", "sync", "filesystems", "remotes", "power_cycle"`,
   "bad_duration.yaml":
     `4:19: ups.check_interval: expected a duration such as 90, "90s" or "15m", got "5 parsecs"`,
   "bad_enum.yaml":
@@ -39,6 +39,8 @@ const INVALID: Record<string, string> = {
   "out_of_range.yaml": `5:16: triggers.low_battery: expected at most 100`,
   "password_twice.yaml":
     `6:18: ups.password_file: set either password or password_file, not both`,
+  "power_cycle_delay.yaml":
+    `9:12: shutdown.power_cycle.delay: "1m" does not exceed the local shutdown's worst case "1m3s": the UPS would cut the power before the host has halted; lengthen the delay or shorten shutdown.local.timeout`,
   "relative_path.yaml":
     `5:10: paths.state: expected an absolute path (starting with "/")`,
   "remote_host_option.yaml":
@@ -261,6 +263,28 @@ Deno.test("loadConfig() reports a missing file, a directory and an unreadable or
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("loadConfig() reads the power cycle's password file only when the step is enabled", async () => {
+  await using dir = await makeTempDir();
+  const config = `${dir.path}/c.yaml`;
+  const write = (enabled: boolean) =>
+    Deno.writeTextFile(
+      config,
+      `ups:\n  name: u\nshutdown:\n  power_cycle:\n    enabled: ${enabled}\n` +
+        `    username: upsadmin\n    password_file: ${dir.path}/admin\n`,
+    );
+  await write(false);
+  assert.equal((await loadConfig(config)).powerCyclePassword, null);
+  await write(true);
+  await assert.rejects(loadConfig(config), {
+    message:
+      `${config}:7:5: shutdown.power_cycle.password_file: cannot read "${dir.path}/admin": no such file`,
+  });
+  await Deno.writeTextFile(`${dir.path}/admin`, "adm1n pass\nignored\n");
+  const loaded = await loadConfig(config);
+  assert.equal(loaded.powerCyclePassword, "adm1n pass");
+  assert.equal(loaded.nutPassword, null);
 });
 
 Deno.test("parseConfig() refuses zero timeouts and intervals, and an alias bomb", () => {

@@ -17,11 +17,15 @@ import {
   nutCredential,
   optionalPath,
 } from "./schema_fields.ts";
-import { shutdownSchema } from "./schema_shutdown.ts";
+import { powerCycleDelayProblem, shutdownSchema } from "./schema_shutdown.ts";
 import { parseUpsAddress } from "./ups_address.ts";
 
 export { durationSchema, nutCredentialProblem } from "./schema_fields.ts";
-export { DEFAULT_KNOWN_HOSTS, STEP_KINDS } from "./schema_shutdown.ts";
+export {
+  DEFAULT_KNOWN_HOSTS,
+  LOCAL_GRACE_MS,
+  STEP_KINDS,
+} from "./schema_shutdown.ts";
 import { maskSecrets, SECRET_MASK } from "./secret.ts";
 import { channelKindOf, channelSchema } from "../notify/channel_kinds.ts";
 
@@ -251,6 +255,15 @@ export const configSchema = z.strictObject({
       message: problem,
     });
   }
+  // Across steps: the power cycle's delay against the local shutdown's time.
+  const delayProblem = powerCycleDelayProblem(config.shutdown);
+  if (delayProblem !== null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["shutdown", "power_cycle", "delay"],
+      message: delayProblem,
+    });
+  }
 }).describe("ups-monitor configuration");
 
 /** A validated configuration; durations are milliseconds. */
@@ -281,6 +294,8 @@ export function configJsonSchema(): Record<string, unknown> {
 export function secretsOf(config: Config): string[] {
   const secrets: string[] = [];
   if (config.ups.password !== null) secrets.push(config.ups.password);
+  const cycle = config.shutdown.power_cycle;
+  if (cycle.password !== null) secrets.push(cycle.password);
   for (const channel of config.notifications.channels) {
     secrets.push(...channelKindOf(channel).secrets());
   }
@@ -301,6 +316,8 @@ export { SECRET_MASK };
 export function effectiveConfig(config: Config): Record<string, unknown> {
   const masked = JSON.parse(JSON.stringify(config)) as Config;
   if (masked.ups.password !== null) masked.ups.password = SECRET_MASK;
+  const cycle = masked.shutdown.power_cycle;
+  if (cycle.password !== null) cycle.password = SECRET_MASK;
   masked.notifications.channels = masked.notifications.channels.map((
     channel,
   ) => maskSecrets(channel, channelKindOf(channel).secrets()));

@@ -6,10 +6,12 @@
  * @module
  */
 import { z } from "zod";
+import { formatDuration } from "./duration.ts";
 import {
   absolutePath,
   duration,
   finiteNumber,
+  nutCredential,
   optionalPath,
 } from "./schema_fields.ts";
 import { sshNameProblem } from "./ssh_name.ts";
@@ -21,6 +23,7 @@ export const STEP_KINDS = [
   "sync",
   "filesystems",
   "remotes",
+  "power_cycle",
   "local",
 ] as const;
 
@@ -125,6 +128,102 @@ const customStepSchema = z.strictObject({
   "undo_timeout": duration("Bound of the undo command.", "30s"),
 });
 
+/**
+ * An instant command name as NUT spells them (`shutdown.return`,
+ * `load.off.delay`): sent as one plain word, so nothing upsd could read
+ * otherwise.
+ */
+const INSTCMD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+const powerCycleSchema = z.strictObject({
+  enabled: z.boolean().default(false).describe(
+    "As the last step before the local shutdown, ask the UPS over upsd (INSTCMD) to cut its output after delay and restore it when mains returns, so this host boots again after an outage that ended while it was off (the NUT power race). On a shared UPS this cuts the power of every host on it, whatever those hosts are doing. Default false.",
+  ),
+  command: z.string().regex(INSTCMD_NAME, {
+    message: "expected an instant command name such as shutdown.return",
+  }).default("shutdown.return").describe(
+    "Instant command sent to the UPS; `upscmd -l UPS` (LIST CMD) shows those it supports. Some UPSes honour only shutdown.reboot. Default shutdown.return.",
+  ),
+  delay: duration(
+    "Time from the command to the cut of the UPS's output: written to ups.delay.shutdown when the UPS has it and it differs. Must exceed the local shutdown's worst case (shutdown.local.timeout plus 3s).",
+    "120s",
+  ),
+  username: nutCredential().nullable().default(null).describe(
+    "NUT user (upsd.users) with instcmds rights for the command, and actions = SET when ups.delay.shutdown must change; separate from the monitor user ups.username. Printable ASCII. Required when enabled.",
+  ),
+  password: nutCredential().nullable().default(null).describe(
+    "Password of that user: printable ASCII. Secret: never printed. Prefer password_file.",
+  ),
+  "password_file": optionalPath(
+    "File whose first line is that user's password. Default none.",
+  ),
+  timeout: duration(
+    "Bound of the whole step: connect, set the delay, send the command and watch ups.timer.shutdown count down.",
+    "30s",
+  ),
+}).superRefine((cycle, ctx) => {
+  if (cycle.password !== null && cycle.password_file !== null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["password_file"],
+      message: "set either password or password_file, not both",
+    });
+  }
+  const hasPassword = cycle.password !== null || cycle.password_file !== null;
+  if (hasPassword && cycle.username === null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["username"],
+      message: "a NUT password needs a username",
+    });
+  }
+  if (cycle.enabled && cycle.username === null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["username"],
+      message:
+        "the power cycle needs a NUT user with instcmds rights in upsd.users",
+    });
+  } else if (cycle.username !== null && !hasPassword) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["username"],
+      message: "a NUT username needs a password or password_file",
+    });
+  }
+});
+
+/**
+ * What the local shutdown may take at worst beyond its timeout: the same
+ * grace as `CALL_GRACE_MS` in `lib/shutdown/plan.ts`, which imports this
+ * schema and so cannot be imported here (a test keeps the two equal).
+ */
+export const LOCAL_GRACE_MS = 3000;
+
+/**
+ * Why `shutdown.power_cycle.delay` is too short: the UPS would cut the
+ * power before the local shutdown's worst case has passed.
+ *
+ * @param shutdown The validated `shutdown` section.
+ * @returns The problem, or null when the delay is long enough or the power
+ *   cycle is off.
+ */
+export function powerCycleDelayProblem(
+  shutdown: { "power_cycle": { enabled: boolean; delay: number } } & {
+    local: { enabled: boolean; timeout: number };
+  },
+): string | null {
+  const { power_cycle: cycle, local } = shutdown;
+  if (!cycle.enabled || !local.enabled) return null;
+  const worstMs = local.timeout + LOCAL_GRACE_MS;
+  if (cycle.delay > worstMs) return null;
+  return `"${
+    formatDuration(cycle.delay)
+  }" does not exceed the local shutdown's worst case "${
+    formatDuration(worstMs)
+  }": the UPS would cut the power before the host has halted; lengthen the delay or shorten shutdown.local.timeout`;
+}
+
 /** The `shutdown` section. */
 export const shutdownSchema = z.strictObject({
   "dry_run": z.boolean().default(false).describe(
@@ -191,6 +290,9 @@ export const shutdownSchema = z.strictObject({
   remotes: z.array(remoteSchema).default([]).describe(
     "Machines (e.g. a Synology NAS) shut down over SSH, in parallel. Default none.",
   ),
+  "power_cycle": powerCycleSchema.prefault({}).describe(
+    "Power-cycle the UPS (killpower over the network) after everything else, before the local shutdown. Off by default: on a shared UPS it cuts the power of every host on it.",
+  ),
   local: z.strictObject({
     enabled: z.boolean().default(true).describe("Default true."),
     command: z.array(z.string().min(1)).min(1).default([
@@ -205,5 +307,5 @@ export const shutdownSchema = z.strictObject({
     "Extra command steps, placed with after. Default none.",
   ),
 }).prefault({}).describe(
-  "The shutdown sequence: VMs, containers, sync, unmounts, remotes, this host.",
+  "The shutdown sequence: VMs, containers, sync, unmounts, remotes, the UPS power cycle, this host.",
 );

@@ -127,6 +127,7 @@ Deno.test("effectiveConfig() masks passwords, webhook URLs and header values", a
   }
   assert.deepEqual(secretsOf(config), [
     "example-nut-password",
+    "example-admin-password",
     "https://discord.com/api/webhooks/000000000000000000/example-token",
     "https://ntfy.example.net/ups",
     "Bearer example-token",

@@ -231,8 +231,11 @@ export class Link {
   async close(): Promise<void> {
     this.#stop.abort();
     // Close the socket first: with the watchdog stopped, nothing else would
-    // end a request (a poll or a keep-alive) waiting on a silent server.
+    // end a request (a poll or a keep-alive) waiting on a silent server. A
+    // connection still in its handshake is not the session yet: it is the
+    // busy one.
     await this.#session?.close();
+    await this.#busy?.session.close();
     await this.#watchdog;
     await this.#keepAlive;
     await this.run(() => this.drop());

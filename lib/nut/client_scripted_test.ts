@@ -378,3 +378,25 @@ Deno.test("NutClient.close() ends at once while a keep-alive waits on a silent s
   const elapsed = performance.now() - started;
   assert.ok(elapsed < 1000, `close took ${Math.round(elapsed)} ms`);
 });
+
+Deno.test({
+  name:
+    "NutClient.close() ends a request still waiting in the handshake on a silent server",
+  timeout: 10_000,
+}, async () => {
+  await using server = new ScriptedServer(async (conn) => {
+    while (await conn.readLine() !== null) { /* never answers USERNAME */ }
+  });
+  const c = client(server, {
+    username: "admin",
+    password: "adminpass",
+    replyTimeoutMs: 60_000,
+  });
+  const request = c.getVar("ups.status");
+  const failed = assert.rejects(request, NutConnectionError);
+  while (server.received.length === 0) await pause(10);
+  const started = performance.now();
+  await c.close();
+  await failed;
+  assert.ok(performance.now() - started < 1000, "closed at once");
+});

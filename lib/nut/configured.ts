@@ -6,6 +6,7 @@
  */
 import { errorMessage } from "../errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
 import { parseUpsAddress } from "../config/ups_address.ts";
 import type { Clock } from "../system/clock.ts";
 import { type Logger, SILENT_LOGGER } from "../system/log.ts";
@@ -29,16 +30,48 @@ export function clientForConfig(
   },
 ): NutClient {
   const { ups } = loaded.config;
+  const { login, ...collaborators } = options;
+  return clientOf(loaded.config, {
+    caCerts: loaded.caCerts,
+    ...(login && ups.username ? { username: ups.username } : {}),
+    ...(login && loaded.nutPassword ? { password: loaded.nutPassword } : {}),
+  }, collaborators);
+}
+
+/** The secrets of a client: the CA to trust and the user, if any. */
+export interface ClientSecrets {
+  /** PEM text of `ups.ca_file`; null for the system roots. */
+  caCerts: string[] | null;
+  /** Sent as `USERNAME`. @default none */
+  username?: string;
+  /** Sent as `PASSWORD`; never logged. @default none */
+  password?: string;
+}
+
+/**
+ * Builds a client to the config's upsd (address, TLS, timeouts) with the
+ * given secrets: the daemon's monitor client, or the power cycle's admin.
+ *
+ * @param config A validated config.
+ * @param secrets The CA and the credentials.
+ * @param options Collaborators and the reconnect policy.
+ * @returns The client; dispose it.
+ * @throws {TypeError} When the UPS name is invalid (validation prevents it).
+ */
+export function clientOf(
+  config: Config,
+  secrets: ClientSecrets,
+  options: { clock: Clock; logger: Logger; reconnect?: ReconnectPolicy },
+): NutClient {
+  const { ups } = config;
   const address = parseUpsAddress(ups.name);
   if (!address.ok) throw new TypeError(address.message);
   return new NutClient({
     address: address.value,
-    ...(options.login && ups.username ? { username: ups.username } : {}),
-    ...(options.login && loaded.nutPassword
-      ? { password: loaded.nutPassword }
-      : {}),
+    ...(secrets.username ? { username: secrets.username } : {}),
+    ...(secrets.password ? { password: secrets.password } : {}),
     tls: ups.tls,
-    ...(loaded.caCerts ? { caCerts: loaded.caCerts } : {}),
+    ...(secrets.caCerts ? { caCerts: secrets.caCerts } : {}),
     connectTimeoutMs: ups.connect_timeout,
     replyTimeoutMs: ups.reply_timeout,
     ...(options.reconnect ? { reconnect: options.reconnect } : {}),

@@ -14,6 +14,7 @@ import { parseMountInfo } from "../shutdown/steps/filesystems.ts";
 import { counted, locate, programCheck, query } from "./_probe.ts";
 import type { CheckResult, ReadinessCheck } from "./check.ts";
 import type { ReadinessContext } from "./checks.ts";
+import { powerCycleCheck } from "./power_cycle.ts";
 import { remoteChecks } from "./remotes.ts";
 
 /**
@@ -41,6 +42,7 @@ export const STEP_READINESS: Readonly<Record<StepKind, StepReadiness>> = {
   ],
   filesystems: (config) => mountChecks(config),
   remotes: (config) => remoteChecks(config),
+  "power_cycle": (config) => [powerCycleCheck(config)],
   local: (config) => [
     programCheck(
       { id: "local", title: "Local shutdown" },

@@ -39,6 +39,7 @@ Deno.test("buildPlan() gives the minimal config's steps and skips those with not
       ["sync", true, null],
       ["filesystems", false, "no mounts configured"],
       ["remotes", false, "no remotes configured"],
+      ["power_cycle", false, "disabled"],
       ["local", true, null],
     ],
   );
@@ -47,7 +48,7 @@ Deno.test("buildPlan() gives the minimal config's steps and skips those with not
   // containers: ps and stop, 60s + 3s each
   assert.equal(plan.steps[1]?.worstCaseMs, 2 * 63_000);
   assert.equal(plan.steps[2]?.worstCaseMs, 33_000);
-  assert.equal(plan.steps[5]?.worstCaseMs, 33_000);
+  assert.equal(plan.steps[6]?.worstCaseMs, 33_000);
   assert.equal(plan.totalMs, 72_000 + 126_000 + 33_000 + 33_000 + 30_000);
   assert.deepEqual(plan.warnings, []);
 });
@@ -62,6 +63,7 @@ Deno.test("buildPlan() places the full config's custom step after containers", a
     "sync",
     "filesystems",
     "remotes",
+    "power_cycle",
     "local",
   ]);
   const fs = plan.steps.find((s) => s.id === "filesystems");
@@ -140,7 +142,8 @@ Deno.test("formatPlan() prints the steps in order with the total", () => {
  5. File systems     up to 36s
       umount -l /mnt/nas
  6. Remote machines  skipped: no remotes configured
- 7. Local shutdown   up to 33s
+ 7. UPS power cycle  skipped: disabled
+ 8. Local shutdown   up to 33s
       shutdown -h now (dry-run: logged, not run)
     Notifications before the local shutdown: up to 30s
 Worst case in total: 2m45s (critical runtime 10m)
@@ -183,6 +186,7 @@ Deno.test("buildPlan() puts the point of no return at the first enabled step an 
       ["sync", true],
       ["filesystems", false],
       ["remotes", false],
+      ["power_cycle", false],
       ["local", false],
     ],
   );

@@ -111,6 +111,7 @@ Deno.test("runSequence() runs every step in order, past failures, and shuts down
       ["sync", "done"],
       ["filesystems", "timeout"],
       ["remotes", "failed"],
+      ["power_cycle", "skipped"],
       ["local", "done"],
     ],
   );
@@ -126,7 +127,12 @@ Deno.test("runSequence() runs every step in order, past failures, and shuts down
     logger.events("shutdown.step").map((e) =>
       `${e.fields["step"]} ${e.fields["phase"]}`
     ),
-    report.results.flatMap((r) => [`${r.id} start`, `${r.id} ${r.status}`]),
+    // A skipped step has no start.
+    report.results.flatMap((r) =>
+      r.status === "skipped"
+        ? [`${r.id} skipped`]
+        : [`${r.id} start`, `${r.id} ${r.status}`]
+    ),
   );
   assert.ok(
     logger.events("shutdown.step").every((e) =>
@@ -198,7 +204,9 @@ Deno.test("runSequence() in dry-run runs queries only and logs every action", as
       "[DRY-RUN] would run: shutdown -h now",
     ],
   );
-  assert.ok(report.results.every((r) => r.status === "done"));
+  assert.ok(
+    report.results.every((r) => r.status === "done" || r.status === "skipped"),
+  );
   assert.equal(report.flag.dryRun, true);
 });
 
@@ -243,7 +251,7 @@ Deno.test("resumeIfPending() resumes the remaining steps in the same boot", asyn
   assert.ok(outcome.action === "resumed");
   assert.deepEqual(
     outcome.report.results.map((r) => r.id),
-    ["sync", "filesystems", "remotes", "local"],
+    ["sync", "filesystems", "remotes", "power_cycle", "local"],
   );
   assert.deepEqual(
     (await fakes.calls()).map((c) => c[0]),
@@ -252,7 +260,7 @@ Deno.test("resumeIfPending() resumes the remaining steps in the same boot", asyn
   assert.equal(logger.events("shutdown.resumed").length, 1);
   const state = await crisisState(config.paths.flag);
   assert.ok(state.state === "done");
-  assert.equal(state.flag.completedSteps.length, 7);
+  assert.equal(state.flag.completedSteps.length, 8);
 });
 
 Deno.test("resumeIfPending() archives a flag from another boot and runs nothing", async () => {

@@ -56,6 +56,8 @@ export interface UpsdOptions {
   maxAge?: number;
   /** Extra upsd.conf lines. */
   upsdConf?: string;
+  /** Extra upsd.users sections, after those of {@linkcode USERS}. */
+  usersConf?: string;
   /** Bound of the start-up, in ms. @default 20000 */
   startTimeoutMs?: number;
 }
@@ -205,7 +207,8 @@ export class Upsd implements AsyncDisposable {
       `${this.dir}/upsd.users`,
       `[admin]\n  password = ${USERS.admin.password}\n  actions = SET FSD\n` +
         `  instcmds = ALL\n  upsmon primary\n` +
-        `[mon]\n  password = ${USERS.mon.password}\n  upsmon secondary\n`,
+        `[mon]\n  password = ${USERS.mon.password}\n  upsmon secondary\n` +
+        (o.usersConf ?? ""),
       { mode: 0o640 },
     );
     for (const name of this.upses) this.startDriver(name);

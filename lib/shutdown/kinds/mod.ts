@@ -13,6 +13,7 @@ import { customKind } from "./custom.ts";
 import { filesystemsKind } from "./filesystems.ts";
 import type { PureStepKind, StepKind, StepNeed } from "./kind.ts";
 import { localKind } from "./local.ts";
+import { powerCycleKind } from "./power_cycle.ts";
 import { remotesKind } from "./remotes.ts";
 import { syncKind } from "./sync.ts";
 import { vmsKind } from "./vms.ts";
@@ -24,6 +25,7 @@ export const PURE_STEP_KINDS: Readonly<Record<StepKind, PureStepKind>> = {
   sync: syncKind,
   filesystems: filesystemsKind,
   remotes: remotesKind,
+  "power_cycle": powerCycleKind,
   local: localKind,
   custom: customKind,
 };

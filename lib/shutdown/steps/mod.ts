@@ -12,6 +12,7 @@ import { commandStep } from "./command.ts";
 import { containersStep } from "./containers.ts";
 import { filesystemsStep } from "./filesystems.ts";
 import { localStep } from "./local.ts";
+import { powerCycleStep } from "./power_cycle.ts";
 import { remotesStep } from "./remotes.ts";
 import { syncStep } from "./sync.ts";
 import { vmsStep } from "./vms.ts";
@@ -23,6 +24,7 @@ export const STEP_FUNCTIONS: Readonly<Record<StepKind, StepFunction>> = {
   sync: syncStep,
   filesystems: filesystemsStep,
   remotes: remotesStep,
+  "power_cycle": powerCycleStep,
   local: localStep,
   custom: commandStep,
 };
