@@ -41,7 +41,7 @@ shutdown:
   rearm_after: 1s
   vms: {enabled: false}
   local: {command: ["${tools.path("shutdown")}"]}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: null}
 `,
   );

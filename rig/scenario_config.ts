@@ -116,6 +116,7 @@ function privatePaths(dir: string): Record<string, string> {
     state: `${dir}/run/ups-monitor.state`,
     flag: `${dir}/run/ups-shutdown-scheduled`,
     history: `${dir}/run/ups-battery-history`,
+    durations: `${dir}/run/ups-monitor.durations`,
     pid: `${dir}/run/ups-monitor.pid`,
   };
 }

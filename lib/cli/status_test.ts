@@ -37,7 +37,7 @@ Deno.test({
     await Deno.writeTextFile(
       config,
       `ups: {name: "${ups}@${host}:${port}", tls: off}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: null}
 `,
     );
@@ -118,7 +118,7 @@ Deno.test({
     await Deno.writeTextFile(
       config,
       `ups: {name: "${ups}@${host}:${port}", tls: off}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: null}
 `,
     );
@@ -174,7 +174,7 @@ Deno.test({
   await Deno.writeTextFile(
     config,
     `ups: {name: "dev1@127.0.0.1:${server.port}", tls: required}
-paths: {state: ${run.path}/state, flag: ${run.path}/flag, history: ${run.path}/history, pid: ${run.path}/pid}
+paths: {state: ${run.path}/state, flag: ${run.path}/flag, history: ${run.path}/history, durations: ${run.path}/durations, pid: ${run.path}/pid}
 logging: {file: null}
 `,
   );
