@@ -66,6 +66,8 @@ export function baseConfig(targets: ScenarioTargets): Record<string, unknown> {
         "min_samples": 5,
       },
       "extended_time": { enabled: true, after: "1h" },
+      // Profiles test the fixed thresholds; the budget-* ones turn it on.
+      budget: { enabled: false },
     },
     notifications: {
       timeout: "2s",

@@ -52,6 +52,8 @@ logging: {file: null}
         "  runtime      30 min 0 s",
         "  input        230.1 V (nominal 230 V)",
         "  load         23%",
+        "  time needed  4 min 54 s (margin 2 min 0 s)",
+        "  full charge  covers the time needed + margin",
         "  daemon       not running",
         "  trigger      none: no shutdown trigger matches this reading",
         "  readiness    unknown: no daemon is running",
@@ -76,6 +78,17 @@ logging: {file: null}
     assert.equal(report["runtime_s"], null);
     assert.deepEqual(report["unknown"], {
       runtime: `battery.runtime "0" is a sentinel`,
+    });
+    // Charge 15 % is under the floor: the projection is 0 s only once
+    // trusted; with the runtime a sentinel the time left is unknown.
+    assert.deepEqual(report["budget"], {
+      "time_left_s": null,
+      "runtime_s": null,
+      "projected_s": null,
+      "needed_s": 294,
+      "margin_s": 120,
+      "fits_at_full_charge": null,
+      "nearest_trigger": { trigger: "extended_time", "in_s": 900 },
     });
     assert.deepEqual(report["trigger"], {
       trigger: "low_charge",
@@ -136,6 +149,8 @@ logging: {file: null}
         "  frequency    49.9 Hz",
         "  load         23%",
         "  temperature  31.5 °C",
+        "  time needed  4 min 54 s (margin 2 min 0 s)",
+        "  full charge  covers the time needed + margin",
         "  daemon       not running",
         "  trigger      none: no shutdown trigger matches this reading",
         "  readiness    unknown: no daemon is running",
