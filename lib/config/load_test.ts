@@ -108,7 +108,8 @@ Deno.test("parseConfig() lists the known keys when a typo is not close to any", 
       line: 4,
       column: 3,
       key: "paths.bogus",
-      message: `unknown key (known: "state", "flag", "history", "durations", "pid")`,
+      message:
+        `unknown key (known: "state", "flag", "history", "durations", "pid")`,
     }]),
   );
 });
