@@ -26,6 +26,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   check: async () => (await import("./lib/cli/check.ts")).checkCommand,
   status: async () => (await import("./lib/cli/status.ts")).statusCommand,
   plan: async () => (await import("./lib/cli/plan.ts")).planCommand,
+  rehearse: async () => (await import("./lib/cli/rehearse.ts")).rehearseCommand,
   "notify-test": async () =>
     (await import("./lib/cli/notify.ts")).notifyTestCommand,
   reset: async () => (await import("./lib/cli/reset.ts")).resetCommand,

@@ -30,6 +30,8 @@ import { readBootId, UNKNOWN_BOOT_ID } from "./shutdown/crisis.ts";
 import { holdReached, lineHoldSince } from "./shutdown/abort_hold.ts";
 import { CrisisController } from "./shutdown/crisis_controller.ts";
 import { acquirePidFile } from "./shutdown/pid_file.ts";
+import { buildPlan } from "./shutdown/plan.ts";
+import { readDurations } from "./shutdown/durations_file.ts";
 import {
   resumeIfPending,
   type SequenceOptions,
@@ -134,7 +136,11 @@ async function runSession(
   }
   const parts: SessionParts = { options, config, life, login, notifier, tell };
   const halt = new Halt();
-  const monitor = monitorFor(parts, dryRun, halt);
+  // The budget trigger weighs the time left against this (issue 13).
+  const { neededMs } = buildPlan(config, {
+    durations: await readDurations(config.paths.durations, logger),
+  });
+  const monitor = monitorFor(parts, dryRun, halt, neededMs);
   const session = new AbortController();
   const sequence: SequenceOptions = {
     config,
@@ -213,7 +219,12 @@ class Halt {
 }
 
 /** The session's poll loop: decisions and re-arms go to crisis mode. */
-function monitorFor(parts: SessionParts, dryRun: boolean, halt: Halt): Monitor {
+function monitorFor(
+  parts: SessionParts,
+  dryRun: boolean,
+  halt: Halt,
+  neededMs: number,
+): Monitor {
   const { options, config, life } = parts;
   const { clock } = options;
   const uptimeMs = options.host.uptimeMs();
@@ -226,6 +237,7 @@ function monitorFor(parts: SessionParts, dryRun: boolean, halt: Halt): Monitor {
     logger: options.logger,
     clock,
     bootId: life.bootId,
+    neededMs,
     ...(uptimeMs === undefined ? {} : { uptimeMs }),
     onRearmed: () => void life.crisis.dispatch({ kind: "power_back" }),
     extraState: () => ({ readiness: life.readiness.state }),

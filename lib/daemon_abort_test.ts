@@ -28,7 +28,7 @@ shutdown:
   vms: {max_wait: 6s}
   containers: {enabled: false}
   local: {command: ["${tools.path("shutdown")}"]}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: null}
 readiness: {enabled: false}
 `,

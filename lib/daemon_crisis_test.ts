@@ -29,7 +29,7 @@ Deno.test({
 shutdown: {vms: {enabled: false}, local: {command: ["${
         tools.path("shutdown")
       }"]}}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: null}
 `,
     );

@@ -34,7 +34,7 @@ notifications:
 shutdown: {dry_run: true, vms: {enabled: false}, local: {command: ["${
         tools.path("shutdown")
       }"]}}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: null}
 readiness: {interval: 1s, timeout: 2s}
 `,

@@ -21,7 +21,7 @@ triggers: {extended_time: {enabled: true, after: 5s}}
 shutdown: {dry_run: true, vms: {enabled: false}, local: {command: ["${
         tools.path("shutdown")
       }"]}}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: null}
 `,
     );

@@ -36,12 +36,15 @@ triggers:
   persistence_polls: 2
   depletion: {critical_rate: 15, window: 10s, grace_period: 2s, min_samples: 5}
   extended_time: {enabled: true, after: 1h}
+  # The fixed thresholds are tested here; the budget fires before them
+  # (lib/power/budget_test.ts, rig scenarios budget-*).
+  budget: {enabled: false}
 shutdown:
   dry_run: true
   rearm_after: 1s
   vms: {enabled: false}
   local: {command: ["${tools.path("shutdown")}"]}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: null}
 `,
   );

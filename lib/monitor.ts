@@ -24,6 +24,7 @@ import {
   type Decision,
   initialState,
   type PollInput,
+  type PowerConfig,
   type PowerState,
 } from "./power/state.ts";
 import { addTiming, type PollTiming, summarizeTiming } from "./power/timing.ts";
@@ -65,6 +66,11 @@ export interface MonitorOptions {
   onRearmed?(): void;
   /** More for the state file, e.g. the last readiness round. @default none */
   extraState?(): Record<string, unknown>;
+  /**
+   * The time the shutdown plan needs, ms, for the budget trigger (learned
+   * durations, else worst cases). @default none: the budget cannot fire
+   */
+  neededMs?: number;
   /** Hears every poll, after the power core (the abort hold). @default none */
   onPoll?(input: PollInput, monoMs: number): void;
 }
@@ -100,10 +106,15 @@ export class Monitor {
   #writeFailed = new Set<string>();
   #written: WrittenMemo = NOTHING_WRITTEN;
   #timing: PollTiming[] = [];
+  #power: PowerConfig;
 
   /** @param options The config and collaborators. */
   constructor(options: MonitorOptions) {
     this.#options = options;
+    const { neededMs } = options;
+    this.#power = neededMs === undefined
+      ? options.config
+      : { ...options.config, neededMs };
   }
 
   /** The power state after the latest poll. */
@@ -183,7 +194,8 @@ export class Monitor {
 
   /** One poll, folded into the state, with its events, decision and files. */
   async pollOnce(): Promise<void> {
-    const { client, clock, config } = this.#options;
+    const { client, clock } = this.#options;
+    const config = this.#power;
     let input: PollInput;
     const asked = clock.monotonic();
     try {
@@ -216,7 +228,7 @@ export class Monitor {
   async #writeFiles(monoMs: number, wallMs: number): Promise<void> {
     const { config, bootId } = this.#options;
     const snap = {
-      ...snapshot(this.#state, monoMs),
+      ...snapshot(this.#state, monoMs, this.#power),
       timing: summarizeTiming(this.#timing),
       ...this.#options.extraState?.(),
     };

@@ -147,6 +147,9 @@ export const profileSchema = z.strictObject({
     "Length of the timeline; the scenario ends then, or once the shutdown sequence is complete.",
   ),
   timeline: z.array(eventSchema).default([]),
+  durations: z.record(z.string(), z.array(duration)).default({}).describe(
+    "Measured step durations (real runs) by step id, seeded into paths.durations before the program starts: the plan's learned time.",
+  ),
   expect: expectSchema,
 });
 

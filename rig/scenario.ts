@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { serializeDurations } from "../lib/shutdown/durations.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { join } from "node:path";
 import { NutClient } from "../lib/nut/client.ts";
@@ -186,6 +187,7 @@ async function run(
     ? rehearsalConfig(context.userConfig, targets)
     : deepMerge(baseConfig(targets), profile.config);
   await Deno.writeTextFile(join(configDir, "config.yaml"), configYaml(config));
+  if (!rehearsal) await seedDurations(dir, profile);
 
   await using admin = new NutClient({
     address: { ups: RIG_UPS, host: "127.0.0.1", port: server.port },
@@ -379,4 +381,20 @@ function describeAction({ action }: Played): string {
     case "mark":
       return `mark "${action.name}"`;
   }
+}
+
+/** Writes the profile's learned step durations where the program reads them. */
+async function seedDurations(dir: string, profile: Profile): Promise<void> {
+  const steps = Object.entries(profile.durations);
+  if (steps.length === 0) return;
+  const history = Object.fromEntries(
+    steps.map(([id, runs]) => [
+      id,
+      runs.map((ms) => ({ ms, dryRun: false, wallMs: 0 })),
+    ]),
+  );
+  await Deno.writeTextFile(
+    join(dir, "run", "ups-monitor.durations"),
+    serializeDurations(history),
+  );
 }

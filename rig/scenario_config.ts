@@ -66,6 +66,8 @@ export function baseConfig(targets: ScenarioTargets): Record<string, unknown> {
         "min_samples": 5,
       },
       "extended_time": { enabled: true, after: "1h" },
+      // Profiles test the fixed thresholds; the budget-* ones turn it on.
+      budget: { enabled: false },
     },
     notifications: {
       timeout: "2s",
@@ -116,6 +118,7 @@ function privatePaths(dir: string): Record<string, string> {
     state: `${dir}/run/ups-monitor.state`,
     flag: `${dir}/run/ups-shutdown-scheduled`,
     history: `${dir}/run/ups-battery-history`,
+    durations: `${dir}/run/ups-monitor.durations`,
     pid: `${dir}/run/ups-monitor.pid`,
   };
 }

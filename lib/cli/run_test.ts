@@ -36,7 +36,7 @@ notifications:
 shutdown: {dry_run: true, vms: {enabled: false}, local: {command: ["${
           tools.path("shutdown")
         }"]}}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: ${dir}/ups.log}
 ${extra}`,
       );
@@ -166,7 +166,7 @@ function watchConfig(
   const { dir } = options;
   return `ups: {name: "${ups}@${host}:${port}", tls: off, check_interval: 300ms}
 shutdown: {dry_run: true, vms: {enabled: false}, local: {command: ["${options.shutdown}"]}}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: ${options.logFile ?? "null"}}
 `;
 }

@@ -21,6 +21,10 @@ import {
   valueOf,
 } from "../power/reading.ts";
 import { snapshot } from "../power/snapshot.ts";
+import { budgetLines, budgetNow } from "./status_budget.ts";
+import type { BudgetSnapshot } from "../power/snapshot.ts";
+import { readDurations } from "../shutdown/durations_file.ts";
+import { buildPlan } from "../shutdown/plan.ts";
 import { type Decision, initialState } from "../power/state.ts";
 import { decide, step } from "../power/triggers.ts";
 import { readinessLines, readinessOf } from "../readiness/report.ts";
@@ -87,6 +91,8 @@ interface StatusReport {
   unknown: Record<string, string>;
   "on_battery_s": number | null;
   "depletion_rate_per_min": number | null;
+  /** Time left against the time the plan needs, and the nearest trigger. */
+  budget: BudgetSnapshot | null;
   daemon: number | null;
   trigger: Decision | null;
   /** The live daemon's last readiness round; null without one. */
@@ -122,9 +128,13 @@ async function evaluate(
     if (restored?.kind === "resumed") resumed = restored.outage;
   }
   // One poll stands for a lasting condition: persistence is the daemon's business.
+  const { neededMs } = buildPlan(config, {
+    durations: await readDurations(config.paths.durations),
+  });
   const once = {
     ...config,
     triggers: { ...config.triggers, "persistence_polls": 1 },
+    neededMs,
   };
   const result = step(initialState(resumed), { kind: "reading", reading }, {
     config: once,
@@ -133,7 +143,7 @@ async function evaluate(
   });
   return {
     decision: result.decision ?? decide(result.state, once, monoMs),
-    snap: snapshot(result.state, monoMs),
+    snap: snapshot(result.state, monoMs, once),
   };
 }
 
@@ -199,6 +209,7 @@ function render(report: StatusReport): string {
   if (report.depletion_rate_per_min !== null) {
     lines.push(`  depletion    ${fmt(report.depletion_rate_per_min, 2)} %/min`);
   }
+  if (report.budget !== null) lines.push(...budgetLines(report.budget));
   lines.push(
     report.daemon === null
       ? "  daemon       not running"
@@ -252,7 +263,11 @@ Connects to upsd, reads the UPS once and prints its status in words, charge,
 runtime, input voltage, load and model (battery voltage, input frequency and
 temperature too when the UPS reports them), and which shutdown trigger (if
 any) this reading would fire if it lasted. With a daemon running, time on battery
-and the depletion rate come from its files. Exit 1 when the server or the UPS
+and the depletion rate come from its files. The budget: time left on battery
+(the pessimistic of the UPS's runtime and the projected discharge down to
+triggers.low_battery), the time the shutdown plan needs (learned step
+durations, else worst cases, see ups-monitor plan), the margin, the trigger
+nearest to firing, and whether the runtime at full charge covers the plan. Exit 1 when the server or the UPS
 cannot be read.
 
 Options:
@@ -325,6 +340,7 @@ Options:
         ? null
         : Math.round(snap.on_battery_ms / 1000),
       "depletion_rate_per_min": snap.depletion_rate_per_min,
+      budget: await budgetNow(config, snap.budget ?? null, daemon),
       daemon,
       trigger: decision,
       ...(daemon === null

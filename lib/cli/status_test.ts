@@ -37,7 +37,7 @@ Deno.test({
     await Deno.writeTextFile(
       config,
       `ups: {name: "${ups}@${host}:${port}", tls: off}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: null}
 `,
     );
@@ -52,6 +52,8 @@ logging: {file: null}
         "  runtime      30 min 0 s",
         "  input        230.1 V (nominal 230 V)",
         "  load         23%",
+        "  time needed  4 min 54 s (margin 2 min 0 s)",
+        "  full charge  covers the time needed + margin",
         "  daemon       not running",
         "  trigger      none: no shutdown trigger matches this reading",
         "  readiness    unknown: no daemon is running",
@@ -76,6 +78,17 @@ logging: {file: null}
     assert.equal(report["runtime_s"], null);
     assert.deepEqual(report["unknown"], {
       runtime: `battery.runtime "0" is a sentinel`,
+    });
+    // Charge 15 % is under the floor: the projection is 0 s only once
+    // trusted; with the runtime a sentinel the time left is unknown.
+    assert.deepEqual(report["budget"], {
+      "time_left_s": null,
+      "runtime_s": null,
+      "projected_s": null,
+      "needed_s": 294,
+      "margin_s": 120,
+      "fits_at_full_charge": null,
+      "nearest_trigger": { trigger: "extended_time", "in_s": 900 },
     });
     assert.deepEqual(report["trigger"], {
       trigger: "low_charge",
@@ -118,7 +131,7 @@ Deno.test({
     await Deno.writeTextFile(
       config,
       `ups: {name: "${ups}@${host}:${port}", tls: off}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: null}
 `,
     );
@@ -136,6 +149,8 @@ logging: {file: null}
         "  frequency    49.9 Hz",
         "  load         23%",
         "  temperature  31.5 °C",
+        "  time needed  4 min 54 s (margin 2 min 0 s)",
+        "  full charge  covers the time needed + margin",
         "  daemon       not running",
         "  trigger      none: no shutdown trigger matches this reading",
         "  readiness    unknown: no daemon is running",
@@ -174,7 +189,7 @@ Deno.test({
   await Deno.writeTextFile(
     config,
     `ups: {name: "dev1@127.0.0.1:${server.port}", tls: required}
-paths: {state: ${run.path}/state, flag: ${run.path}/flag, history: ${run.path}/history, pid: ${run.path}/pid}
+paths: {state: ${run.path}/state, flag: ${run.path}/flag, history: ${run.path}/history, durations: ${run.path}/durations, pid: ${run.path}/pid}
 logging: {file: null}
 `,
   );

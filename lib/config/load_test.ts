@@ -110,7 +110,8 @@ Deno.test("parseConfig() lists the known keys when a typo is not close to any", 
       line: 4,
       column: 3,
       key: "paths.bogus",
-      message: `unknown key (known: "state", "flag", "history", "pid")`,
+      message:
+        `unknown key (known: "state", "flag", "history", "durations", "pid")`,
     }]),
   );
 });
@@ -196,8 +197,10 @@ Deno.test("parseConfig() gives the minimal config the seed's defaults", async ()
     state: "/var/run/ups-monitor.state",
     flag: "/var/run/ups-shutdown-scheduled",
     history: "/var/run/ups-battery-history",
+    durations: "/var/run/ups-monitor.durations",
     pid: "/var/run/ups-monitor.pid",
   });
+  assert.deepEqual(config.triggers.budget, { enabled: true, margin: 120_000 });
   assert.equal(config.logging.file, "/var/log/ups-monitor.log");
 });
 

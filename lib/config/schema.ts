@@ -135,6 +135,18 @@ const triggersSchema = z.strictObject({
   }).prefault({}).describe(
     "The safety net against wrong battery estimates and worn batteries.",
   ),
+  budget: z.strictObject({
+    enabled: z.boolean().default(true).describe(
+      "Shut down when the time left on the battery minus the time the shutdown plan needs is at most the margin. Default true.",
+    ),
+    margin: duration(
+      "Time to spare between the time left on the battery and the time the plan needs.",
+      "2m",
+      { zero: true },
+    ),
+  }).prefault({}).describe(
+    "The budget trigger: time left on the battery (the pessimistic of battery.runtime and the observed discharge down to low_battery) against the time the plan needs (learned step durations, else worst cases).",
+  ),
   voltage: z.strictObject({
     brownout: finiteNumber().positive().nullable().default(null).describe(
       "Input voltage (V) below which a brownout is reported. Default: nominal - margin, kept inside input.transfer.low/high.",
@@ -203,6 +215,11 @@ const pathsSchema = z.strictObject({
     "/var/run/ups-battery-history",
   ).describe(
     "Battery history and the start of the current outage (survives a restart).",
+  ),
+  durations: absolutePath(
+    "Measured step durations of the last shutdown sequences (the plan's learned time).",
+  ).default("/var/run/ups-monitor.durations").describe(
+    "Measured step durations of the last shutdown sequences (the plan's learned time).",
   ),
   pid: absolutePath("Marks a live daemon.").default("/var/run/ups-monitor.pid")
     .describe("Marks a live daemon."),

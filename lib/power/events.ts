@@ -33,6 +33,8 @@ export const POWER_EVENTS = {
   "connection.stale": ["warning", "warning"],
   "connection.restored": ["info", "recovery"],
   "fsd.latched_at_start": ["error", "critical"],
+  "budget.short": ["warning", "warning"],
+  "budget.fits": ["info", "recovery"],
   "shutdown.triggered": ["error", "critical"],
   "shutdown.rearmed": ["info", "info"],
 } as const satisfies Record<string, readonly [EventLevel, Severity]>;

@@ -43,7 +43,12 @@ export const FLAP_HOLD_POLLS = 5;
 export const FLAP_CHANGES = 3;
 
 /** Threshold streaks of no outage. */
-export const NO_STREAKS: Streaks = { charge: 0, runtime: 0, depletion: 0 };
+export const NO_STREAKS: Streaks = {
+  charge: 0,
+  runtime: 0,
+  depletion: 0,
+  budget: 0,
+};
 
 /** An outage: when it began, its charge samples and threshold streaks. */
 export interface Outage {

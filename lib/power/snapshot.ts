@@ -10,7 +10,34 @@ import { round3 } from "./events.ts";
 import type { Reading, Value } from "./reading.ts";
 import { valueOf } from "./reading.ts";
 import type { AvrState, ConnectionState, VoltageState } from "./trackers.ts";
-import { onBatteryMs, type PowerState, type TriggerName } from "./state.ts";
+import {
+  onBatteryMs,
+  type PowerConfig,
+  type PowerState,
+  type TriggerName,
+} from "./state.ts";
+import { nearestTrigger, timeLeft } from "./budget.ts";
+
+/** The budget in the snapshot: time left against time needed, s. */
+export interface BudgetSnapshot {
+  /** The pessimistic estimate of the time left on battery; null on line. */
+  readonly "time_left_s": number | null;
+  /** `battery.runtime` on battery. */
+  readonly "runtime_s": number | null;
+  /** The projection of the observed discharge down to `low_battery`. */
+  readonly "projected_s": number | null;
+  /** The time the plan needs; null when unknown. */
+  readonly "needed_s": number | null;
+  /** `triggers.budget.margin`; null when the budget trigger is off. */
+  readonly "margin_s": number | null;
+  /** Runtime at the last full charge covered needed + margin; null unseen. */
+  readonly "fits_at_full_charge": boolean | null;
+  /** The trigger nearest to firing at the current pace, on battery. */
+  readonly "nearest_trigger": {
+    readonly trigger: TriggerName;
+    readonly "in_s": number;
+  } | null;
+}
 
 /** The snapshot; every field is JSON. */
 export interface PowerSnapshot {
@@ -66,6 +93,8 @@ export interface PowerSnapshot {
   } | null;
   /** Age of the last valid reading, ms; null before the first. */
   readonly "reading_age_ms": number | null;
+  /** Time left against time needed; absent without the settings. */
+  readonly budget?: BudgetSnapshot;
 }
 
 const SHOWN_FIELDS = {
@@ -80,9 +109,14 @@ const SHOWN_FIELDS = {
  *
  * @param state The power state.
  * @param monoMs Monotonic now, ms.
+ * @param config The settings, for the budget. @default no budget
  * @returns The snapshot.
  */
-export function snapshot(state: PowerState, monoMs: number): PowerSnapshot {
+export function snapshot(
+  state: PowerState,
+  monoMs: number,
+  config?: PowerConfig,
+): PowerSnapshot {
   const last = state.last;
   const num = (v: Value | undefined) => v === undefined ? null : valueOf(v);
   const unknown: Record<string, string> = {};
@@ -127,5 +161,30 @@ export function snapshot(state: PowerState, monoMs: number): PowerSnapshot {
     "reading_age_ms": state.lastValidMs === null
       ? null
       : monoMs - state.lastValidMs,
+    ...(config === undefined
+      ? {}
+      : { budget: budgetOf(state, config, monoMs) }),
+  };
+}
+
+function budgetOf(
+  state: PowerState,
+  config: PowerConfig,
+  monoMs: number,
+): BudgetSnapshot {
+  const left = timeLeft(state, config, monoMs);
+  const whole = (s: number | null) => s === null ? null : Math.round(s);
+  const nearest = nearestTrigger(state, config, monoMs);
+  const budget = config.triggers.budget;
+  return {
+    "time_left_s": whole(left.leftS),
+    "runtime_s": left.runtimeS,
+    "projected_s": whole(left.projectedS),
+    "needed_s": config.neededMs === undefined ? null : config.neededMs / 1000,
+    "margin_s": budget.enabled ? budget.margin / 1000 : null,
+    "fits_at_full_charge": state.budgetFits,
+    "nearest_trigger": nearest === null
+      ? null
+      : { trigger: nearest.trigger, "in_s": nearest.inS },
   };
 }

@@ -22,12 +22,19 @@ export interface PowerConfig extends TrackerConfig {
   readonly triggers: Config["triggers"];
   /** `shutdown.rearm_after`. */
   readonly shutdown: Pick<Config["shutdown"], "rearm_after">;
+  /**
+   * The time the shutdown plan needs, ms (learned durations, else worst
+   * cases): the budget trigger weighs it against the time left. Absent, the
+   * budget trigger cannot fire.
+   */
+  readonly neededMs?: number;
 }
 
 /** The triggers, in the order they are tried. */
 export const TRIGGERS = [
   "fsd",
   "low_battery_flag",
+  "budget",
   "low_charge",
   "low_runtime",
   "depletion",
@@ -61,6 +68,8 @@ export interface Streaks {
   readonly runtime: number;
   /** Depletion over the critical rate with grace and samples satisfied. */
   readonly depletion: number;
+  /** Time left − time needed at or below `triggers.budget.margin`. */
+  readonly budget: number;
 }
 
 /** The power core's state; build it with {@linkcode initialState}. */
@@ -95,6 +104,11 @@ export interface PowerState {
   readonly streaks: Streaks;
   /** An FSD latched at start on line power is being ignored. */
   readonly fsdIgnored: boolean;
+  /**
+   * Whether the runtime at the last full charge on line power covered the
+   * time needed plus the margin; null before one was seen.
+   */
+  readonly budgetFits: boolean | null;
   /** A decision may be handed out. */
   readonly armed: boolean;
   /** The latest decision and its wall-clock time. */
@@ -156,6 +170,7 @@ export function initialState(resumed: ResumedOutage | null = null): PowerState {
     flap: SETTLED,
     streaks: NO_STREAKS,
     fsdIgnored: false,
+    budgetFits: null,
     armed: true,
     lastTrigger: null,
   };

@@ -1,6 +1,7 @@
 /**
  * The shutdown decision (shared/DESIGN.md, first match wins): FSD; OB + LB;
- * charge below `low_battery`; runtime below `critical_runtime`; depletion
+ * the budget (time left − time needed ≤ margin, `budget.ts`); charge below
+ * `low_battery`; runtime below `critical_runtime`; depletion
  * rate above `critical_rate` after the grace period with `min_samples`
  * readings; time on battery past the extended time; the fail-safe after
  * `max_stale_data_tolerance` failed polls while on battery. {@linkcode step}
@@ -21,6 +22,12 @@
  */
 import { fmt, type PowerEvent, powerEvent, round3, shown } from "./events.ts";
 import { nextPower, NO_STREAKS, type PowerChange } from "./flapping.ts";
+import {
+  budgetDecision,
+  budgetShort,
+  fullChargeFit,
+  timeLeft,
+} from "./budget.ts";
 import { addSample, depletionRate } from "./history.ts";
 import {
   carriesPowerState,
@@ -128,6 +135,8 @@ function applyReading(
   if (reading.source === "line") lineSinceMs ??= monoMs;
   else if (power.onBattery) lineSinceMs = null;
   const first = state.last === null;
+  const fit = fullChargeFit(state.budgetFits, reading, config);
+  if (fit.event !== null) events.push(fit.event);
   return {
     ...state,
     trackers: tracked.state,
@@ -140,6 +149,7 @@ function applyReading(
     lineSinceMs,
     ...nextCharge(power, reading, config, monoMs),
     fsdIgnored: nextFsdIgnored(state, reading, config, events),
+    budgetFits: fit.fits,
   };
 }
 
@@ -195,6 +205,19 @@ function nextCharge(
   const sinceMs = monoMs - (power.outageStartMs ?? monoMs);
   const count = (n: number, known: boolean, held: boolean) =>
     !known ? n : held ? n + 1 : 0;
+  const short = budgetShort(
+    timeLeft(
+      {
+        last: reading,
+        depletion,
+        onBattery,
+        outageStartMs: power.outageStartMs,
+      },
+      config,
+      monoMs,
+    ),
+    config,
+  );
   return {
     history,
     depletion,
@@ -217,6 +240,7 @@ function nextCharge(
           depletion.samples >= t.depletion["min_samples"] &&
           depletion.ratePerMin > t.depletion["critical_rate"],
       ),
+      budget: count(streaks.budget, short !== null, short === true),
     },
   };
 }
@@ -264,6 +288,10 @@ export function decide(
         })`,
       numbers: { status: last.status.raw ?? "" },
     };
+  }
+  if (state.streaks.budget >= polls) {
+    const found = budgetDecision(state, config, monoMs);
+    if (found !== null) return found;
   }
   const charge = last === null ? null : valueOf(last.charge);
   if (charge !== null && state.streaks.charge >= polls) {

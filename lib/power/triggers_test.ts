@@ -34,7 +34,10 @@ Deno.test("decide() prefers FSD over low battery", () => {
 Deno.test("decide() tries the triggers in order, first match wins", () => {
   // A state where every trigger holds; each stage removes the condition of
   // the trigger that matched and expects the next one.
-  const sim = new Sim(config("  persistence_polls: 1\n"));
+  const sim = new Sim({
+    ...config("  persistence_polls: 1\n"),
+    neededMs: 300_000,
+  });
   sim.poll(onLine());
   const full = onBattery(5, {
     "ups.status": "FSD OB LB",
@@ -46,7 +49,7 @@ Deno.test("decide() tries the triggers in order, first match wins", () => {
     onBattery: true,
     outageStartMs: sim.monoMs - 1_000_000,
     depletion: { ratePerMin: 20, samples: 300, spanMs: 300_000 },
-    streaks: { charge: 3, runtime: 3, depletion: 3 },
+    streaks: { charge: 3, runtime: 3, depletion: 3, budget: 3 },
     trackers: {
       ...sim.state.trackers,
       failures: 3,
@@ -65,6 +68,7 @@ Deno.test("decide() tries the triggers in order, first match wins", () => {
       "low_battery_flag",
       (s) => ({ ...s, last: readReading({ ...full, "ups.status": "OB" }, 0) }),
     ],
+    ["budget", (s) => ({ ...s, streaks: { ...s.streaks, budget: 0 } })],
     ["low_charge", (s) => ({ ...s, streaks: { ...s.streaks, charge: 0 } })],
     ["low_runtime", (s) => ({ ...s, streaks: { ...s.streaks, runtime: 0 } })],
     ["depletion", (s) => ({ ...s, streaks: { ...s.streaks, depletion: 0 } })],

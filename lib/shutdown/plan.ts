@@ -9,6 +9,7 @@
 import { formatDuration } from "../config/duration.ts";
 import type { Config } from "../config/schema.ts";
 import { STEP_KINDS } from "../config/schema.ts";
+import { type DurationHistory, type Learned, learnedFor } from "./durations.ts";
 import {
   type KindPlan,
   type KindStep,
@@ -44,6 +45,15 @@ export interface Plan {
   totalMs: number;
   /** `triggers.critical_runtime`, ms: the runtime left when the sequence may start. */
   criticalRuntimeMs: number;
+  /** What the durations history teaches, per step id (steps that ran only). */
+  learned: Readonly<Record<string, Learned>>;
+  /**
+   * The time the plan needs, ms: per enabled step its learned p90 where real
+   * runs are known, else its worst case, plus the notification wait.
+   */
+  neededMs: number;
+  /** `triggers.budget.margin` when the budget trigger is enabled, else null. */
+  budgetMarginMs: number | null;
   /** Whether actions are only logged (`shutdown.dry_run`). */
   dryRun: boolean;
   /** Problems with the plan, e.g. a total above the critical runtime. */
@@ -54,6 +64,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Overrun allowed per bounded call, ms. @default CALL_GRACE_MS */
   callGraceMs?: number;
+  /** Measured durations (`paths.durations`). @default none */
+  durations?: DurationHistory;
 }
 
 /**
@@ -97,6 +109,16 @@ export function buildPlan(config: Config, options: PlanOptions = {}): Plan {
   const notifyFlushMs = config.notifications.crisis_budget;
   const totalMs = notifyFlushMs +
     steps.reduce((sum, s) => sum + (s.enabled ? s.worstCaseMs : 0), 0);
+  const learned: Record<string, Learned> = {};
+  for (const step of steps) {
+    const found = learnedFor(options.durations ?? {}, step.id);
+    if (found !== null) learned[step.id] = found;
+  }
+  const neededMs = notifyFlushMs +
+    steps.reduce(
+      (sum, s) => sum + (s.enabled ? learned[s.id]?.p90Ms ?? s.worstCaseMs : 0),
+      0,
+    );
   const criticalRuntimeMs = config.triggers.critical_runtime;
   const warnings = kindsInOrder.flatMap((kind) =>
     plans[kind].timingWarnings ?? []
@@ -117,6 +139,11 @@ export function buildPlan(config: Config, options: PlanOptions = {}): Plan {
       : null,
     notifyFlushMs,
     totalMs,
+    learned,
+    neededMs,
+    budgetMarginMs: config.triggers.budget.enabled
+      ? config.triggers.budget.margin
+      : null,
     criticalRuntimeMs,
     dryRun: config.shutdown.dry_run,
     warnings,
@@ -147,8 +174,8 @@ export function formatPlan(plan: Plan): string {
     }
     const time = s.enabled
       ? `up to ${formatDuration(s.worstCaseMs)}${
-        abortable && i < plan.pointOfNoReturn ? ", reversible" : ""
-      }`
+        learnedText(plan.learned[s.id])
+      }${abortable && i < plan.pointOfNoReturn ? ", reversible" : ""}`
       : `skipped: ${s.skipReason}`;
     lines.push(
       `${String(i + 1).padStart(2)}. ${s.title.padEnd(width)}  ${time}`,
@@ -172,6 +199,38 @@ export function formatPlan(plan: Plan): string {
       } before the point of no return aborts the sequence and starts again what it stopped (not after FSD or the fail-safe)`,
     );
   }
+  lines.push(neededText(plan));
   for (const warning of plan.warnings) lines.push(`Warning: ${warning}`);
   return lines.join("\n") + "\n";
+}
+
+/** ", learned 45s (p90 of 7 runs)" after a step's worst case, or nothing. */
+function learnedText(learned: Learned | undefined): string {
+  if (learned === undefined) return "";
+  if (learned.p90Ms !== null) {
+    return `, learned ${formatDuration(learned.p90Ms)} (p90 of ${
+      runCount(learned.runs, "run")
+    })`;
+  }
+  return `, rehearsed ${formatDuration(learned.dryP90Ms ?? 0)} (${
+    runCount(learned.dryRuns, "dry run")
+  }, not counted)`;
+}
+
+function runCount(n: number, what: string): string {
+  return n === 1 ? `1 ${what}` : `${n} ${what}s`;
+}
+
+/** The time needed and what the budget trigger makes of it. */
+function neededText(plan: Plan): string {
+  const known = Object.values(plan.learned).filter((l) => l.p90Ms !== null)
+    .length;
+  const basis = known === 0
+    ? "worst cases, no step measured yet"
+    : "learned where measured, else worst cases";
+  const needed = `Time needed: ${formatDuration(plan.neededMs)} (${basis})`;
+  if (plan.budgetMarginMs === null) return `${needed}; budget trigger off`;
+  return `${needed}; the budget trigger fires at ${
+    formatDuration(plan.neededMs + plan.budgetMarginMs)
+  } left on battery (margin ${formatDuration(plan.budgetMarginMs)})`;
 }

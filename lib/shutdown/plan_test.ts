@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { loadConfig } from "../config/load.ts";
 import { configSchema } from "../config/schema.ts";
 import { buildPlan, formatPlan } from "./plan.ts";
+import { formatDuration } from "../config/duration.ts";
 
 const FIXTURES = fileURLToPath(
   new URL("../../fixtures/configs/", import.meta.url),
@@ -148,6 +149,7 @@ Deno.test("formatPlan() prints the steps in order with the total", () => {
     Notifications before the local shutdown: up to 30s
 Worst case in total: 2m45s (critical runtime 10m)
 Power back for 1m before the point of no return aborts the sequence and starts again what it stopped (not after FSD or the fail-safe)
+Time needed: 2m45s (worst cases, no step measured yet); the budget trigger fires at 4m45s left on battery (margin 2m)
 `,
   );
 });
@@ -214,4 +216,47 @@ Deno.test("formatPlan() quotes command words a shell would split", () => {
     "nas: ssh admin@nas echo 'it'\\''s off'",
     "/sbin/poweroff --message 'UPS empty'",
   ]);
+});
+
+Deno.test("formatPlan() shows learned durations and the time needed from them", () => {
+  const plan = buildPlan(
+    config({
+      vms: { enabled: true },
+      containers: { enabled: false },
+      local: { enabled: false },
+    }),
+    {
+      durations: {
+        vms: [
+          { ms: 70_200, dryRun: false, wallMs: 1 },
+          { ms: 65_000, dryRun: false, wallMs: 2 },
+        ],
+        sync: [{ ms: 20, dryRun: true, wallMs: 3 }],
+      },
+    },
+  );
+  const vms = plan.steps.find((s) => s.id === "vms")!;
+  const sync = plan.steps.find((s) => s.id === "sync")!;
+  assert.equal(
+    plan.neededMs,
+    plan.notifyFlushMs + 71_000 + sync.worstCaseMs,
+  );
+  const text = formatPlan(plan);
+  assert.match(
+    text,
+    new RegExp(
+      `^ 1\\. VMs +up to ${
+        formatDuration(vms.worstCaseMs)
+      }, learned 1m11s \\(p90 of 2 runs\\)`,
+      "m",
+    ),
+  );
+  assert.match(
+    text,
+    /^ 3\. Sync +up to 33s, rehearsed 1s \(1 dry run, not counted\), reversible$/m,
+  );
+  assert.match(
+    text,
+    /^Time needed: 2m14s \(learned where measured, else worst cases\); the budget trigger fires at 4m14s left on battery \(margin 2m\)$/m,
+  );
 });

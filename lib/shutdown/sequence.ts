@@ -17,6 +17,7 @@ import type { Clock } from "../system/clock.ts";
 import type { Runner } from "../system/exec.ts";
 import type { Logger } from "../system/log.ts";
 import type { Notifier } from "../notify/notifier.ts";
+import { recordDurations } from "./durations_file.ts";
 import { errorMessage } from "../errors.ts";
 import {
   archiveCrisisFlag,
@@ -142,7 +143,17 @@ export function sequenceShell(
     announceAbort: (flag) => announceAbort(options, flag),
     rollBack: (flag) => rollBack(options, flag),
     reportRollback: (flag) => reportRollback(options, flag),
-    reportComplete: (flag) => reportComplete(options, flag),
+    reportComplete: async (flag) => {
+      reportComplete(options, flag);
+      // What the plan and the budget trigger learn from (issue 13).
+      await recordDurations(
+        options.config.paths.durations,
+        flag.results,
+        flag.dryRun,
+        flag.finishedAt ?? options.clock.now(),
+        logger,
+      );
+    },
     holdTriggers: () => hooks.holdTriggers(),
     rearmTriggers: () => hooks.rearmTriggers(),
     enterCrisis: () => notifier.enterCrisis(),

@@ -13,6 +13,7 @@ import {
   UNKNOWN_BOOT_ID,
   writeCrisisFlag,
 } from "./crisis.ts";
+import { parseDurations } from "./durations.ts";
 import { resumeIfPending, runSequence } from "./sequence.ts";
 
 /** Records what the sequence tells a notifier; `flush` can hang on cue. */
@@ -359,4 +360,30 @@ Deno.test("crisisState() reads armed once the flag is removed by hand", async ()
   assert.equal((await crisisState(path)).state, "done");
   await Deno.remove(path);
   assert.deepEqual(await crisisState(path), { state: "armed" });
+});
+
+Deno.test("runSequence() records each ended step's duration in paths.durations", async () => {
+  await using dir = await makeTempDir();
+  await using fakes = await makeFakeTools({ vms: [{ name: "web" }] });
+  const config = shutdownConfig(dir.path, {
+    vms: { "max_wait": "300ms" },
+    containers: { enabled: false },
+    local: { command: [fakes.path("shutdown"), "-h", "now"] },
+  });
+  const { options } = collaborators(config, fakes, true);
+  const report = await runSequence({ ...options, reason: REASON });
+  await runSequence({ ...options, reason: REASON });
+  const history = parseDurations(
+    await Deno.readTextFile(config.paths.durations),
+  );
+  // The local shutdown is never learned: its command returns long before
+  // the host is down.
+  assert.deepEqual(Object.keys(history), ["vms", "sync"]);
+  const vms = report.results.find((r) => r.id === "vms")!;
+  assert.deepEqual(history["vms"]![0], {
+    ms: Math.round(vms.durationMs),
+    dryRun: true,
+    wallMs: history["vms"]![0]!.wallMs,
+  });
+  assert.equal(history["vms"]!.length, 2);
 });

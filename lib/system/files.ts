@@ -56,6 +56,8 @@ export const READ_LIMITS = {
   flag: 1024 * 1024,
   /** The outage history: at most 100 000 samples of about 20 bytes. */
   history: 8 * 1024 * 1024,
+  /** Learned step durations: 20 runs of a few dozen steps. */
+  durations: 1024 * 1024,
   /** The state snapshot, readiness included. */
   state: 1024 * 1024,
   /** The pid file: a pid and the daemon's command line. */

@@ -138,7 +138,9 @@ export function permissionNeeds(
   });
   // What the shutdown steps need comes from their kinds (see shutdown/).
   needs.push(...options.steps);
-  for (const name of ["state", "flag", "history", "pid"] as const) {
+  for (
+    const name of ["state", "flag", "history", "durations", "pid"] as const
+  ) {
     const path = config.paths[name];
     // Atomic writes put a temp file next to the target: the directory must be writable.
     needs.push(

@@ -54,7 +54,7 @@ shutdown:
   sync: {enabled: false}
   filesystems: {enabled: false}
   local: {enabled: false}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: null}
 `,
   );

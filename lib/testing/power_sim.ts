@@ -13,6 +13,7 @@ import { readReading } from "../power/reading.ts";
 import {
   type Decision,
   initialState,
+  type PowerConfig,
   type PowerState,
   type ResumedOutage,
   type StepResult,
@@ -37,14 +38,17 @@ export class Sim {
   readonly events: PowerEvent[] = [];
   /** Every decision so far, with the monotonic time it came. */
   readonly decisions: { decision: Decision; monoMs: number }[] = [];
-  /** The settings. */
-  readonly config: Config;
+  /** The settings, with the plan's time needed when a test gives one. */
+  readonly config: Config & Pick<PowerConfig, "neededMs">;
 
   /**
    * @param config The settings.
    * @param resumed An outage to resume.
    */
-  constructor(config: Config, resumed: ResumedOutage | null = null) {
+  constructor(
+    config: Config & Pick<PowerConfig, "neededMs">,
+    resumed: ResumedOutage | null = null,
+  ) {
     this.config = config;
     this.state = initialState(resumed);
   }

@@ -30,6 +30,7 @@ export function shutdownConfig(
       pid: `${dir}/pid`,
       state: `${dir}/state`,
       history: `${dir}/history`,
+      durations: `${dir}/durations`,
     },
     logging: { file: null },
     ...extra,
