@@ -222,7 +222,7 @@ Deno.test("ups-monitor schema prints a JSON Schema and version prints the versio
   );
   assert.match(
     version.stdout,
-    /^ {2}write {2}\/run \/var\/run \/var\/log \(granted\)$/m,
+    /^ {2}write {2}\/run \/var\/run \/var\/log \/var\/lib\/ups-monitor \(granted\)$/m,
   );
   assert.match(version.stdout, /^ {2}run {4}all \(granted: all\)$/m);
 });
@@ -299,8 +299,8 @@ Deno.test("ups-monitor check refuses a config that names what the permissions do
       `${config}:3:1: paths.flag: write access to "/var/run" is not granted to this program`,
       `${config}:3:1: paths.history: read access to "/var/run/ups-battery-history" is not granted to this program`,
       `${config}:3:1: paths.history: write access to "/var/run" is not granted to this program`,
-      `${config}:3:1: paths.durations: read access to "/var/run/ups-monitor.durations" is not granted to this program`,
-      `${config}:3:1: paths.durations: write access to "/var/run" is not granted to this program`,
+      `${config}:3:1: paths.durations: read access to "/var/lib/ups-monitor/durations" is not granted to this program`,
+      `${config}:3:1: paths.durations: write access to "/var/lib/ups-monitor" is not granted to this program`,
       `${config}:3:1: paths.pid: read access to "/var/run/ups-monitor.pid" is not granted to this program`,
       `${config}:3:1: paths.pid: write access to "/var/run" is not granted to this program`,
     ]);

@@ -197,7 +197,7 @@ Deno.test("parseConfig() gives the minimal config the seed's defaults", async ()
     state: "/var/run/ups-monitor.state",
     flag: "/var/run/ups-shutdown-scheduled",
     history: "/var/run/ups-battery-history",
-    durations: "/var/run/ups-monitor.durations",
+    durations: "/var/lib/ups-monitor/durations",
     pid: "/var/run/ups-monitor.pid",
   });
   assert.deepEqual(config.triggers.budget, { enabled: true, margin: 120_000 });

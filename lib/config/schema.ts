@@ -145,8 +145,8 @@ const pathsSchema = z.strictObject({
   ),
   durations: absolutePath(
     "Measured step durations of the last shutdown sequences (the plan's learned time).",
-  ).default("/var/run/ups-monitor.durations").describe(
-    "Measured step durations of the last shutdown sequences (the plan's learned time).",
+  ).default("/var/lib/ups-monitor/durations").describe(
+    "Measured step durations of the last shutdown sequences (the plan's learned time). On storage that survives a reboot: what a real shutdown measured is needed after the power-off. Default /var/lib/ups-monitor/durations (the unit's StateDirectory).",
   ),
   pid: absolutePath("Marks a live daemon.").default("/var/run/ups-monitor.pid")
     .describe("Marks a live daemon."),
