@@ -261,9 +261,9 @@ async function writeUmount(tools: FakeTools, hangMount: string) {
 # The rig's umount: records the call like every stand-in, hangs on
 # "${hangMount}" (a dead NFS server), hands every other path to the real
 # umount.
-printf '%s' umount >> '${state}/calls'
-for arg in "$@"; do printf '\\037%s' "$arg" >> '${state}/calls'; done
-printf '\\n' >> '${state}/calls'
+line=umount
+for arg in "$@"; do line+=$'\\037'"$arg"; done
+printf '%s\\n' "$line" >> '${state}/calls'
 last=
 for arg in "$@"; do last=$arg; done
 if [ "$last" = '${hangMount}' ]; then exec sleep 3600; fi
