@@ -10,6 +10,12 @@ import type { ReceivedEmbed } from "./fake_discord.ts";
 import type { Expectations } from "./profile.ts";
 import type { SideEffectFacts } from "./side_effects.ts";
 import { VMS } from "./side_effects.ts";
+import {
+  judgeAfterRollback,
+  judgeDuring,
+  judgeRestored,
+  type TimedRollbackFacts,
+} from "./expect_abort.ts";
 
 /** An event of the program, its time relative to the scenario's start. */
 export interface TimedEvent {
@@ -39,6 +45,8 @@ export interface Observation {
   timelineErrors: string[];
   /** Real side effects, when the profile checks them. */
   facts: SideEffectFacts | null;
+  /** VMs and containers as read when a rollback ended. @default null */
+  rollback?: TimedRollbackFacts | null;
   /** Whether containers and the NAS were available (not native). */
   containersAvailable: boolean;
   /** Only the trigger and its window are judged (a user's own config). */
@@ -205,9 +213,18 @@ export function judge(expect: Expectations, seen: Observation): Verdict {
       `The fake Discord received a message beyond its limits: ${problem}`,
     );
   }
+  judgeDuring(check, expect.during, seen.events, seen.marks);
+  if (expect.after_rollback) {
+    judgeAfterRollback(check, expect.after_rollback, {
+      ...seen,
+      rollback: seen.rollback ?? null,
+    });
+  }
   if (expect.side_effects) {
     if (seen.facts === null) {
       check(false, "The side effects could not be read back");
+    } else if (expect.side_effects === "restored") {
+      judgeRestored(check, seen.facts, seen.containersAvailable);
     } else {
       judgeFacts(check, seen.facts, seen.events, seen.containersAvailable);
     }

@@ -19,7 +19,12 @@ import {
   EngineUnavailableError,
 } from "./engine.ts";
 import { ensureImages } from "./image.ts";
-import { loadProfiles, type Profile, ProfileError } from "./profile.ts";
+import {
+  hasSideEffects,
+  loadProfiles,
+  type Profile,
+  ProfileError,
+} from "./profile.ts";
 import { formatResult, formatSummary, writeHtmlReport } from "./report.ts";
 import { runScenario, type ScenarioResult } from "./scenario.ts";
 import { SILENT_LOGGER } from "../lib/system/log.ts";
@@ -216,15 +221,15 @@ async function runAll(
   // Side-effect scenarios first: they are the long ones.
   const queue = profiles.map((profile, index) => ({ profile, index }))
     .sort((a, b) =>
-      Number(b.profile.expect.side_effects) -
-      Number(a.profile.expect.side_effects)
+      Number(hasSideEffects(b.profile.expect)) -
+      Number(hasSideEffects(a.profile.expect))
     );
   let busy = false;
   const waiters: (() => void)[] = [];
   const worker = async () => {
     while (queue.length > 0) {
       const at = queue.findIndex((item) =>
-        !item.profile.expect.side_effects || !busy
+        !hasSideEffects(item.profile.expect) || !busy
       );
       if (at < 0) {
         // Only side-effect scenarios are left and one runs: wait for it.
@@ -234,7 +239,7 @@ async function runAll(
       const [{ profile, index }] = queue.splice(at, 1) as [
         (typeof queue)[number],
       ];
-      const exclusive = profile.expect.side_effects;
+      const exclusive = hasSideEffects(profile.expect);
       if (exclusive) busy = true;
       try {
         results[index] = await one(profile);

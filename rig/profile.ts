@@ -97,6 +97,39 @@ const windowSchema = z.strictObject({
   max: duration.describe("Latest delay."),
 });
 
+const duringSchema = z.strictObject({
+  mark: z.string().optional().describe("A mark of the timeline."),
+  event: z.string().optional().describe(
+    "An event name: every such event must fall inside the step.",
+  ),
+  step: z.enum([...STEP_KINDS]).describe(
+    "The step whose first run (from its start to its end) holds it.",
+  ),
+  remaining: duration.default(0).describe(
+    "How long the step must still run after it. Default 0.",
+  ),
+}).refine(
+  (entry) => (entry.mark === undefined) !== (entry.event === undefined),
+  {
+    message: "expected exactly one of mark or event",
+  },
+);
+
+/** How VMs or containers must be found when the rollback has ended. */
+const rollbackState = z.enum(["restarted", "untouched"]);
+
+const afterRollbackSchema = z.strictObject({
+  steps: z.array(z.string()).default([]).describe(
+    "Steps (ids such as vms, containers, custom.0) the shutdown.rollback events undo, in this order.",
+  ),
+  vms: rollbackState.optional().describe(
+    "restarted: every VM of the stand-in runs and was started again; untouched: every VM runs and was never stopped.",
+  ),
+  containers: rollbackState.optional().describe(
+    "restarted: every container of the scenario runs and was started again; untouched: every one runs and was never stopped. Needs side_effects.",
+  ),
+});
+
 const expectSchema = z.strictObject({
   trigger: z.enum([...TRIGGERS, "none"]).describe(
     "The trigger that must fire, or none.",
@@ -123,8 +156,17 @@ const expectSchema = z.strictObject({
   "upsd_log": z.array(regexSource).default([]).describe(
     "Regular expressions that lines of upsd's output (and its drivers') must match, each at least once, e.g. upsd's \"Instant command: admin@… did load.off on rig\".",
   ),
-  "side_effects": z.boolean().default(false).describe(
-    "Check the real side effects: containers stopped, mounts unmounted, the hung unmount reported, the VM destroyed, the NAS shut down, the power-off called.",
+  "side_effects": z.union([z.boolean(), z.literal("restored")], {
+    error: 'expected true, false or "restored"',
+  }).default(false)
+    .describe(
+      'Start real containers and the NAS and check the side effects at the end. true: the whole sequence ran (containers stopped, mounts unmounted, the hung unmount reported, the VM destroyed, the NAS shut down, the power-off called); "restored": it was aborted and nothing stays down (VMs and containers run, mounts still mounted, neither the NAS nor the power-off called).',
+    ),
+  during: z.array(duringSchema).default([]).describe(
+    "Moments that must fall inside the first run of a step: a mark, or every logged event of a name.",
+  ),
+  "after_rollback": afterRollbackSchema.optional().describe(
+    "What the rig reads back as soon as shutdown.rolled_back is logged, before any next sequence.",
   ),
 });
 
@@ -161,6 +203,17 @@ export type TimelineEntry = ProfileData["timeline"][number];
 
 /** What a scenario must produce. */
 export type Expectations = ProfileData["expect"];
+
+/**
+ * Whether a scenario has real side effects: its own containers and the NAS,
+ * checked at the end (such scenarios run one at a time).
+ *
+ * @param expect The profile's expectations.
+ * @returns True for `side_effects: true` or `"restored"`.
+ */
+export function hasSideEffects(expect: Expectations): boolean {
+  return expect.side_effects !== false;
+}
 
 /** A loaded profile. */
 export interface Profile extends ProfileData {
@@ -285,7 +338,22 @@ function checkMarks(profile: ProfileData): string[] {
   if (profile.expect.trigger === "none" && profile.expect.window) {
     problems.push("expect.window: a window needs a trigger other than none");
   }
-  const withNas = profile.nas || profile.expect.side_effects;
+  for (const [index, entry] of profile.expect.during.entries()) {
+    if (entry.mark !== undefined && !marks.has(entry.mark)) {
+      problems.push(
+        `expect.during.${index}.mark: no mark "${entry.mark}" in the timeline`,
+      );
+    }
+  }
+  if (
+    profile.expect.after_rollback?.containers !== undefined &&
+    !hasSideEffects(profile.expect)
+  ) {
+    problems.push(
+      "expect.after_rollback.containers: the scenario's containers need side_effects",
+    );
+  }
+  const withNas = profile.nas || hasSideEffects(profile.expect);
   for (const [index, entry] of profile.timeline.entries()) {
     if (entry.fault && NAS_FAULTS.includes(entry.fault) && !withNas) {
       problems.push(

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { loadProfiles, parseProfile, ProfileError } from "./profile.ts";
+import {
+  hasSideEffects,
+  loadProfiles,
+  parseProfile,
+  ProfileError,
+} from "./profile.ts";
 
 const VALID = `description: A test
 ups:
@@ -32,6 +37,31 @@ Deno.test("parseProfile() parses durations to ms and names the scenario after it
     max: 3000,
   });
   assert.equal(profile.ups["battery.charge"], "100");
+});
+
+Deno.test("parseProfile() reads the expectations of an abort", () => {
+  const profile = parseProfile(
+    VALID.replace(
+      "  trigger: low_charge\n",
+      `  trigger: low_charge
+  side_effects: restored
+  during: [{ event: shutdown.aborted, step: containers, remaining: 1s }]
+  after_rollback: { steps: [containers, vms], vms: restarted, containers: restarted }
+`,
+    ),
+    "p.yaml",
+  );
+  assert.equal(profile.expect.side_effects, "restored");
+  assert.deepEqual(profile.expect.during, [
+    { event: "shutdown.aborted", step: "containers", remaining: 1000 },
+  ]);
+  assert.deepEqual(profile.expect.after_rollback, {
+    steps: ["containers", "vms"],
+    vms: "restarted",
+    containers: "restarted",
+  });
+  assert.equal(hasSideEffects(profile.expect), true);
+  assert.equal(hasSideEffects(parseProfile(VALID, "p.yaml").expect), false);
 });
 
 Deno.test("parseProfile() reports problems as FILE:LINE:COL: key: message", () => {
@@ -68,6 +98,34 @@ Deno.test("parseProfile() reports problems as FILE:LINE:COL: key: message", () =
         "  trigger: low_charge\n  messages: { power.on_battery: '(' }\n",
       ),
       "p.yaml:10:33: expect.messages.power.on_battery: expected a regular expression",
+    ],
+    [
+      VALID.replace(
+        "  trigger: low_charge\n",
+        "  trigger: low_charge\n  during: [{ mark: outage, event: x, step: vms }]\n",
+      ),
+      "p.yaml:10:12: expect.during.0: expected exactly one of mark or event",
+    ],
+    [
+      VALID.replace(
+        "  trigger: low_charge\n",
+        "  trigger: low_charge\n  during: [{ mark: back, step: vms }]\n",
+      ),
+      'p.yaml: expect.during.0.mark: no mark "back" in the timeline',
+    ],
+    [
+      VALID.replace(
+        "  trigger: low_charge\n",
+        "  trigger: low_charge\n  after_rollback: { containers: restarted }\n",
+      ),
+      "p.yaml: expect.after_rollback.containers: the scenario's containers need side_effects",
+    ],
+    [
+      VALID.replace(
+        "  trigger: low_charge\n",
+        "  trigger: low_charge\n  side_effects: partly\n",
+      ),
+      'p.yaml:10:17: expect.side_effects: expected true, false or "restored"',
     ],
   ];
   for (const [text, message] of cases) {

@@ -11,10 +11,10 @@ import type { ScenarioResult } from "./scenario.ts";
 
 /**
  * Events worth a marker on the chart (the rest is noise at this scale): a
- * readiness change, not every round.
+ * readiness change, not every round; an abort and its rollback.
  */
 const MARKED =
-  /^(power|battery|voltage|avr|ups|connection)\.|^readiness\.(not_)?ready$/;
+  /^(power|battery|voltage|avr|ups|connection)\.|^readiness\.(not_)?ready$|^shutdown\.(aborted|rolled_back|point_of_no_return)$/;
 
 /**
  * The terminal lines of one scenario.
@@ -41,6 +41,14 @@ export function formatResult(result: ScenarioResult): string {
       `  steps: ${
         verdict.steps.map((s) => `${s.step} ${s.phase} ${s.durationMs} ms`)
           .join(", ")
+      }`,
+    );
+  }
+  const undone = result.events.filter((e) => e.event === "shutdown.rollback");
+  if (undone.length > 0) {
+    lines.push(
+      `  rolled back: ${
+        undone.map((e) => `${e.fields["step"]}: ${e.msg}`).join("; ")
       }`,
     );
   }

@@ -91,6 +91,41 @@ Deno.test("formatResult() names the first failure, the trigger and the steps", (
   );
 });
 
+Deno.test("formatResult() lists what a rollback restored", () => {
+  const rollback = (step: string, msg: string) => ({
+    t: 9000,
+    event: "shutdown.rollback",
+    msg,
+    fields: { step },
+  });
+  const base = result("abort-during-containers", true);
+  const text = formatResult({
+    ...base,
+    events: [
+      ...base.events,
+      rollback("containers", "Containers a, b started"),
+      rollback("vms", "VM web started"),
+    ],
+  });
+  assert.equal(
+    text.split("\n").at(-1),
+    "  rolled back: containers: Containers a, b started; vms: VM web started",
+  );
+});
+
+Deno.test("markersOf() marks an abort and its rollback, not each action", () => {
+  const markers = markersOf({
+    ...result("abort-during-vms", true),
+    events: ["shutdown.aborted", "shutdown.rollback", "shutdown.rolled_back"]
+      .map((event, i) => ({ t: 6000 + i, event, msg: event, fields: {} })),
+    faults: [],
+  });
+  assert.deepEqual(markers.map((m) => m.label), [
+    "shutdown.aborted",
+    "shutdown.rolled_back",
+  ]);
+});
+
 Deno.test("markersOf() marks a readiness change and the rekey, not every round", () => {
   const round = (t: number) => ({
     t,

@@ -15,6 +15,7 @@ import { startRecordingServer } from "../lib/testing/http_server.ts";
 import { MemoryLogger } from "../lib/testing/memory_logger.ts";
 import type { Engine } from "./engine.ts";
 import { judge, type TimedEvent, type Verdict } from "./expect.ts";
+import { sequencePending } from "./expect_abort.ts";
 import {
   discordEmbeds,
   discordProblems,
@@ -25,7 +26,7 @@ import type { RigImages } from "./image.ts";
 import { type NutServer, startNutServer } from "./nut_server.ts";
 import type { Nas } from "./nas.ts";
 import { type Fault, NAS_FAULTS, type Profile } from "./profile.ts";
-import { startSandboxed } from "./sandbox.ts";
+import { type ProgramEvent, startSandboxed } from "./sandbox.ts";
 import {
   baseConfig,
   configYaml,
@@ -239,16 +240,28 @@ async function run(
 
   // The program may exit after its local shutdown, taking its namespace
   // along: read its mount table as soon as the unmount step has ended.
-  const mountsAfterUnmount = program.waitFor(
-    (e) =>
-      e.event === "shutdown.step" && e["step"] === "filesystems" &&
-      !["start", "skipped"].includes(String(e["phase"])),
+  const unmounted = (e: ProgramEvent) =>
+    e.event === "shutdown.step" && e["step"] === "filesystems" &&
+    !["start", "skipped"].includes(String(e["phase"]));
+  const mountsAfterUnmount = program.waitFor(unmounted, {
+    timeoutMs: profile.duration + 60_000,
+  }).then((step) => step ? program.mountPoints() : null);
+  // What an abort restored, read before a next outage stops it again.
+  const afterRollback = program.waitFor(
+    (e) => e.event === "shutdown.rolled_back",
     { timeoutMs: profile.duration + 60_000 },
-  ).then((step) => step ? program.mountPoints() : null);
+  ).then(async (event) => {
+    if (event === null) return null;
+    const facts = await effects.rollbackFacts();
+    return { t: performance.now() - startMs, facts };
+  }).catch(() => null); // judged as "could not read back"
   await waitForEnd(program, startMs + profile.duration);
   const facts = full
     ? await effects.facts(
-      await mountsAfterUnmount,
+      // Without an unmount step (an aborted sequence), the table at the end.
+      program.events.some(unmounted)
+        ? await mountsAfterUnmount
+        : await program.mountPoints(),
       // The rig's own containers, which must survive the container step.
       engine.containers
         ? [server.name, effects.nas?.name ?? ""].filter((n) => n !== "")
@@ -260,6 +273,7 @@ async function run(
   const spanMs = performance.now() - startMs;
   await program.stop("SIGTERM");
   await mountsAfterUnmount;
+  const rollback = await afterRollback;
   const events = program.events.map((e) => {
     const { at, event, msg, ts: _ts, level: _level, ...fields } = e;
     return { t: at - startMs, event, msg, fields };
@@ -281,6 +295,7 @@ async function run(
       `${describeAction(p)} at ${Math.round(p.doneMs)} ms: ${p.error}`
     ),
     facts,
+    rollback,
     containersAvailable: engine.containers,
     rehearsal,
   });
@@ -306,7 +321,8 @@ async function run(
 
 /**
  * Waits until the timeline's end, or, once a shutdown was triggered, until
- * the sequence is complete (bounded), or until the program exits.
+ * the sequence is complete or rolled back (bounded), or until the program
+ * exits.
  */
 async function waitForEnd(
   program: ReturnType<typeof startSandboxed>,
@@ -319,10 +335,12 @@ async function waitForEnd(
   const triggered = program.events.some((e) =>
     e.event === "shutdown.triggered"
   );
-  if (!complete && triggered) {
-    await program.waitFor((e) => e.event === "shutdown.complete", {
-      timeoutMs: 45_000,
-    });
+  if (!complete && sequencePending(program.events)) {
+    await program.waitFor(
+      (e) =>
+        e.event === "shutdown.complete" || e.event === "shutdown.rolled_back",
+      { from: program.events.length, timeoutMs: 45_000 },
+    );
   }
   // Notifications of the last step arrive just after it.
   if (triggered) await sleep(700);

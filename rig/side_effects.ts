@@ -39,6 +39,19 @@ export interface SideEffectFacts {
   virshCalls: string[][];
 }
 
+/** What the rig reads back as soon as the rollback of an abort has ended. */
+export interface RollbackFacts {
+  /** The VM states then. */
+  vmStates: Record<string, string>;
+  /** virsh calls until then, as argument lists without the program name. */
+  virshCalls: string[][];
+  /**
+   * Each rig container of the scenario: whether it runs, and whether it was
+   * started again since the rig started it (its start time changed).
+   */
+  containers: { name: string; running: boolean; restarted: boolean }[];
+}
+
 /** Options of {@linkcode prepareSideEffects}. */
 export interface SideEffectOptions {
   /** The scenario's private directory. */
@@ -81,6 +94,8 @@ export interface SideEffects extends AsyncDisposable {
     mountPoints: string[] | null,
     rigContainers: string[],
   ): Promise<SideEffectFacts>;
+  /** Reads back the VMs and the scenario's containers after a rollback. */
+  rollbackFacts(): Promise<RollbackFacts>;
 }
 
 type Cleanups = (() => PromiseLike<void>)[];
@@ -129,6 +144,8 @@ export async function prepareSideEffects(
     const victims = containers && full
       ? await startVictims(options, label, cleanups)
       : [];
+    // A container started again has a new start time.
+    const firstStarts = await containerStates(engine, victims);
     const nas = containers ? await startNasInto(options, cleanups) : null;
     return {
       tools,
@@ -151,6 +168,21 @@ export async function prepareSideEffects(
           virshCalls: calls.filter((call) => call[0] === "virsh").map((
             call,
           ) => call.slice(1)),
+        };
+      },
+      async rollbackFacts() {
+        const calls = await tools.calls();
+        const states = await containerStates(engine, victims);
+        return {
+          vmStates: await tools.vmStates(),
+          virshCalls: calls.filter((call) => call[0] === "virsh").map((
+            call,
+          ) => call.slice(1)),
+          containers: states.map((state, index) => ({
+            name: state.name,
+            running: state.running,
+            restarted: state.startedAt !== firstStarts[index]?.startedAt,
+          })),
         };
       },
       [Symbol.asyncDispose]: dispose,
@@ -229,9 +261,9 @@ async function writeUmount(tools: FakeTools, hangMount: string) {
 # The rig's umount: records the call like every stand-in, hangs on
 # "${hangMount}" (a dead NFS server), hands every other path to the real
 # umount.
-printf '%s' umount >> '${state}/calls'
-for arg in "$@"; do printf '\\037%s' "$arg" >> '${state}/calls'; done
-printf '\\n' >> '${state}/calls'
+line=umount
+for arg in "$@"; do line+=$'\\037'"$arg"; done
+printf '%s\\n' "$line" >> '${state}/calls'
 last=
 for arg in "$@"; do last=$arg; done
 if [ "$last" = '${hangMount}' ]; then exec sleep 3600; fi
@@ -246,15 +278,31 @@ async function runningStates(
   engine: Engine,
   names: readonly string[],
 ): Promise<{ name: string; running: boolean }[]> {
-  const states: { name: string; running: boolean }[] = [];
+  return (await containerStates(engine, names)).map(({ name, running }) => ({
+    name,
+    running,
+  }));
+}
+
+/** Whether each container runs, and when it was last started. */
+async function containerStates(
+  engine: Engine,
+  names: readonly string[],
+): Promise<{ name: string; running: boolean; startedAt: string }[]> {
+  const states = [];
   for (const name of names) {
     const result = await engine.cliResult([
       "inspect",
       "--format",
-      "{{.State.Running}}",
+      "{{.State.Running}} {{.State.StartedAt}}",
       name,
     ], { timeoutMs: 30_000 });
-    states.push({ name, running: result.stdout.trim() === "true" });
+    const [running = "", ...startedAt] = result.stdout.trim().split(" ");
+    states.push({
+      name,
+      running: running === "true",
+      startedAt: startedAt.join(" "),
+    });
   }
   return states;
 }

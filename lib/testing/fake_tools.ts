@@ -73,10 +73,12 @@ export interface FakeTools extends AsyncDisposable {
   runningContainers(): Promise<string[]>;
 }
 
+// One write per call: calls made at the same time (a rollback starts every
+// VM at once) must not tear each other's lines.
 const RECORD = String.raw`
-printf '%s' "$(basename "$0")" >> "$STATE/calls"
-for arg in "$@"; do printf '\037%s' "$arg" >> "$STATE/calls"; done
-printf '\n' >> "$STATE/calls"
+line=$(basename "$0")
+for arg in "$@"; do line+=$'\037'"$arg"; done
+printf '%s\n' "$line" >> "$STATE/calls"
 `;
 
 const VIRSH = String.raw`

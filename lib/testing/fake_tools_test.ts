@@ -20,3 +20,26 @@ Deno.test("makeFakeTools() virsh answers version as a virsh connected to libvirt
   const list = await virsh(tools.path("virsh"), ["list", "--name"]);
   assert.equal(list.stdout, "web\n\n");
 });
+
+Deno.test("makeFakeTools() records calls made at the same time as whole lines", async () => {
+  const names = Array.from({ length: 24 }, (_, i) => `vm${i}`);
+  await using tools = await makeFakeTools({
+    vms: names.map((name) => ({ name })),
+  });
+  // The rollback starts every VM at once; a few rounds make a torn line
+  // (one call's words inside another's) all but certain without whole writes.
+  const rounds = 15;
+  for (let round = 0; round < rounds; round++) {
+    await Promise.all(
+      names.map((name) =>
+        virsh(tools.path("virsh"), ["start", "--domain", name])
+      ),
+    );
+  }
+  const calls = await tools.calls();
+  assert.deepEqual(
+    calls.map((call) => call.join(" ")).sort(),
+    names.flatMap((name) => Array(rounds).fill(`virsh start --domain ${name}`))
+      .sort(),
+  );
+});
