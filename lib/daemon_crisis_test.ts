@@ -70,3 +70,47 @@ logging: {file: null}
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "ups-monitor run re-arms when the crisis flag of a finished sequence is removed by hand",
+  ignore: IGNORE_WITHOUT_UPSD,
+  timeout: 60_000,
+}, async () => {
+  await using upsd = await startUpsd();
+  await using tools = await makeFakeTools({ engines: ["docker"] });
+  const dir = await Deno.makeTempDir({ dir: "/run" });
+  try {
+    const { ups, host, port } = upsd.address();
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      `ups: {name: "${ups}@${host}:${port}", tls: off, check_interval: 200ms}
+shutdown: {dry_run: true, rearm_after: 1h, vms: {enabled: false}, local: {command: ["${
+        tools.path("shutdown")
+      }"]}}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, pid: ${dir}/pid}
+logging: {file: null}
+readiness: {enabled: false}
+`,
+    );
+    await using daemon = startDaemon(
+      ["--config", `${dir}/config.yaml`],
+      tools.env,
+    );
+    await daemon.waitFor((e) => e.event === "nut.connected");
+    await using admin = upsd.adminClient();
+    await admin.setVar("ups.status", "OB DISCHRG LB");
+    await daemon.waitFor((e) => e.event === "shutdown.complete");
+    // Give the watcher a look at the flag, then remove it as the seed's users did.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await Deno.remove(`${dir}/flag`);
+    const rearmed = await daemon.waitFor((e) => e.event === "shutdown.rearmed");
+    assert.equal(
+      rearmed.msg,
+      "Crisis flag removed by hand: shutdown triggers re-armed",
+    );
+    assert.equal(await daemon.stop("SIGTERM"), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

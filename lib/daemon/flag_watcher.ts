@@ -29,16 +29,19 @@ export async function watchFlag(
 ): Promise<void> {
   let seen = false;
   while (!signal.aborted) {
+    const { mode } = crisis.mode;
+    if (mode !== "done" && mode !== "held") {
+      // Nothing to watch: no timer until crisis mode changes (idle wake-ups).
+      seen = false;
+      await crisis.modeChange(signal);
+      continue;
+    }
     const slept = await clock.sleep(intervalMs, signal).then(
       () => true,
       () => false,
     );
     if (!slept) return;
-    const { mode } = crisis.mode;
-    if (mode !== "done" && mode !== "held") {
-      seen = false;
-      continue;
-    }
+    if (crisis.mode.mode !== mode) continue;
     // An unreadable flag is reported at the next start, when it is archived.
     const found = await crisisState(path).catch(() => null);
     if (found === null) continue;

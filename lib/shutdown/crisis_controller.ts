@@ -90,6 +90,7 @@ export class CrisisController {
   #shell: CrisisShell | null;
   #queue: Promise<unknown> = Promise.resolve();
   #work = new Set<Promise<void>>();
+  #modeWaiters: (() => void)[] = [];
   #lastRun: SequenceRun | null = null;
   #clock: Pick<Clock, "now">;
 
@@ -139,6 +140,24 @@ export class CrisisController {
     return applied;
   }
 
+  /**
+   * Resolves at the next change of mode, or when `signal` aborts: lets a
+   * watcher sleep without a timer while nothing it cares about can happen.
+   *
+   * @param signal Ends the wait early.
+   */
+  modeChange(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      this.#modeWaiters.push(done);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
   /** Resolves once no sequence or rollback runs. */
   async idle(): Promise<void> {
     while (this.#work.size > 0) await Promise.all(this.#work);
@@ -156,7 +175,9 @@ export class CrisisController {
       throw new TypeError("A crisis controller needs a shell before events");
     }
     const next = transition(this.#mode, event);
+    const changed = next.mode.mode !== this.#mode.mode;
     this.#mode = next.mode;
+    if (changed) { for (const wake of this.#modeWaiters.splice(0)) wake(); }
     for (const effect of next.effects) {
       try {
         await this.#carryOut(shell, effect);
