@@ -238,19 +238,19 @@ function timingText(report: StatusReport): string {
     } ms), reply to decision ${fmt(t.decide_ms.median, 3)} ms`;
 }
 
-/** What the live daemon wrote into its state file: readiness and timings. */
-async function daemonState(
-  config: Config,
-): Promise<{ readiness: ReadinessState | null; timing: TimingSummary | null }> {
+/**
+ * What the live daemon wrote into its state file (readiness, timings, the
+ * fit at full charge), parsed once; null without one.
+ */
+async function daemonStateFile(config: Config): Promise<unknown> {
   const text = await readTextIfExists(config.paths.state, READ_LIMITS.state)
     .catch(() => null);
-  let parsed: unknown = null;
   try {
-    parsed = text === null ? null : JSON.parse(text);
+    return text === null ? null : JSON.parse(text);
   } catch {
     // A state file being replaced is read again at the next status.
+    return null;
   }
-  return { readiness: readinessOf(parsed), timing: timingOf(parsed) };
 }
 
 /** The `status` subcommand. */
@@ -299,6 +299,7 @@ Options:
       createRunner({ logger: SILENT_LOGGER, dryRun: true }),
     ).catch(() => null);
     const { decision, snap } = await evaluate(config, reading, daemon);
+    const stateFile = daemon === null ? null : await daemonStateFile(config);
     const unknown: Record<string, string> = {};
     for (
       const [key, value] of Object.entries({
@@ -340,12 +341,11 @@ Options:
         ? null
         : Math.round(snap.on_battery_ms / 1000),
       "depletion_rate_per_min": snap.depletion_rate_per_min,
-      budget: await budgetNow(config, snap.budget ?? null, daemon),
+      budget: budgetNow(snap.budget ?? null, stateFile),
       daemon,
       trigger: decision,
-      ...(daemon === null
-        ? { readiness: null, timing: null }
-        : await daemonState(config)),
+      readiness: readinessOf(stateFile),
+      timing: timingOf(stateFile),
     };
     context.stdout.write(
       values["json"] ? JSON.stringify(report, null, 2) + "\n" : render(report),

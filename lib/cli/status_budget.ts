@@ -4,9 +4,7 @@
  *
  * @module
  */
-import type { Config } from "../config/schema.ts";
 import type { BudgetSnapshot } from "../power/snapshot.ts";
-import { READ_LIMITS, readTextIfExists } from "../system/files.ts";
 
 function minutes(seconds: number): string {
   return seconds >= 60
@@ -59,27 +57,17 @@ export function budgetLines(budget: BudgetSnapshot): string[] {
  * The budget of this reading; the fit at full charge is the live daemon's
  * (it saw the last full charge), else this reading's.
  *
- * @param config The config (`paths.state`).
  * @param budget The budget of this reading.
- * @param daemon The live daemon's pid, or null.
+ * @param stateFile The live daemon's parsed state file, or null.
  * @returns The budget to show.
  */
-export async function budgetNow(
-  config: Config,
+export function budgetNow(
   budget: BudgetSnapshot | null,
-  daemon: number | null,
-): Promise<BudgetSnapshot | null> {
-  if (budget === null || daemon === null) return budget;
-  const text = await readTextIfExists(config.paths.state, READ_LIMITS.state)
-    .catch(() => null);
-  let fits: unknown = undefined;
-  try {
-    fits = text === null
-      ? undefined
-      : JSON.parse(text)?.budget?.["fits_at_full_charge"];
-  } catch {
-    // A state file being replaced is read again at the next status.
-  }
+  stateFile: unknown,
+): BudgetSnapshot | null {
+  if (budget === null) return budget;
+  const fits = (stateFile as { budget?: Record<string, unknown> } | null)
+    ?.budget?.["fits_at_full_charge"];
   return typeof fits === "boolean"
     ? { ...budget, "fits_at_full_charge": fits }
     : budget;
