@@ -66,7 +66,22 @@ const upsSchema = z.strictObject({
     1000,
     3,
   ),
+  role: z.enum(["secondary", "primary"]).default("secondary").describe(
+    'The NUT role of this host for the UPS: secondary (obey FSD; log out right before the local shutdown so the primary stops waiting) or primary (on a trigger, set FSD at upsd so every secondary starts its shutdown, wait up to hostsync for them to log out, then run this host\'s sequence). A primary needs username and a password of a user with "upsmon primary" in upsd.users. Default secondary.',
+  ),
+  hostsync: duration(
+    "Primary only: the longest wait, after setting FSD, for the other clients to log out before this host's own sequence starts (upsmon's HOSTSYNC).",
+    "15s",
+  ),
 }).superRefine((ups, ctx) => {
+  if (ups.role === "primary" && ups.username === null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["role"],
+      message:
+        'a primary logs in to set FSD: set username and password (or password_file) of a user with "upsmon primary" in upsd.users',
+    });
+  }
   if (ups.password !== null && ups.password_file !== null) {
     ctx.addIssue({
       code: "custom",

@@ -53,6 +53,11 @@ export class Session {
   /** Whether the channel is TLS. */
   tls = false;
 
+  /** The IP address of this end, when the transport tells it. */
+  get localAddress(): string | undefined {
+    return this.#conn.localAddress;
+  }
+
   /** @param conn A freshly opened connection. */
   constructor(conn: NutConnection) {
     this.#conn = conn;

@@ -83,6 +83,11 @@ export class NutClient implements AsyncDisposable {
     return this.#link.session !== null;
   }
 
+  /** This end's IP address on the open connection, as upsd sees it. */
+  get localAddress(): string | undefined {
+    return this.#link.session?.localAddress;
+  }
+
   /** Whether the open connection uses TLS. */
   get tls(): boolean {
     return this.#link.session?.tls ?? false;
@@ -119,6 +124,21 @@ export class NutClient implements AsyncDisposable {
   async listUps(): Promise<Map<string, string>> {
     const items = await this.#list(["UPS"], { action: "list the UPSes" });
     return new Map(items.map((w) => [w[1]!, w[2] ?? ""]));
+  }
+
+  /**
+   * Lists the clients logged in to a UPS (`LIST CLIENT`).
+   *
+   * @param ups The UPS. @default the configured UPS
+   * @returns Their IP addresses, one per login, in upsd's order.
+   * @throws {NutError} On an `ERR` reply.
+   */
+  async listClients(ups = this.#ups): Promise<string[]> {
+    const items = await this.#list(["CLIENT", ups], {
+      action: `list the clients of UPS "${ups}"`,
+      ups,
+    });
+    return items.map((w) => w[2] ?? "");
   }
 
   /**

@@ -53,6 +53,8 @@ export interface NutConnection {
   startTls(options: StartTlsOptions): Promise<NutConnection>;
   /** Closes the socket; pending reads reject. Safe to call twice. */
   close(): void;
+  /** The IP address of this end, as upsd lists it in `LIST CLIENT`. */
+  readonly localAddress?: string;
 }
 
 /** Opens connections; tests may hand the client their own. */
@@ -70,8 +72,12 @@ class DenoConnection implements NutConnection {
   #conn: Deno.Conn;
   #closed = false;
 
+  readonly localAddress?: string;
+
   constructor(conn: Deno.Conn) {
     this.#conn = conn;
+    const local = conn.localAddr;
+    if (local.transport === "tcp") this.localAddress = local.hostname;
   }
 
   read(buffer: Uint8Array): Promise<number | null> {
