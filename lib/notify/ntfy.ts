@@ -74,27 +74,31 @@ export function buildNtfyMessage(
     ...fieldLines(notification),
     `ups-monitor · ${notification.ups}`,
   ].join("\n");
-  let maxBytes: number = NTFY_LIMITS.messageBytes;
-  for (;;) {
-    const built: NtfyMessage = {
-      topic,
-      title: cutChars(
-        notification.title || notification.event,
-        NTFY_LIMITS.title,
-      ),
-      message: cutBytes(text, maxBytes),
-      priority: NTFY_PRIORITY[notification.severity],
-      tags: [
-        SEVERITY_EMOJI[notification.severity].shortcode,
-        notification.event,
-      ],
-    };
-    // JSON escapes (quotes, control characters) can outgrow the body limit
-    // even when the message fits its own: cut the message by the excess.
-    const excess = utf8Length(JSON.stringify(built)) - NTFY_LIMITS.bodyBytes;
-    if (excess <= 0 || maxBytes <= 64) return built;
-    maxBytes = Math.max(64, maxBytes - excess);
+  const build = (maxBytes: number): NtfyMessage => ({
+    topic,
+    title: cutChars(
+      notification.title || notification.event,
+      NTFY_LIMITS.title,
+    ),
+    message: cutBytes(text, maxBytes),
+    priority: NTFY_PRIORITY[notification.severity],
+    tags: [SEVERITY_EMOJI[notification.severity].shortcode, notification.event],
+  });
+  const fits = (message: NtfyMessage) =>
+    utf8Length(JSON.stringify(message)) <= NTFY_LIMITS.bodyBytes;
+  const whole = build(NTFY_LIMITS.messageBytes);
+  if (fits(whole)) return whole;
+  // JSON escapes (a control character takes 6 bytes) outgrew the body limit
+  // though the message fits its own: the longest message that fits is
+  // searched.
+  let low = 16;
+  let high: number = NTFY_LIMITS.messageBytes;
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (fits(build(middle))) low = middle;
+    else high = middle;
   }
+  return build(low);
 }
 
 /** An ntfy topic: what the server accepts in a topic name. */

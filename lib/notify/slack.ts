@@ -237,7 +237,21 @@ export const slackChannelSchema = z.strictObject({
 /** A configured Slack or Mattermost channel. */
 export type SlackChannel = z.output<typeof slackChannelSchema>;
 
-/** Slack and Mattermost: up to 10 attachments a message; the URL is the secret. */
+/**
+ * The token part of a webhook URL, its last path segment (Slack's
+ * `…/T0/B0/TOKEN`, Mattermost's `…/hooks/TOKEN`), so an answer that quotes it
+ * alone is masked too; none when it is too short to be a token, as masking a
+ * common word would garble every log line.
+ *
+ * @param url A webhook URL.
+ * @returns The token, or nothing.
+ */
+export function webhookToken(url: string): string[] {
+  const last = /\/([^/?#]{16,})\/*(?:[?#].*)?$/.exec(url)?.[1];
+  return last === undefined ? [] : [last];
+}
+
+/** Slack and Mattermost: up to 10 attachments a message; the URL (its token) is the secret. */
 export const SLACK_KIND: ChannelKindEntry<SlackChannel> = {
   batchSize: SLACK_LIMITS.attachments,
   body(channel, batch, { colors }: BodyOptions) {
@@ -249,7 +263,7 @@ export const SLACK_KIND: ChannelKindEntry<SlackChannel> = {
     return { count, json: JSON.stringify(payload) };
   },
   headers: () => ({}),
-  secrets: (channel) => [channel.url],
+  secrets: (channel) => [channel.url, ...webhookToken(channel.url)],
   // Slack says how long to wait in the Retry-After header, not the body.
   retryAfterSeconds: () => undefined,
   url: (channel) => channel.url,

@@ -69,17 +69,19 @@ export function telegramBlock(
     )
   }</i>`;
   const body = [notification.message, ...fieldLines(notification)].join("\n");
-  let keep = maxLength;
-  for (;;) {
-    // The body is cut before escaping, so a cut never splits an entity.
-    const block = [head, telegramEscape(cutChars(body, keep)), foot].join("\n");
-    if (block.length <= maxLength || keep <= 1) return block;
-    keep = Math.max(
-      1,
-      Math.min(keep, [...body].length) -
-        (block.length - maxLength),
-    );
+  // The body is cut before escaping, so a cut never splits an entity; an
+  // escape takes up to 5 units, so the longest head that fits is searched.
+  const build = (keep: number) =>
+    [head, telegramEscape(cutChars(body, keep)), foot].join("\n");
+  let fits = 1;
+  let over = [...body].length + 1;
+  if (build(over).length <= maxLength) return build(over);
+  while (over - fits > 1) {
+    const middle = Math.floor((fits + over) / 2);
+    if (build(middle).length <= maxLength) fits = middle;
+    else over = middle;
   }
+  return build(fits);
 }
 
 /**
