@@ -116,16 +116,23 @@ export function buildTelegramMessage(
   };
 }
 
-/** A chat id: a number, or `@` and a public channel's username. */
+const CHAT_ID_ERROR =
+  'expected a chat id such as -1001234567890, or a public channel such as "@ups_alerts"';
+
+/**
+ * A chat id: a number, or `@` and a public channel's username; as text
+ * (the Bot API takes either, and a number must not read as a duration in
+ * the effective config).
+ */
 const chatIdSchema = z.union([
   z.int(),
-  z.string().regex(/^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$/),
+  z.string().regex(/^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$/, {
+    error: CHAT_ID_ERROR,
+  }),
 ], {
   error: (issue) =>
-    issue.input === undefined
-      ? "required key is missing"
-      : 'expected a chat id such as -1001234567890, or a public channel such as "@ups_alerts"',
-});
+    issue.input === undefined ? "required key is missing" : CHAT_ID_ERROR,
+}).transform((id) => String(id));
 
 /** The config of a Telegram channel. */
 export const telegramChannelSchema = z.strictObject({
@@ -203,10 +210,7 @@ export function telegramErrorText(body: string): string | undefined {
 export const TELEGRAM_KIND: ChannelKindEntry<TelegramChannel> = {
   batchSize: TELEGRAM_LIMITS.notifications,
   body(channel, batch) {
-    const { message, count } = buildTelegramMessage(
-      String(channel.chat_id),
-      batch,
-    );
+    const { message, count } = buildTelegramMessage(channel.chat_id, batch);
     return { count, json: JSON.stringify(message) };
   },
   headers: () => ({}),

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { parseConfig } from "../config/load.ts";
+import { effectiveConfig } from "../config/schema.ts";
 import { systemClock } from "../system/clock.ts";
 import { deliver, testChannel } from "../testing/channel_harness.ts";
 import { startRecordingServer } from "../testing/http_server.ts";
@@ -203,3 +205,22 @@ Deno.test(
     }
   },
 );
+
+Deno.test("effectiveConfig() prints a Telegram chat id as written, the token masked", () => {
+  const config = parseConfig(
+    `ups: {name: ups@nas}
+notifications:
+  channels:
+    - {kind: telegram, bot_token: "${TOKEN}", chat_id: -1001234567890}
+    - {kind: telegram, bot_token: "${TOKEN}", chat_id: "@ups_alerts"}
+`,
+    "t.yaml",
+  );
+  const shown = effectiveConfig(config) as {
+    notifications: { channels: Record<string, unknown>[] };
+  };
+  assert.deepEqual(
+    shown.notifications.channels.map((c) => [c["chat_id"], c["bot_token"]]),
+    [["-1001234567890", "***"], ["@ups_alerts", "***"]],
+  );
+});

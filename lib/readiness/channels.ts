@@ -112,7 +112,7 @@ export const CHANNEL_PROBES: {
   telegram: {
     request: (channel) => ({
       url: `${telegramMethodUrl(channel, "getChat")}?chat_id=${
-        encodeURIComponent(String(channel.chat_id))
+        encodeURIComponent(channel.chat_id)
       }`,
       headers: {},
     }),
