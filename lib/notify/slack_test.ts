@@ -10,6 +10,7 @@ import {
   buildSlackPayload,
   SLACK_LIMITS,
   type SlackPayload,
+  webhookToken,
 } from "./slack.ts";
 
 const COLORS = {
@@ -252,4 +253,13 @@ Deno.test("channelKindOf() of a Slack channel posts to its URL, which is its sec
   assert.equal(kind.url(), `https://hooks.slack.com/services/T0/B0/${SECRET}`);
   assert.deepEqual(kind.secrets(), [kind.url(), SECRET]);
   assert.deepEqual(kind.headers(), {});
+});
+
+Deno.test("webhookToken() masks a webhook's token segment, not a short path word", () => {
+  assert.deepEqual(
+    webhookToken("https://chat.example.net/hooks/xk3j9s8d7f6g5h4j3k2l1"),
+    ["xk3j9s8d7f6g5h4j3k2l1"],
+  );
+  assert.deepEqual(webhookToken("http://127.0.0.1:8065/hooks/abc"), []);
+  assert.deepEqual(webhookToken("https://example.net/hook/"), []);
 });
