@@ -247,8 +247,9 @@ export type SlackChannel = z.output<typeof slackChannelSchema>;
  * @returns The token, or nothing.
  */
 export function webhookToken(url: string): string[] {
-  const last = /\/([^/?#]{16,})\/*(?:[?#].*)?$/.exec(url)?.[1];
-  return last === undefined ? [] : [last];
+  const path = /^[a-z]+:\/\/[^/?#]*([^?#]*)/i.exec(url)?.[1] ?? "";
+  const last = path.split("/").filter((segment) => segment !== "").at(-1);
+  return last !== undefined && last.length >= 16 ? [last] : [];
 }
 
 /** Slack and Mattermost: up to 10 attachments a message; the URL (its token) is the secret. */

@@ -262,4 +262,9 @@ Deno.test("webhookToken() masks a webhook's token segment, not a short path word
   );
   assert.deepEqual(webhookToken("http://127.0.0.1:8065/hooks/abc"), []);
   assert.deepEqual(webhookToken("https://example.net/hook/"), []);
+  assert.deepEqual(webhookToken("https://a-long-host-name.example.net"), []);
+  assert.deepEqual(
+    webhookToken("https://h.example.net/hooks/xk3j9s8d7f6g5h4j3k2l1/?x=1"),
+    ["xk3j9s8d7f6g5h4j3k2l1"],
+  );
 });
