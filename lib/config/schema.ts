@@ -44,7 +44,9 @@ const colorsSchema = z.strictObject({
   ),
   green: colorSchema.default(3066993).describe("Recoveries. Default 3066993."),
   blue: colorSchema.default(3447003).describe("Information. Default 3447003."),
-}).prefault({}).describe("Discord embed colors, as decimal RGB.");
+}).prefault({}).describe(
+  "Severity colors of Discord embeds and Slack attachments, as decimal RGB.",
+);
 
 const notificationsSchema = z.strictObject({
   timeout: duration(
@@ -70,7 +72,9 @@ const notificationsSchema = z.strictObject({
   channels: z.array(channelSchema).default([]).describe(
     "Where events are sent. Default none (log only).",
   ),
-}).prefault({}).describe("Discord and webhook notifications.");
+}).prefault({}).describe(
+  "Notifications: Discord, Slack (or Mattermost), Telegram, ntfy and webhook channels.",
+);
 
 const pathsSchema = z.strictObject({
   state: absolutePath("State snapshot (JSON), written each poll.").default(

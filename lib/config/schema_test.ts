@@ -133,6 +133,10 @@ Deno.test("effectiveConfig() masks passwords, webhook URLs and header values", a
     "https://discord.com/api/webhooks/000000000000000000/example-token",
     "https://ntfy.example.net/ups",
     "Bearer example-token",
+    "tk_exampletoken0000000000000000",
+    "https://hooks.slack.com/services/T00000000/B00000000/exampletoken0000000000",
+    "exampletoken0000000000",
+    "123456789:AAexample-telegram-token",
   ]);
   const shown = effectiveConfig(config) as {
     ups: { password: string; "check_interval": string };
