@@ -63,13 +63,17 @@ export function spokenDuration(seconds: number): string {
  * @returns At most {@linkcode STATUS_LINE_MAX} characters.
  */
 export function statusLine(snap: PowerSnapshot): string {
-  const clauses = [...triggerClause(snap), ...powerClauses(snap)];
+  const power = powerClauses(snap).join(", ");
   const connection = connectionClause(snap);
-  const line = connection === null
-    ? clauses.join(", ")
-    : clauses.length === 0
-    ? connection
-    : `${connection}; last reading: ${clauses.join(", ")}`;
+  const trigger = triggerClause(snap);
+  const parts = [
+    ...(trigger === null ? [] : [trigger]),
+    ...(connection === null ? [] : [connection]),
+    ...(power === ""
+      ? []
+      : [connection === null ? power : `last reading: ${power}`]),
+  ];
+  const line = parts.join("; ") || "waiting for the first reading";
   const sentence = line.charAt(0).toUpperCase() + line.slice(1);
   return sentence.length <= STATUS_LINE_MAX
     ? sentence
@@ -93,12 +97,12 @@ export function statusKey(snap: PowerSnapshot): string {
   ].join(" ");
 }
 
-function triggerClause(snap: PowerSnapshot): string[] {
+function triggerClause(snap: PowerSnapshot): string | null {
   const last = snap["last_trigger"];
   // Disarmed after a decision: a sequence runs or ran in this outage.
   return last !== null && !snap.armed
-    ? [`shutdown triggered by ${last.trigger}`]
-    : [];
+    ? `shutdown triggered by ${last.trigger}`
+    : null;
 }
 
 function powerClauses(snap: PowerSnapshot): string[] {
@@ -119,7 +123,8 @@ function powerClauses(snap: PowerSnapshot): string[] {
     clauses.push(`runtime ${spokenDuration(snap["runtime_s"])}`);
   }
   if (snap.load !== null) clauses.push(`load ${snap.load} %`);
-  const nearest = snap.budget?.["nearest_trigger"] ?? null;
+  // Disarmed, no trigger is next: one fired, or the hold after a sequence.
+  const nearest = snap.armed ? snap.budget?.["nearest_trigger"] ?? null : null;
   if (nearest !== null) {
     clauses.push(
       `next trigger ${nearest.trigger} in ${spokenDuration(nearest["in_s"])}`,
