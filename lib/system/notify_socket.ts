@@ -28,6 +28,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 
 /** `AF_UNIX`. */
 const AF_UNIX = 1;
@@ -121,7 +122,17 @@ export function openNotifySocket(address: string): NotifySocket {
       `Cannot notify systemd at "${address}": not on Linux ("${Deno.build.os}")`,
     );
   }
-  const libc = Deno.dlopen("libc.so.6", LIBC_SYMBOLS);
+  let libc: Deno.DynamicLibrary<typeof LIBC_SYMBOLS>;
+  try {
+    libc = Deno.dlopen("libc.so.6", LIBC_SYMBOLS);
+  } catch (error) {
+    throw new Error(
+      `Cannot notify systemd at "${address}": cannot load libc: ${
+        errorMessage(error)
+      }`,
+      { cause: error },
+    );
+  }
   const errno = () => {
     const where = libc.symbols.__errno_location();
     const code = where === null
