@@ -70,7 +70,7 @@ Deno.test({
       );
       assert.equal(
         short.msg,
-        'The watchdog of systemd ("WatchdogSec=" 1 s) is shorter than twice the slowest poll cycle of this config (check_interval + connect_timeout + reply_timeout = 31 s): raise WatchdogSec= or lower those settings',
+        'The watchdog of systemd (WatchdogSec= "1 s") is shorter than twice the slowest poll cycle of this config (check_interval + connect_timeout + reply_timeout = "31 s"): raise WatchdogSec= or lower those settings',
       );
     },
   );

@@ -109,11 +109,11 @@ export class SystemdNotifier implements Disposable {
     if (cycleMs < this.#pingEveryMs) return;
     this.#logger.warning(
       "systemd.watchdog_short",
-      `The watchdog of systemd ("WatchdogSec=" ${
+      `The watchdog of systemd (WatchdogSec= "${
         spokenDuration(this.#pingEveryMs * 2 / 1000)
-      }) is shorter than twice the slowest poll cycle of this config (check_interval + connect_timeout + reply_timeout = ${
+      }") is shorter than twice the slowest poll cycle of this config (check_interval + connect_timeout + reply_timeout = "${
         spokenDuration(cycleMs / 1000)
-      }): raise WatchdogSec= or lower those settings`,
+      }"): raise WatchdogSec= or lower those settings`,
       {
         "check_interval_ms": ups.check_interval,
         "connect_timeout_ms": ups.connect_timeout,

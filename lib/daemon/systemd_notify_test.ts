@@ -224,6 +224,6 @@ Deno.test("SystemdNotifier.checkPollCycle() warns when a slow poll cycle may out
   );
   notifier.checkPollCycle(slow); // 5 s + 5 s + 5 s = 15 s
   assert.deepEqual(logger.events("systemd.watchdog_short").map((e) => e.msg), [
-    'The watchdog of systemd ("WatchdogSec=" 30 s) is shorter than twice the slowest poll cycle of this config (check_interval + connect_timeout + reply_timeout = 15 s): raise WatchdogSec= or lower those settings',
+    'The watchdog of systemd (WatchdogSec= "30 s") is shorter than twice the slowest poll cycle of this config (check_interval + connect_timeout + reply_timeout = "15 s"): raise WatchdogSec= or lower those settings',
   ]);
 });
