@@ -19,6 +19,7 @@ import {
   sessionRound,
 } from "./daemon/readiness.ts";
 import { Reloader, type ReloadSource } from "./daemon/reload.ts";
+import { SystemdNotifier } from "./daemon/systemd_notify.ts";
 import { errorMessage } from "./errors.ts";
 import { Monitor } from "./monitor.ts";
 import { clientForConfig } from "./nut/configured.ts";
@@ -26,6 +27,7 @@ import { ChannelNotifier } from "./notify/dispatch.ts";
 import { notificationOf } from "./notify/from_event.ts";
 import type { Notifier } from "./notify/notification.ts";
 import { LogNotifier } from "./notify/notifier.ts";
+import { snapshot } from "./power/snapshot.ts";
 import { readBootId, UNKNOWN_BOOT_ID } from "./shutdown/crisis.ts";
 import { holdReached, lineHoldSince } from "./shutdown/abort_hold.ts";
 import { CrisisController } from "./shutdown/crisis_controller.ts";
@@ -66,6 +68,8 @@ interface DaemonLife {
   crisis: CrisisController;
   /** The last readiness round, kept across reloads. */
   readiness: ReadinessMemory;
+  /** READY, WATCHDOG, STATUS and STOPPING for systemd (issue 18). */
+  systemd: SystemdNotifier;
 }
 
 /**
@@ -90,11 +94,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     pid: options.host.pid,
     runner: probe,
   });
+  using systemd = new SystemdNotifier({ host: options.host, clock, logger });
   const life: DaemonLife = {
     bootId,
     // Each session attaches its own shell before anything happens.
     crisis: new CrisisController(clock),
     readiness: { state: {} },
+    systemd,
   };
   for (let first = true;; first = false) {
     const next = await runSession(options, loaded, life, first);
@@ -130,6 +136,7 @@ async function runSession(
   await using client = clientForConfig(loaded, { clock, logger, login: true });
   const login = new LoginKeeper(client, config, logger, tell);
   announceSession(loaded, { first, dryRun, logger, tell });
+  life.systemd.checkPollCycle(config);
   // With readiness on, its first round reports the same problems once.
   if (!config.readiness.enabled) {
     await warnAboutSetup(loaded, { runner, logger, tell, host });
@@ -167,9 +174,13 @@ async function runSession(
   await crisis.dispatch({ kind: "session_started", dryRun });
 
   // The session ends on SIGTERM, or when a reloaded config was accepted.
-  const stop = () => session.abort();
+  // systemd hears of a stop before a running sequence is waited for.
+  const stop = () => {
+    life.systemd.stopping();
+    session.abort();
+  };
   options.signal.addEventListener("abort", stop, { once: true });
-  if (options.signal.aborted) session.abort();
+  if (options.signal.aborted) stop();
   const background = [
     watchFlag(
       config.paths.flag,
@@ -235,7 +246,8 @@ function monitorFor(
   const uptimeMs = options.host.uptimeMs();
   const { abort } = config.shutdown;
   let lineSince: number | null = null;
-  return new Monitor({
+  const power = { ...config, neededMs };
+  const monitor: Monitor = new Monitor({
     config,
     client: parts.login.polling,
     notifier: parts.notifier,
@@ -257,6 +269,7 @@ function monitorFor(
       ) {
         void life.crisis.dispatch({ kind: "power_stable", nowMs: clock.now() });
       }
+      life.systemd.polled(() => snapshot(monitor.state, monoMs, power));
     },
     onDecision: (decision) => {
       // A readiness round in progress stops: the sequence has the host now.
@@ -274,6 +287,7 @@ function monitorFor(
       });
     },
   });
+  return monitor;
 }
 
 /** Readiness rounds for the session, when enabled. */
