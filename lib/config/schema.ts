@@ -17,6 +17,7 @@ import {
   nutCredential,
   optionalPath,
 } from "./schema_fields.ts";
+import { httpSchema } from "./schema_http.ts";
 import { powerCycleDelayProblem, shutdownSchema } from "./schema_shutdown.ts";
 import { triggersSchema } from "./schema_triggers.ts";
 import { parseUpsAddress } from "./ups_address.ts";
@@ -184,6 +185,7 @@ export const configSchema = z.strictObject({
   paths: pathsSchema,
   logging: loggingSchema,
   readiness: readinessSchema,
+  http: httpSchema,
 }).superRefine((config, ctx) => {
   // Across sections: the window and min_samples live in triggers, the poll
   // interval in ups.
