@@ -11,7 +11,10 @@
  * @module
  */
 import { ConfigError, issueAt, type LoadedConfig } from "../config/load.ts";
-import { parseListenAddress } from "../config/listen_address.ts";
+import {
+  formatListenAddress,
+  parseListenAddress,
+} from "../config/listen_address.ts";
 import type { Config } from "../config/schema.ts";
 import { parseUpsAddress } from "../config/ups_address.ts";
 import { errorMessage } from "../errors.ts";
@@ -167,10 +170,7 @@ export class HttpEndpoint implements AsyncDisposable {
       status: () => this.#status(),
     }, { clock: this.#clock, logger: this.#logger });
     this.#listen = listen;
-    const { hostname, port } = this.#server.address;
-    const address = hostname.includes(":")
-      ? `[${hostname}]:${port}`
-      : `${hostname}:${port}`;
+    const address = formatListenAddress(this.#server.address);
     this.#logger.info(
       "http.listening",
       `Serving /metrics and /status on "${address}"`,
