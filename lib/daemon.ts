@@ -12,6 +12,7 @@ import type { LoadedConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { announceSession, type Tell, warnAboutSetup } from "./daemon/banner.ts";
 import { watchFlag } from "./daemon/flag_watcher.ts";
+import { HttpEndpoint } from "./daemon/http.ts";
 import { LoginKeeper } from "./daemon/login_keeper.ts";
 import {
   type ReadinessMemory,
@@ -21,6 +22,7 @@ import {
 import { Reloader, type ReloadSource } from "./daemon/reload.ts";
 import { SystemdNotifier } from "./daemon/systemd_notify.ts";
 import { errorMessage } from "./errors.ts";
+import { PollStats } from "./metrics/poll_stats.ts";
 import { Monitor } from "./monitor.ts";
 import { clientForConfig } from "./nut/configured.ts";
 import { ChannelNotifier } from "./notify/dispatch.ts";
@@ -70,6 +72,10 @@ interface DaemonLife {
   readiness: ReadinessMemory;
   /** READY, WATCHDOG, STATUS and STOPPING for systemd (issue 18). */
   systemd: SystemdNotifier;
+  /** Poll counters for /metrics, kept across reloads. */
+  polls: PollStats;
+  /** The HTTP endpoint (`http.listen`), kept across reloads. */
+  http: HttpEndpoint;
 }
 
 /**
@@ -95,12 +101,25 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     runner: probe,
   });
   using systemd = new SystemdNotifier({ host: options.host, clock, logger });
+  // Each session attaches its own shell before anything happens.
+  const crisis = new CrisisController(clock);
+  const readiness: ReadinessMemory = { state: {} };
+  const polls = new PollStats();
+  await using http = new HttpEndpoint({
+    pid: options.host.pid,
+    polls,
+    crisis,
+    readiness: () => readiness.state,
+  }, { clock, logger });
+  // A taken or foreign address refuses the start (exit 2), naming it.
+  http.start(loaded);
   const life: DaemonLife = {
     bootId,
-    // Each session attaches its own shell before anything happens.
-    crisis: new CrisisController(clock),
-    readiness: { state: {} },
+    crisis,
+    readiness,
     systemd,
+    polls,
+    http,
   };
   for (let first = true;; first = false) {
     const next = await runSession(options, loaded, life, first);
@@ -137,6 +156,7 @@ async function runSession(
   const login = new LoginKeeper(client, config, logger, tell);
   announceSession(loaded, { first, dryRun, logger, tell });
   life.systemd.checkPollCycle(config);
+  if (!first) await life.http.reload(config);
   // With readiness on, its first round reports the same problems once.
   if (!config.readiness.enabled) {
     await warnAboutSetup(loaded, { runner, logger, tell, host });
@@ -144,9 +164,8 @@ async function runSession(
   const parts: SessionParts = { options, config, life, login, notifier, tell };
   const halt = new Halt();
   // The budget trigger weighs the time left against this (issue 13).
-  const { neededMs } = buildPlan(config, {
-    durations: await readDurations(config.paths.durations, logger),
-  });
+  const durations = await readDurations(config.paths.durations, logger);
+  const { neededMs } = buildPlan(config, { durations });
   const monitor = monitorFor(parts, dryRun, halt, neededMs);
   const session = new AbortController();
   const sequence: SequenceOptions = {
@@ -190,6 +209,10 @@ async function runSession(
       session.signal,
     ),
     scheduleReadiness(parts, halt, session.signal),
+    life.http.serve(
+      { config, monitor, client: login.polling, notifier, durations },
+      session.signal,
+    ),
   ];
   try {
     await monitor.run(session.signal);
@@ -255,6 +278,7 @@ function monitorFor(
     clock,
     bootId: life.bootId,
     neededMs,
+    stats: life.polls,
     ...(uptimeMs === undefined ? {} : { uptimeMs }),
     onRearmed: () => void life.crisis.dispatch({ kind: "power_back" }),
     extraState: () => ({ readiness: life.readiness.state }),

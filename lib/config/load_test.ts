@@ -31,6 +31,8 @@ const INVALID: Record<string, string> = {
   "duplicate_key.yaml": `4:3: invalid YAML: map keys must be unique`,
   "empty_command.yaml":
     `6:14: shutdown.local.command: expected at least 1 item(s)`,
+  "http_host_name.yaml":
+    `5:11: http.listen: "localhost" is not a literal IP address: give one, such as "127.0.0.1"`,
   "infinite_number.yaml":
     `5:16: triggers.low_battery: expected a finite number, got Infinity`,
   "min_samples_window.yaml":

@@ -15,6 +15,7 @@ import {
   duration,
   finiteNumber,
 } from "./schema_fields.ts";
+import { httpSchema } from "./schema_http.ts";
 import { powerCycleDelayProblem, shutdownSchema } from "./schema_shutdown.ts";
 import {
   mergeTriggers,
@@ -135,6 +136,7 @@ const configFileSchema = z.strictObject({
   paths: pathsSchema,
   logging: loggingSchema,
   readiness: readinessSchema,
+  http: httpSchema,
 });
 
 /** The whole configuration file. */

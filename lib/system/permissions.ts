@@ -129,6 +129,7 @@ export function permissionNeeds(
   ];
   const address = parseUpsAddress(config.ups.name);
   if (address.ok) needs.push(net(formatEndpoint(address.value), "ups.name"));
+  if (config.http.listen) needs.push(net(config.http.listen, "http.listen"));
   if (config.ups.password_file) {
     needs.push(read(config.ups.password_file, "ups.password_file"));
   }
