@@ -13,25 +13,22 @@ import type { Config } from "./config/schema.ts";
 import { announceSession, type Tell, warnAboutSetup } from "./daemon/banner.ts";
 import { watchFlag } from "./daemon/flag_watcher.ts";
 import { HttpEndpoint } from "./daemon/http.ts";
-import { LoginKeeper } from "./daemon/login_keeper.ts";
+import { joinFor, monitorFor } from "./daemon/loops.ts";
 import {
   type ReadinessMemory,
   runReadiness,
   sessionRound,
 } from "./daemon/readiness.ts";
 import { Reloader, type ReloadSource } from "./daemon/reload.ts";
+import { UpsSet } from "./daemon/ups_set.ts";
 import { SystemdNotifier } from "./daemon/systemd_notify.ts";
 import { errorMessage } from "./errors.ts";
 import { PollStats } from "./metrics/poll_stats.ts";
-import { Monitor } from "./monitor.ts";
-import { clientForConfig } from "./nut/configured.ts";
 import { ChannelNotifier } from "./notify/dispatch.ts";
 import { notificationOf } from "./notify/from_event.ts";
 import type { Notifier } from "./notify/notification.ts";
 import { LogNotifier } from "./notify/notifier.ts";
-import { snapshot } from "./power/snapshot.ts";
 import { readBootId, UNKNOWN_BOOT_ID } from "./shutdown/crisis.ts";
-import { holdReached, lineHoldSince } from "./shutdown/abort_hold.ts";
 import { CrisisController } from "./shutdown/crisis_controller.ts";
 import { acquirePidFile } from "./shutdown/pid_file.ts";
 import { buildPlan } from "./shutdown/plan.ts";
@@ -65,7 +62,7 @@ export interface DaemonOptions extends ReloadSource {
 }
 
 /** What lives as long as the daemon. */
-interface DaemonLife {
+export interface DaemonLife {
   bootId: string;
   crisis: CrisisController;
   /** The last readiness round, kept across reloads. */
@@ -152,8 +149,6 @@ async function runSession(
         clock.now(),
       ),
     );
-  await using client = clientForConfig(loaded, { clock, logger, login: true });
-  const login = new LoginKeeper(client, config, logger, tell);
   announceSession(loaded, { first, dryRun, logger, tell });
   life.systemd.checkPollCycle(config);
   if (!first) await life.http.reload(config);
@@ -161,12 +156,22 @@ async function runSession(
   if (!config.readiness.enabled) {
     await warnAboutSetup(loaded, { runner, logger, tell, host });
   }
-  const parts: SessionParts = { options, config, life, login, notifier, tell };
   const halt = new Halt();
   // The budget trigger weighs the time left against this (issue 13).
   const durations = await readDurations(config.paths.durations, logger);
   const { neededMs } = buildPlan(config, { durations });
-  const monitor = monitorFor(parts, dryRun, halt, neededMs);
+  const join = joinFor(
+    { options, config, life, notifier, halt, dryRun },
+    () => ups.watchers.map(({ monitor }) => monitor.state),
+  );
+  await using ups = new UpsSet(loaded, {
+    clock,
+    logger,
+    tell,
+    monitor: (watcher, index) =>
+      monitorFor({ options, life, notifier, join, neededMs }, watcher, index),
+  });
+  const parts: SessionParts = { options, config, life, ups, notifier, tell };
   const session = new AbortController();
   const sequence: SequenceOptions = {
     config,
@@ -175,21 +180,16 @@ async function runSession(
     logger,
     clock,
     bootId: life.bootId,
-    beforeLocal: () => login.logout(clock),
-    fleet: {
-      fsd: () => client.fsd(),
-      listClients: () => client.listClients(),
-      ownAddress: () => login.ownAddress(),
-    },
+    beforeLocal: () => ups.logout(clock),
+    fleet: ups.fleetLinks(),
   };
   using reloader = attachCrisis(options, crisis, {
     sequence,
-    monitor,
+    triggers: ups,
     endSession: () => session.abort(),
   });
   if (first) await resumeAtStart(sequence, crisis);
-  await login.start();
-  await monitor.restore();
+  await ups.start();
   await crisis.dispatch({ kind: "session_started", dryRun });
 
   // The session ends on SIGTERM, or when a reloaded config was accepted.
@@ -200,6 +200,7 @@ async function runSession(
   };
   options.signal.addEventListener("abort", stop, { once: true });
   if (options.signal.aborted) stop();
+  const { monitor, login } = ups.first;
   const background = [
     watchFlag(
       config.paths.flag,
@@ -215,7 +216,7 @@ async function runSession(
     ),
   ];
   try {
-    await monitor.run(session.signal);
+    await ups.run(session.signal);
   } finally {
     options.signal.removeEventListener("abort", stop);
     halt.now();
@@ -225,7 +226,7 @@ async function runSession(
     notifier,
     runner,
     tell,
-    ups: config.ups.name,
+    ups: config.upses.map((entry) => entry.name).join('", "'),
   });
 }
 
@@ -234,13 +235,13 @@ interface SessionParts {
   options: DaemonOptions;
   config: Config;
   life: DaemonLife;
-  login: LoginKeeper;
+  ups: UpsSet;
   notifier: Notifier;
   tell: Tell;
 }
 
 /** Stops a readiness round in progress; the next round gets a fresh signal. */
-class Halt {
+export class Halt {
   #controller = new AbortController();
 
   /** The signal for a new round. */
@@ -255,63 +256,6 @@ class Halt {
   now(): void {
     this.#controller.abort();
   }
-}
-
-/** The session's poll loop: decisions and re-arms go to crisis mode. */
-function monitorFor(
-  parts: SessionParts,
-  dryRun: boolean,
-  halt: Halt,
-  neededMs: number,
-): Monitor {
-  const { options, config, life } = parts;
-  const { clock } = options;
-  const uptimeMs = options.host.uptimeMs();
-  const { abort } = config.shutdown;
-  let lineSince: number | null = null;
-  const power = { ...config, neededMs };
-  const monitor: Monitor = new Monitor({
-    config,
-    client: parts.login.polling,
-    notifier: parts.notifier,
-    logger: options.logger,
-    clock,
-    bootId: life.bootId,
-    neededMs,
-    stats: life.polls,
-    ...(uptimeMs === undefined ? {} : { uptimeMs }),
-    onRearmed: () => void life.crisis.dispatch({ kind: "power_back" }),
-    extraState: () => ({ readiness: life.readiness.state }),
-    onPoll: (input, monoMs) => {
-      // Power back for the hold while a sequence runs: crisis mode decides
-      // whether that is before its point of no return.
-      lineSince = lineHoldSince(lineSince, input, monoMs);
-      const { mode } = life.crisis.mode;
-      if (
-        abort.enabled && mode === "running" &&
-        holdReached(lineSince, monoMs, abort.hold)
-      ) {
-        void life.crisis.dispatch({ kind: "power_stable", nowMs: clock.now() });
-      }
-      life.systemd.polled(() => snapshot(monitor.state, monoMs, power));
-    },
-    onDecision: (decision) => {
-      // A readiness round in progress stops: the sequence has the host now.
-      halt.now();
-      void life.crisis.dispatch({
-        kind: "triggered",
-        reason: {
-          trigger: decision.trigger,
-          message: decision.reason,
-          fields: { ...decision.numbers },
-        },
-        bootId: life.bootId,
-        dryRun,
-        nowMs: clock.now(),
-      });
-    },
-  });
-  return monitor;
 }
 
 /** Readiness rounds for the session, when enabled. */
@@ -330,7 +274,7 @@ function scheduleReadiness(
       clock,
       fetch: options.fetch,
       searchPath: options.host.env("PATH"),
-      login: () => parts.login.readiness(),
+      login: () => parts.ups.loginReadiness(),
       halt: () => halt.signal(),
     }),
     busy: () => life.crisis.busy,
@@ -365,15 +309,15 @@ function attachCrisis(
   crisis: CrisisController,
   parts: {
     sequence: SequenceOptions;
-    monitor: Monitor;
+    triggers: { disarm(): void; rearm(): void };
     endSession: () => void;
   },
 ): Reloader {
-  const { monitor } = parts;
+  const { triggers } = parts;
   let reloader: Reloader | null = null;
   crisis.attach(sequenceShell(parts.sequence, {
-    holdTriggers: () => monitor.disarm(),
-    rearmTriggers: () => monitor.rearm(),
+    holdTriggers: () => triggers.disarm(),
+    rearmTriggers: () => triggers.rearm(),
     applyReload: () => reloader?.apply() ?? Promise.resolve(),
   }));
   reloader = new Reloader(options, crisis, options.logger, parts.endSession);

@@ -6,7 +6,12 @@
  * @module
  */
 import { stringify } from "yaml";
-import { ConfigError, DEFAULT_CONFIG_PATH, issueAt } from "../config/load.ts";
+import {
+  ConfigError,
+  DEFAULT_CONFIG_PATH,
+  issueAt,
+  loadedForUps,
+} from "../config/load.ts";
 import { effectiveConfig } from "../config/schema.ts";
 import { loadForCommand } from "./config.ts";
 import {
@@ -81,13 +86,19 @@ Options:
     );
     context.logger.info("config.valid", "Config is valid", { path });
     if (!values["remote"]) return 0;
-    const upsd = await probeUpsd(loaded, { clock: systemClock });
-    context.logger[upsd.ok ? "info" : "error"]("check.upsd", upsd.message, {
-      ups: config.ups.name,
-    });
-    context.stdout.write(
-      `ups ${config.ups.name}: ${upsd.ok ? "ok" : "FAILED"}: ${upsd.message}\n`,
-    );
+    let upsdOk = true;
+    for (const index of config.upses.keys()) {
+      const view = loadedForUps(loaded, index);
+      const name = view.config.ups.name;
+      const upsd = await probeUpsd(view, { clock: systemClock });
+      upsdOk &&= upsd.ok;
+      context.logger[upsd.ok ? "info" : "error"]("check.upsd", upsd.message, {
+        ups: name,
+      });
+      context.stdout.write(
+        `ups ${name}: ${upsd.ok ? "ok" : "FAILED"}: ${upsd.message}\n`,
+      );
+    }
     let cycleOk = true;
     if (config.shutdown.power_cycle.enabled) {
       for (
@@ -119,6 +130,6 @@ Options:
     if (results.length === 0) {
       context.stdout.write("No remote machines are configured\n");
     }
-    return upsd.ok && cycleOk && results.every((result) => result.ok) ? 0 : 1;
+    return upsdOk && cycleOk && results.every((result) => result.ok) ? 0 : 1;
   },
 };

@@ -6,7 +6,17 @@
  * @module
  */
 import { fleetLine, fleetStatus } from "./status_fleet.ts";
-import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
+import {
+  DEFAULT_CONFIG_PATH,
+  type LoadedConfig,
+  loadedForUps,
+} from "../config/load.ts";
+import { errorMessage } from "../errors.ts";
+import {
+  renderSeveral,
+  type SeveralReport,
+  suppliesOf,
+} from "./status_several.ts";
 import { loadForCommand } from "./config.ts";
 import type { Config } from "../config/schema.ts";
 import { parseUpsAddress } from "../config/ups_address.ts";
@@ -37,7 +47,7 @@ import { systemClock } from "../system/clock.ts";
 import { createRunner } from "../system/exec.ts";
 import { READ_LIMITS, readTextIfExists } from "../system/files.ts";
 import { parseCommandArgs } from "./args.ts";
-import type { Command } from "./context.ts";
+import type { Command, CommandContext } from "./context.ts";
 import { SILENT_LOGGER } from "../system/log.ts";
 
 /** What status polls: the daemon's list, plus the make and model for the heading. */
@@ -202,6 +212,65 @@ async function daemonStateFile(config: Config): Promise<unknown> {
   }
 }
 
+/**
+ * Reads one UPS once and reports it.
+ *
+ * @throws {NutError} And connection errors: when it cannot be read.
+ */
+async function upsReport(
+  loaded: LoadedConfig,
+  context: CommandContext,
+  daemon: number | null,
+): Promise<StatusReport> {
+  const { config } = loaded;
+  const address = parseUpsAddress(config.ups.name);
+  if (!address.ok) throw new TypeError(address.message);
+  // One attempt: status reports the first failure instead of backing off.
+  await using client = clientForConfig(loaded, {
+    clock: systemClock,
+    logger: context.logger,
+    login: false,
+    reconnect: { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 0 },
+  });
+  const vars = await client.poll(STATUS_VARIABLES);
+  const fleet = await fleetStatus(config, client);
+  const reading = readReading(vars, systemClock.monotonic());
+  const { decision, snap } = await evaluate(config, reading, daemon);
+  const stateFile = daemon === null ? null : await daemonStateFile(config);
+  return statusReport({
+    address: address.value,
+    mfr: vars.get("ups.mfr") ?? null,
+    model: vars.get("ups.model") ?? null,
+    reading,
+    snap,
+    budget: budgetNow(snap.budget ?? null, stateFile),
+    trigger: decision,
+    daemon,
+    readiness: readinessOf(stateFile),
+    timing: timingOf(stateFile),
+    fleet,
+  });
+}
+
+/** Every UPS of a config with several, and what their supplies say. */
+async function severalReports(
+  loaded: LoadedConfig,
+  context: CommandContext,
+  daemon: number | null,
+): Promise<SeveralReport> {
+  const upses: SeveralReport["upses"] = [];
+  for (const index of loaded.config.upses.keys()) {
+    const view = loadedForUps(loaded, index);
+    upses.push(
+      await upsReport(view, context, daemon).catch((error: unknown) => ({
+        name: view.config.ups.name,
+        error: errorMessage(error),
+      })),
+    );
+  }
+  return { upses, supplies: suppliesOf(loaded.config, upses) };
+}
+
 /** The `status` subcommand. */
 export const statusCommand: Command = {
   summary: "read the UPS once and show what the triggers say",
@@ -232,40 +301,26 @@ Options:
     const { config } = loaded;
     // One reading: the client's reconnect warnings would only repeat the final error.
     context.logger.configure({ level: "error" });
-    const address = parseUpsAddress(config.ups.name);
-    if (!address.ok) throw new TypeError(address.message);
-    // One attempt: status reports the first failure instead of backing off.
-    await using client = clientForConfig(loaded, {
-      clock: systemClock,
-      logger: context.logger,
-      login: false,
-      reconnect: { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 0 },
-    });
-    const vars = await client.poll(STATUS_VARIABLES);
-    const fleet = await fleetStatus(config, client);
-    const reading = readReading(vars, systemClock.monotonic());
     const daemon = await livePid(
       config.paths.pid,
       createRunner({ logger: SILENT_LOGGER, dryRun: true }),
     ).catch(() => null);
-    const { decision, snap } = await evaluate(config, reading, daemon);
-    const stateFile = daemon === null ? null : await daemonStateFile(config);
-    const report = statusReport({
-      address: address.value,
-      mfr: vars.get("ups.mfr") ?? null,
-      model: vars.get("ups.model") ?? null,
-      reading,
-      snap,
-      budget: budgetNow(snap.budget ?? null, stateFile),
-      trigger: decision,
-      daemon,
-      readiness: readinessOf(stateFile),
-      timing: timingOf(stateFile),
-      fleet,
-    });
+    if (config.upses.length === 1) {
+      const report = await upsReport(loaded, context, daemon);
+      context.stdout.write(
+        values["json"]
+          ? JSON.stringify(report, null, 2) + "\n"
+          : render(report),
+      );
+      return 0;
+    }
+    const several = await severalReports(loaded, context, daemon);
     context.stdout.write(
-      values["json"] ? JSON.stringify(report, null, 2) + "\n" : render(report),
+      values["json"]
+        ? JSON.stringify(several, null, 2) + "\n"
+        : renderSeveral(several, render),
     );
+    return several.upses.every((entry) => "ups" in entry) ? 0 : 1;
     return 0;
   },
 };

@@ -7,16 +7,7 @@
 import type { Config } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
 import type { NutClient } from "../nut/client.ts";
-
-/** The role and the logins, for the report and `--json`. */
-export interface FleetStatus {
-  /** `ups.role`. */
-  role: Config["ups"]["role"];
-  /** Addresses logged in to the UPS; null when upsd would not list them. */
-  clients: string[] | null;
-  /** Why the clients are unknown; absent when listed. */
-  error?: string;
-}
+import type { FleetStatus } from "./status_report.ts";
 
 /**
  * Reads the logins of the UPS; a refusal is reported, not thrown.

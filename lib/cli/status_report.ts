@@ -7,7 +7,6 @@
  * @pure
  * @module
  */
-import type { FleetStatus } from "./status_fleet.ts";
 import { formatEndpoint, type UpsAddress } from "../config/ups_address.ts";
 import {
   type Reading,
@@ -74,6 +73,16 @@ export interface StatusReport {
   timing: TimingSummary | null;
   /** This host's NUT role and the clients logged in to the UPS. */
   fleet: FleetStatus;
+}
+
+/** The role and the logins, for the report and `--json`. */
+export interface FleetStatus {
+  /** `ups.role`. */
+  role: "primary" | "secondary";
+  /** Addresses logged in to the UPS; null when upsd would not list them. */
+  clients: string[] | null;
+  /** Why the clients are unknown; absent when listed. */
+  error?: string;
 }
 
 /** What the report is built from. */

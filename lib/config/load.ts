@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { configForUps } from "./ups_view.ts";
 import { errorMessage } from "../errors.ts";
 import { isMap, isNode, LineCounter, parseDocument } from "yaml";
 import type { Document, Node } from "yaml";
@@ -43,6 +44,17 @@ export interface LoadedConfig {
   text: string;
   /** PEM text of `ups.ca_file`, read with the config so a bad path is a config error. */
   caCerts: string[] | null;
+  /**
+   * The password and CA of every UPS, in `config.upses` order (the first
+   * is `nutPassword` and `caCerts`).
+   */
+  upsSecrets: UpsSecrets[];
+}
+
+/** What a UPS's files hold: its NUT password and its CA. */
+export interface UpsSecrets {
+  nutPassword: string | null;
+  caCerts: string[] | null;
 }
 
 /**
@@ -60,6 +72,47 @@ function matchingBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | null {
     )
   );
   return shaped.length === 1 ? shaped[0]! : null;
+}
+
+/**
+ * A loaded config as one of its UPSes sees it: the config view of
+ * {@linkcode configForUps} with that UPS's password and CA.
+ *
+ * @param loaded The loaded config.
+ * @param index The UPS's index in `config.upses`.
+ * @returns The view; `loaded` itself with one UPS.
+ */
+export function loadedForUps(
+  loaded: LoadedConfig,
+  index: number,
+): LoadedConfig {
+  if (loaded.config.upses.length === 1) return loaded;
+  const secrets = loaded.upsSecrets[index];
+  if (secrets === undefined) throw new RangeError(`No UPS at index ${index}`);
+  return {
+    ...loaded,
+    config: configForUps(loaded.config, index),
+    nutPassword: secrets.nutPassword,
+    caCerts: secrets.caCerts,
+  };
+}
+
+/** Reads a CA file named at `key`; a failure is a config error there. */
+async function readCaFile(
+  caFile: string,
+  key: (string | number)[],
+  place: { file: string; text: string },
+): Promise<string> {
+  try {
+    return await readTextBounded(caFile, READ_LIMITS.caFile);
+  } catch (error) {
+    throw new ConfigError([{
+      file: place.file,
+      ...placeOf(place.text, key),
+      key: key.join("."),
+      message: `cannot read "${caFile}": ${reason(error)}`,
+    }], { cause: error });
+  }
 }
 
 /**
@@ -117,13 +170,23 @@ export async function loadConfig(
   }
   const config = parseConfig(text, path);
   const place = { file: path, text };
-  const nutPassword = config.ups.password_file === null
-    ? config.ups.password
-    : await readPasswordFile(
-      config.ups.password_file,
-      ["ups", "password_file"],
-      place,
-    );
+  const several = config.upses.length > 1;
+  const upsSecrets: UpsSecrets[] = [];
+  for (const [index, ups] of config.upses.entries()) {
+    const at = several ? ["ups", index] : ["ups"];
+    upsSecrets.push({
+      nutPassword: ups.password_file === null
+        ? ups.password
+        : await readPasswordFile(
+          ups.password_file,
+          [...at, "password_file"],
+          place,
+        ),
+      caCerts: ups.ca_file === null
+        ? null
+        : [await readCaFile(ups.ca_file, [...at, "ca_file"], place)],
+    });
+  }
   const cycle = config.shutdown.power_cycle;
   // Read only for an enabled step: a disabled one's file may not exist yet.
   const powerCyclePassword = cycle.enabled && cycle.password_file !== null
@@ -133,25 +196,20 @@ export async function loadConfig(
       place,
     )
     : cycle.password;
-  let caCerts: string[] | null = null;
-  const caFile = config.ups.ca_file;
-  if (caFile !== null) {
-    try {
-      caCerts = [await readTextBounded(caFile, READ_LIMITS.caFile)];
-    } catch (error) {
-      throw new ConfigError([{
-        file: path,
-        ...placeOf(text, ["ups", "ca_file"]),
-        key: "ups.ca_file",
-        message: `cannot read "${caFile}": ${reason(error)}`,
-      }], { cause: error });
-    }
-  }
+  const { nutPassword, caCerts } = upsSecrets[0]!;
   if (options.checkKeyFiles) {
     const keyIssues = await identityFileIssues(config, path, text);
     if (keyIssues.length > 0) throw new ConfigError(keyIssues);
   }
-  return { path, config, nutPassword, powerCyclePassword, text, caCerts };
+  return {
+    path,
+    config,
+    nutPassword,
+    powerCyclePassword,
+    text,
+    caCerts,
+    upsSecrets,
+  };
 }
 
 /**
@@ -166,7 +224,7 @@ export async function loadConfig(
  */
 export async function readPasswordFile(
   passwordFile: string,
-  key: readonly string[],
+  key: readonly (string | number)[],
   place: { file: string; text: string },
 ): Promise<string> {
   const issue = (message: string): ConfigIssue => ({

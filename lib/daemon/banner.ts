@@ -36,7 +36,7 @@ export function announceSession(
 ): void {
   const { config } = loaded;
   const { logger, dryRun } = options;
-  const ups = config.ups.name;
+  const ups = config.upses.map((entry) => entry.name).join('", "');
   if (!options.first) {
     logger.info("config.reloaded", `Config reloaded from "${loaded.path}"`, {
       ups,
@@ -49,7 +49,7 @@ export function announceSession(
     dryRun ? " in dry-run" : ""
   }: shutdown below ${triggers.low_battery}% charge or ${
     triggers.critical_runtime / 1000
-  }s runtime`;
+  }s runtime${suppliesText(config)}`;
   logger.info("monitor.started", message, {
     version: VERSION,
     ups,
@@ -101,4 +101,11 @@ export async function warnAboutSetup(
     logger.warning("remote.no_host_key", text, { remote: warning.remote });
     tell("remote.no_host_key", "warning", text);
   }
+}
+
+/** With several UPSes: how many supplies must stay fed, of how many. */
+function suppliesText(config: LoadedConfig["config"]): string {
+  if (config.upses.length === 1) return "";
+  const total = config.upses.reduce((sum, ups) => sum + ups.supplies, 0);
+  return `; ${config.power.min_supplies} of ${total} power supplies must stay fed by a safe UPS`;
 }

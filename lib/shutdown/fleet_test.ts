@@ -41,7 +41,7 @@ Deno.test("a primary's plan starts with FSD and the wait, its point of no return
   assert.equal(plan.pointOfNoReturn, 0);
   assert.match(
     formatPlan(plan),
-    /FSD dev1 at upsd\n.*wait up to 10s \(ups\.hostsync\) for the other clients to log out/,
+    /FSD dev1 at upsd\n.*wait up to 10s \(ups\.hostsync\) for the other clients of dev1 to log out/,
   );
   const secondary = buildPlan(fleetConfig(3493, { role: "secondary" }));
   assert.ok(secondary.steps.every((step) => step.kind !== "fleet"));
@@ -122,6 +122,9 @@ async function primaryLink(upsd: Upsd) {
   await client.login();
   await client.primary();
   const link: FleetLink = {
+    ups: "dev1",
+    hostsyncMs: 0,
+    user: USERS.admin.name,
     fsd: () => client.fsd(),
     listClients: () => client.listClients(),
     ownAddress: () => client.localAddress ?? "",
@@ -149,7 +152,7 @@ async function runFleet(
     logger,
     clock: systemClock,
     action: (message) => actions.push(message),
-    fleet: link,
+    fleet: [{ ...link, hostsyncMs: config.ups.hostsync }],
   };
   const step = buildPlan(config).steps[0]!;
   const started = performance.now();

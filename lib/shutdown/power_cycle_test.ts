@@ -271,6 +271,7 @@ async function probe(upsd: Upsd, cycle: Record<string, unknown>) {
     nutPassword: null,
     powerCyclePassword: config.shutdown.power_cycle.password,
     caCerts: null,
+    upsSecrets: [{ nutPassword: null, caCerts: null }],
   }, { clock: systemClock });
   return lines.map((l) => `${l.subject}: ${l.outcome}: ${l.message}`);
 }

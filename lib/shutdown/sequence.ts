@@ -73,8 +73,8 @@ export interface SequenceOptions {
    * waiting for this host. Must bound its own time; a failure is logged.
    */
   beforeLocal?: () => Promise<void>;
-  /** The monitor's logged-in link to upsd, for a primary's FSD. @default none */
-  fleet?: FleetLink;
+  /** The monitor's logged-in links to each UPS it is primary for. @default none */
+  fleet?: readonly FleetLink[];
 }
 
 /** What a finished (or resumed) sequence did. */

@@ -48,8 +48,8 @@ export interface StepContext {
   searchPath?: string;
   /** Milliseconds between two polls of the VM states. @default 500 */
   vmPollIntervalMs?: number;
-  /** The monitor's logged-in link to upsd, for a primary's FSD. @default none */
-  fleet?: FleetLink;
+  /** The monitor's logged-in links to each UPS it is primary for. @default none */
+  fleet?: readonly FleetLink[];
 }
 
 /**
@@ -57,6 +57,12 @@ export interface StepContext {
  * upsd: the one that is logged in, as upsmon sends FSD on its own.
  */
 export interface FleetLink {
+  /** The UPS's name on its server. */
+  ups: string;
+  /** `ups.hostsync` of that UPS, ms. */
+  hostsyncMs: number;
+  /** The NUT user it is logged in as. */
+  user: string | null;
   /** Sends `FSD <ups>`. */
   fsd(): Promise<void>;
   /** `LIST CLIENT <ups>`: one address per login. */

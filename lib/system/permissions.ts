@@ -127,13 +127,18 @@ export function permissionNeeds(
       what: 'system information "osUptime"',
     },
   ];
-  const address = parseUpsAddress(config.ups.name);
-  if (address.ok) needs.push(net(formatEndpoint(address.value), "ups.name"));
+  config.upses.forEach((ups, index) => {
+    const at = config.upses.length > 1 ? `ups.${index}` : "ups";
+    const address = parseUpsAddress(ups.name);
+    if (address.ok) {
+      needs.push(net(formatEndpoint(address.value), `${at}.name`));
+    }
+    if (ups.password_file) {
+      needs.push(read(ups.password_file, `${at}.password_file`));
+    }
+    if (ups.ca_file) needs.push(read(ups.ca_file, `${at}.ca_file`));
+  });
   if (config.http.listen) needs.push(net(config.http.listen, "http.listen"));
-  if (config.ups.password_file) {
-    needs.push(read(config.ups.password_file, "ups.password_file"));
-  }
-  if (config.ups.ca_file) needs.push(read(config.ups.ca_file, "ups.ca_file"));
   config.notifications.channels.forEach((channel, i) => {
     // The host only: the URL itself is a secret.
     const kind = channelKindOf(channel);

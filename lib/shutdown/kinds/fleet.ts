@@ -2,8 +2,8 @@
  * The fleet step kind, pure side: a NUT primary's first act. It sets FSD on
  * the UPS at upsd, so every secondary (stock upsmon, NAS, hypervisors) starts
  * its shutdown now, then waits up to `ups.hostsync` for them to log out
- * before this host's own steps run (upsmon's HOSTSYNC). Planned only for
- * `ups.role: primary`; a secondary has no such step.
+ * before this host's own steps run (upsmon's HOSTSYNC). Planned when the
+ * host is primary for at least one UPS; a secondary has no such step.
  *
  * @module
  * @pure
@@ -21,10 +21,9 @@ export const fleetKind: PureStepKind = {
   // are shutting down: nothing an abort could undo.
   reversible: false,
   plan(config) {
-    const { ups } = config;
-    if (ups.role !== "primary") return { steps: [] };
-    const address = parseUpsAddress(ups.name);
-    const upsName = address.ok ? address.value.ups : ups.name;
+    const primaries = config.upses.filter((ups) => ups.role === "primary");
+    if (primaries.length === 0) return { steps: [] };
+    const dry = config.shutdown.dry_run ? " (dry-run: logged, not sent)" : "";
     const step = plannedStep(
       {
         id: "fleet",
@@ -33,16 +32,21 @@ export const fleetKind: PureStepKind = {
         enabled: true,
       },
       {
-        // The wait, plus one request for FSD and one read after it.
-        worstCaseMs: ups.hostsync + 2 * ups.reply_timeout,
-        details: [
-          `FSD ${upsName} at upsd${
-            config.shutdown.dry_run ? " (dry-run: logged, not sent)" : ""
-          }`,
-          `wait up to ${
-            formatDuration(ups.hostsync)
-          } (ups.hostsync) for the other clients to log out`,
-        ],
+        // The UPSes in parallel: the longest wait, plus one request for FSD
+        // and one read after it.
+        worstCaseMs: Math.max(
+          ...primaries.map((ups) => ups.hostsync + 2 * ups.reply_timeout),
+        ),
+        details: primaries.flatMap((ups) => {
+          const address = parseUpsAddress(ups.name);
+          const name = address.ok ? address.value.ups : ups.name;
+          return [
+            `FSD ${name} at upsd${dry}`,
+            `wait up to ${
+              formatDuration(ups.hostsync)
+            } (ups.hostsync) for the other clients of ${name} to log out`,
+          ];
+        }),
       },
     );
     return { steps: [step] };

@@ -17,28 +17,47 @@ import {
   otherClients,
 } from "../kinds/fleet.ts";
 import type { PlannedStep } from "../plan.ts";
-import { upsOf } from "../power_cycle_nut.ts";
 import type { FleetLink, StepContext, StepOutcome } from "../step.ts";
 
 /**
- * Runs the fleet step.
+ * Runs the fleet step: every UPS this host is primary for at once.
  *
- * @param context Collaborators; `fleet` is the monitor's link to upsd.
+ * @param context Collaborators; `fleet` holds the monitor's links to upsd.
  * @param _step The planned step.
  * @returns Done when every other client logged out (or none was there);
  *   timeout when some were still logged in after `ups.hostsync` (named);
- *   failed when FSD was refused or the clients could not be listed.
+ *   failed when FSD was refused or the clients could not be listed. With
+ *   several UPSes the worst of them, every summary joined.
  */
 export async function fleetStep(
   context: StepContext,
   _step: PlannedStep,
 ): Promise<StepOutcome> {
-  const { config } = context;
-  const ups = upsOf(config);
-  const link = context.fleet;
-  if (link === undefined) {
-    return failed(`No connection to upsd to set FSD on "${ups}" with`);
+  const links = context.fleet ?? [];
+  if (links.length === 0) {
+    return failed("No connection to upsd to set FSD with");
   }
+  const outcomes = await Promise.all(
+    links.map((link) => fleetOfUps(context, link)),
+  );
+  if (outcomes.length === 1) return outcomes[0]!;
+  const rank = { done: 0, timeout: 1, failed: 2 } as const;
+  const worst = outcomes.reduce((a, b) =>
+    rank[b.status] > rank[a.status] ? b : a
+  );
+  return {
+    status: worst.status,
+    summary: outcomes.map((outcome) => outcome.summary).join("; "),
+    details: outcomes.flatMap((outcome) => outcome.details),
+  };
+}
+
+/** FSD on one UPS, then the wait for its other clients. */
+async function fleetOfUps(
+  context: StepContext,
+  link: FleetLink,
+): Promise<StepOutcome & { status: "done" | "timeout" | "failed" }> {
+  const { ups } = link;
   let before: OtherClients | null = null;
   try {
     before = await others(link);
@@ -66,9 +85,7 @@ export async function fleetStep(
   try {
     await link.fsd();
   } catch (error) {
-    return failed(
-      `${errorMessage(error)}${fsdFix(error, config.ups.username)}`,
-    );
+    return failed(`${errorMessage(error)}${fsdFix(error, link.user)}`);
   }
   return await waitForLogouts(context, link, before?.count ?? 0);
 }
@@ -78,10 +95,9 @@ async function waitForLogouts(
   context: StepContext,
   link: FleetLink,
   before: number,
-): Promise<StepOutcome> {
-  const { clock, config } = context;
-  const ups = upsOf(config);
-  const hostsyncMs = config.ups.hostsync;
+): Promise<StepOutcome & { status: "done" | "timeout" | "failed" }> {
+  const { clock } = context;
+  const { ups, hostsyncMs } = link;
   const started = clock.monotonic();
   for (;;) {
     let left: OtherClients;
@@ -127,6 +143,6 @@ function fsdFix(error: unknown, user: string | null): string {
   }" "upsmon primary" in upsd.users (and check ups.password)`;
 }
 
-function failed(summary: string): StepOutcome {
+function failed(summary: string): StepOutcome & { status: "failed" } {
   return { status: "failed", summary, details: [] };
 }

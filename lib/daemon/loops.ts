@@ -1,0 +1,99 @@
+/**
+ * The poll loop of each UPS of a session, and the join that turns their
+ * decisions, polls and re-arms into crisis mode's events (see
+ * `power_join.ts`); the first UPS's loop also feeds systemd.
+ *
+ * @module
+ */
+import type { Config } from "../config/schema.ts";
+import type { DaemonLife, DaemonOptions, Halt } from "../daemon.ts";
+import { Monitor } from "../monitor.ts";
+import { notificationOf } from "../notify/from_event.ts";
+import type { Notifier } from "../notify/notification.ts";
+import { snapshot } from "../power/snapshot.ts";
+import type { PowerState } from "../power/state.ts";
+import { PowerJoin } from "./power_join.ts";
+import type { UpsWatcher } from "./ups_set.ts";
+
+/** What one UPS's poll loop reports to. */
+export interface LoopParts {
+  options: DaemonOptions;
+  life: DaemonLife;
+  notifier: Notifier;
+  join: PowerJoin;
+  neededMs: number;
+}
+
+/** One UPS's poll loop: decisions, polls and re-arms go to the join. */
+export function monitorFor(
+  parts: LoopParts,
+  watcher: Omit<UpsWatcher, "monitor">,
+  index: number,
+): Monitor {
+  const { options, life, join, neededMs } = parts;
+  const { config } = watcher.loaded;
+  const { clock } = options;
+  const uptimeMs = options.host.uptimeMs();
+  const power = { ...config, neededMs };
+  const monitor: Monitor = new Monitor({
+    config,
+    client: watcher.login.polling,
+    notifier: parts.notifier,
+    logger: options.logger,
+    clock,
+    bootId: life.bootId,
+    neededMs,
+    stats: life.polls,
+    ...(uptimeMs === undefined ? {} : { uptimeMs }),
+    onRearmed: () => join.rearmed(),
+    extraState: () => ({ readiness: life.readiness.state }),
+    onPoll: (input, monoMs) => {
+      join.polled(index, input, monoMs);
+      // systemd hears the first UPS's loop: its STATUS and watchdog.
+      if (index === 0) {
+        life.systemd.polled(() => snapshot(monitor.state, monoMs, power));
+      }
+    },
+    onDecision: (decision) => join.decided(decision),
+  });
+  return monitor;
+}
+
+/** The session's join of its UPSes, wired to crisis mode and the notifier. */
+export function joinFor(
+  parts: {
+    options: DaemonOptions;
+    config: Config;
+    life: DaemonLife;
+    notifier: Notifier;
+    halt: Halt;
+    dryRun: boolean;
+  },
+  states: () => readonly PowerState[],
+): PowerJoin {
+  const { options, config, life, notifier, halt, dryRun } = parts;
+  const { clock, logger } = options;
+  const { crisis } = life;
+  return new PowerJoin(config, {
+    triggered: (reason) => {
+      // A readiness round in progress stops: the sequence has the host now.
+      halt.now();
+      void crisis.dispatch({
+        kind: "triggered",
+        reason,
+        bootId: life.bootId,
+        dryRun,
+        nowMs: clock.now(),
+      });
+    },
+    powerBack: () => void crisis.dispatch({ kind: "power_back" }),
+    powerStable: () =>
+      void crisis.dispatch({ kind: "power_stable", nowMs: clock.now() }),
+    report: (event) => {
+      logger[event.level](event.name, event.message, { ...event.fields });
+      notifier.notify(notificationOf(event, config.ups.name, clock.now()));
+    },
+    states,
+    running: () => crisis.mode.mode === "running",
+  });
+}
