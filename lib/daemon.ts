@@ -13,7 +13,7 @@ import type { Config } from "./config/schema.ts";
 import { announceSession, type Tell, warnAboutSetup } from "./daemon/banner.ts";
 import { watchFlag } from "./daemon/flag_watcher.ts";
 import { HttpEndpoint } from "./daemon/http.ts";
-import { joinFor, monitorFor } from "./daemon/loops.ts";
+import { joinFor, monitorFor, pollsOf } from "./daemon/loops.ts";
 import {
   type ReadinessMemory,
   runReadiness,
@@ -69,8 +69,8 @@ export interface DaemonLife {
   readiness: ReadinessMemory;
   /** READY, WATCHDOG, STATUS and STOPPING for systemd (issue 18). */
   systemd: SystemdNotifier;
-  /** Poll counters for /metrics, kept across reloads. */
-  polls: PollStats;
+  /** Each UPS's poll counters for /metrics (by index), kept across reloads. */
+  polls: PollStats[];
   /** The HTTP endpoint (`http.listen`), kept across reloads. */
   http: HttpEndpoint;
 }
@@ -101,10 +101,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   // Each session attaches its own shell before anything happens.
   const crisis = new CrisisController(clock);
   const readiness: ReadinessMemory = { state: {} };
-  const polls = new PollStats();
+  const polls: PollStats[] = [];
   await using http = new HttpEndpoint({
     pid: options.host.pid,
-    polls,
     crisis,
     readiness: () => readiness.state,
   }, { clock, logger });
@@ -200,7 +199,6 @@ async function runSession(
   };
   options.signal.addEventListener("abort", stop, { once: true });
   if (options.signal.aborted) stop();
-  const { monitor, login } = ups.first;
   const background = [
     watchFlag(
       config.paths.flag,
@@ -210,10 +208,17 @@ async function runSession(
       session.signal,
     ),
     scheduleReadiness(parts, halt, session.signal),
-    life.http.serve(
-      { config, monitor, client: login.polling, notifier, durations },
-      session.signal,
-    ),
+    life.http.serve({
+      config,
+      upses: ups.watchers.map(({ loaded, monitor, login }, index) => ({
+        config: loaded.config,
+        monitor,
+        client: login.polling,
+        polls: pollsOf(life, index),
+      })),
+      notifier,
+      durations,
+    }, session.signal),
   ];
   try {
     await ups.run(session.signal);

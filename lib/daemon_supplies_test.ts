@@ -51,6 +51,7 @@ shutdown:
 paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
 logging: {file: null}
 readiness: {enabled: false}
+http: {listen: "127.0.0.1:0"}
 `,
   );
   await using daemon = startDaemon(
@@ -62,6 +63,8 @@ readiness: {enabled: false}
     started.msg,
     /; 1 of 2 power supplies must stay fed by a safe UPS$/,
   );
+  const listening = await daemon.waitFor((e) => e.event === "http.listening");
+  const base = `http://${listening["address"]}`;
   const drained = { "ups.status": "OB DISCHRG", "battery.charge": "15" };
   const online = {
     "ups.status": "OL CHRG",
@@ -86,6 +89,24 @@ readiness: {enabled: false}
     await new Promise((resolve) => setTimeout(resolve, 1000));
     assert.ok(
       !daemon.events.slice(from).some((e) => e.event === "shutdown.triggered"),
+    );
+  });
+
+  await t.step("/metrics and /status show each UPS", async () => {
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    // Both UPSes are "dev1" on their servers: the label is the whole name.
+    for (const name of [nameA, nameB]) {
+      assert.match(
+        metrics,
+        new RegExp(`^nut_battery_charge\\{ups="${name}"\\} `, "m"),
+      );
+    }
+    assert.equal(metrics.match(/^# TYPE nut_battery_charge /gm)?.length, 1);
+    const status = await (await fetch(`${base}/status`)).json();
+    assert.equal(status.upses.length, 2);
+    assert.deepEqual(
+      [status.supplies.fed, status.supplies.total, status.supplies.shutdown],
+      [1, 2, false],
     );
   });
 

@@ -40,17 +40,33 @@ import { addRun, type DurationHistory } from "../shutdown/durations.ts";
 import type { Clock } from "../system/clock.ts";
 import type { Logger } from "../system/log.ts";
 import { VERSION } from "../version.ts";
-import { assessState, statusReport } from "../cli/status_report.ts";
+import {
+  assessState,
+  type StatusReport,
+  statusReport,
+} from "../cli/status_report.ts";
+import { suppliesOf } from "../cli/status_several.ts";
 
 /** Time between two tries to read the UPS's make and model, ms. */
 const IDENTIFY_RETRY_MS = 30_000;
 
-/** What one session shows: its parts, read at request time. */
-export interface SessionView {
+/** One UPS of a session, as the endpoint reads it. */
+export interface UpsView {
+  /** The config as this UPS sees it (`configForUps`). */
   config: Config;
   monitor: Monitor;
-  /** The session's connection, for the make and model (read once). */
+  /** Its connection, for the make and model (read once). */
   client: PollingClient;
+  /** Its poll loop's counters. */
+  polls: PollStats;
+}
+
+/** What one session shows: its parts, read at request time. */
+export interface SessionView {
+  /** The session's config. */
+  config: Config;
+  /** Its UPSes, in `config.upses` order. */
+  upses: readonly UpsView[];
   /** The session's notifier: its channel queues, when it has channels. */
   notifier: Notifier;
   /** The durations file as the session read it at its start. */
@@ -61,8 +77,6 @@ export interface SessionView {
 export interface DaemonView {
   /** This process's id (the `daemon` of `/status`). */
   pid: number;
-  /** The poll loop's counters. */
-  polls: PollStats;
   crisis: CrisisController;
   /** The last readiness round. */
   readiness(): ReadinessState;
@@ -76,7 +90,8 @@ export class HttpEndpoint implements AsyncDisposable {
   #server: HttpServer | null = null;
   #listen: string | null = null;
   #session: SessionView | null = null;
-  #identity: { mfr: string | null; model: string | null } | null = null;
+  /** Each UPS's make and model, once read. */
+  #identity: ({ mfr: string | null; model: string | null } | undefined)[] = [];
 
   /**
    * @param daemon What lives as long as the daemon.
@@ -135,9 +150,15 @@ export class HttpEndpoint implements AsyncDisposable {
    */
   async serve(view: SessionView, signal: AbortSignal): Promise<void> {
     this.#session = view;
-    this.#identity = null;
+    this.#identity = [];
     try {
-      if (this.#server !== null) await this.#identify(view.client, signal);
+      if (this.#server !== null) {
+        await Promise.all(
+          view.upses.map((ups, index) =>
+            this.#identify(ups.client, index, signal)
+          ),
+        );
+      }
       if (!signal.aborted) {
         await new Promise((resolve) =>
           signal.addEventListener("abort", resolve, { once: true })
@@ -178,11 +199,15 @@ export class HttpEndpoint implements AsyncDisposable {
     );
   }
 
-  async #identify(client: PollingClient, signal: AbortSignal): Promise<void> {
+  async #identify(
+    client: PollingClient,
+    index: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     while (!signal.aborted) {
       try {
         const vars = await client.poll(["ups.mfr", "ups.model"]);
-        this.#identity = {
+        this.#identity[index] = {
           mfr: vars.get("ups.mfr") ?? null,
           model: vars.get("ups.model") ?? null,
         };
@@ -209,19 +234,19 @@ export class HttpEndpoint implements AsyncDisposable {
   #metrics(): string | null {
     const session = this.#session;
     if (session === null) return null;
-    const { monitor, config } = session;
-    const { snap } = assessState(
-      monitor.state,
-      monitor.power,
-      this.#clock.monotonic(),
-    );
+    const now = this.#clock.monotonic();
+    const labels = upsLabels(session.upses.map(({ config }) => config));
+    const [first, ...others] = session.upses.map((ups, index) => ({
+      ups: labels[index]!,
+      identity: this.#identity[index] ?? null,
+      reading: ups.monitor.state.last,
+      snap: assessState(ups.monitor.state, ups.monitor.power, now).snap,
+      polls: ups.polls,
+    }));
     return renderMetrics(metricFamilies({
       version: VERSION,
-      ups: upsName(config),
-      identity: this.#identity,
-      reading: monitor.state.last,
-      snap,
-      polls: this.#daemon.polls,
+      ...first!,
+      others,
       readiness: this.#daemon.readiness(),
       queues: session.notifier instanceof ChannelNotifier
         ? session.notifier.queues()
@@ -235,7 +260,18 @@ export class HttpEndpoint implements AsyncDisposable {
   #status(): string | null {
     const session = this.#session;
     if (session === null) return null;
-    const { monitor, config } = session;
+    const reports = session.upses.map((ups, index) =>
+      this.#upsReport(ups, index)
+    );
+    const body = reports.length === 1 ? reports[0] : {
+      upses: reports,
+      supplies: suppliesOf(session.config, reports),
+    };
+    return JSON.stringify(body, null, 2) + "\n";
+  }
+
+  #upsReport(view: UpsView, index: number): StatusReport {
+    const { monitor, config } = view;
     const address = parseUpsAddress(config.ups.name);
     if (!address.ok) throw new TypeError(address.message);
     const { decision, snap } = assessState(
@@ -243,10 +279,10 @@ export class HttpEndpoint implements AsyncDisposable {
       monitor.power,
       this.#clock.monotonic(),
     );
-    const report = statusReport({
+    return statusReport({
       address: address.value,
-      mfr: this.#identity?.mfr ?? null,
-      model: this.#identity?.model ?? null,
+      mfr: this.#identity[index]?.mfr ?? null,
+      model: this.#identity[index]?.model ?? null,
       reading: monitor.state.last,
       snap,
       budget: snap.budget ?? null,
@@ -262,8 +298,20 @@ export class HttpEndpoint implements AsyncDisposable {
         error: "listed by ups-monitor status, not by the daemon",
       },
     });
-    return JSON.stringify(report, null, 2) + "\n";
   }
+}
+
+/**
+ * The `ups` label of each UPS: its name on its server, or its whole
+ * `ups.name` where two servers use the same name.
+ */
+function upsLabels(configs: readonly Config[]): string[] {
+  const short = configs.map(upsName);
+  return short.map((name, index) =>
+    short.indexOf(name) === short.lastIndexOf(name)
+      ? name
+      : configs[index]!.ups.name
+  );
 }
 
 function upsName(config: Config): string {

@@ -7,6 +7,7 @@
  */
 import type { Config } from "../config/schema.ts";
 import type { DaemonLife, DaemonOptions, Halt } from "../daemon.ts";
+import { PollStats } from "../metrics/poll_stats.ts";
 import { Monitor } from "../monitor.ts";
 import { notificationOf } from "../notify/from_event.ts";
 import type { Notifier } from "../notify/notification.ts";
@@ -43,7 +44,7 @@ export function monitorFor(
     clock,
     bootId: life.bootId,
     neededMs,
-    stats: life.polls,
+    stats: pollsOf(life, index),
     ...(uptimeMs === undefined ? {} : { uptimeMs }),
     onRearmed: () => join.rearmed(),
     extraState: () => ({ readiness: life.readiness.state }),
@@ -96,4 +97,15 @@ export function joinFor(
     states,
     running: () => crisis.mode.mode === "running",
   });
+}
+
+/**
+ * The poll counters of the UPS at `index`, made on first use.
+ *
+ * @param life What lives as long as the daemon.
+ * @param index The UPS's index in `config.upses`.
+ * @returns Its counters.
+ */
+export function pollsOf(life: DaemonLife, index: number): PollStats {
+  return life.polls[index] ??= new PollStats();
 }

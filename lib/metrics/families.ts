@@ -68,7 +68,15 @@ export interface MetricsInput {
   readonly lastSequence: LastSequence | null;
   /** Connections the HTTP endpoint turned away, by reason. */
   readonly httpRejections: HttpRejections;
+  /** The other UPSes of a host with several, each under its `ups` label. */
+  readonly others?: readonly UpsMetrics[];
 }
+
+/** The part of {@linkcode MetricsInput} each UPS has of its own. */
+export type UpsMetrics = Pick<
+  MetricsInput,
+  "ups" | "identity" | "reading" | "snap" | "polls"
+>;
 
 function gauge(name: string, help: string, samples: Sample[]): ScalarFamily {
   return { type: "gauge", name, help, samples };
@@ -372,13 +380,40 @@ function daemonFamilies(input: MetricsInput): MetricFamily[] {
  * @returns The families; render them with `renderMetrics`.
  */
 export function metricFamilies(input: MetricsInput): MetricFamily[] {
-  const ups = { ups: input.ups };
-  return [
-    ...nutFamilies(input, ups),
-    ...powerFamilies(input, ups),
-    ...pollFamilies(input, ups),
-    ...daemonFamilies(input),
-  ];
+  const perUps = [input, ...(input.others ?? [])].map((part) => {
+    const each = { ...input, ...part };
+    const ups = { ups: part.ups };
+    return [
+      ...nutFamilies(each, ups),
+      ...powerFamilies(each, ups),
+      ...pollFamilies(each, ups),
+    ];
+  });
+  return [...mergeFamilies(perUps), ...daemonFamilies(input)];
+}
+
+/**
+ * One family per name, its samples (or series) from every list in order:
+ * the text format allows each family once.
+ */
+function mergeFamilies(lists: readonly MetricFamily[][]): MetricFamily[] {
+  const byName = new Map<string, MetricFamily>();
+  for (const family of lists.flat()) {
+    const seen = byName.get(family.name);
+    if (seen === undefined) byName.set(family.name, family);
+    else if (seen.type === "histogram" && family.type === "histogram") {
+      byName.set(family.name, {
+        ...seen,
+        series: [...seen.series, ...family.series],
+      });
+    } else if (seen.type !== "histogram" && family.type !== "histogram") {
+      byName.set(family.name, {
+        ...seen,
+        samples: [...seen.samples, ...family.samples],
+      });
+    }
+  }
+  return [...byName.values()];
 }
 
 /**
