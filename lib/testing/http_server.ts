@@ -10,8 +10,10 @@
 export interface RecordedRequest {
   /** HTTP method, e.g. `POST`. */
   method: string;
-  /** Path and query, e.g. `/api/webhooks/1/token`. */
+  /** Path without the query, e.g. `/api/webhooks/1/token`. */
   path: string;
+  /** The query with its `?`, e.g. `?wait=true`; empty or absent when none. */
+  query?: string;
   /** Request headers, lower-case names. */
   headers: Record<string, string>;
   /** Body as text. */
@@ -55,6 +57,7 @@ export function startRecordingServer(
       const recorded: RecordedRequest = {
         method: request.method,
         path: new URL(request.url).pathname,
+        query: new URL(request.url).search,
         headers: Object.fromEntries(request.headers),
         body: await request.text(),
         atMs: performance.now(),
