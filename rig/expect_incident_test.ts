@@ -8,7 +8,7 @@ import {
   type ReceivedIncident,
 } from "./fake_discord.ts";
 import { parseProfile } from "./profile.ts";
-import { DISCORD_PATH } from "./scenario_config.ts";
+import { DISCORD_PATH, WEBHOOK_PATH } from "./scenario_config.ts";
 
 function request(
   method: string,
@@ -35,17 +35,23 @@ function request(
 Deno.test("the fake Discord answers ?wait=true with an id, edits that message, and refuses an unknown id or a request past 5 in 2 s", async () => {
   const respond = discordResponder();
   const signal = new AbortController().signal;
+  // Readiness GETs and the generic webhook's posts come between, and are
+  // neither counted nor given ids.
   const requests = [
+    request("GET", DISCORD_PATH, 0),
     request("POST", DISCORD_PATH, 0),
+    request("POST", WEBHOOK_PATH, 50),
     request("POST", DISCORD_PATH, 100, {
       query: "?wait=true",
       description: "⏳ **VMs** · running",
     }),
   ];
-  const plain = await respond(requests[0]!, 0, signal);
+  await (await respond(requests[0]!, 0, signal)).body?.cancel();
+  const plain = await respond(requests[1]!, 1, signal);
   assert.equal(plain.status, 204);
   assert.equal(plain.headers.get("x-ratelimit-remaining"), "4");
-  const posted = await respond(requests[1]!, 1, signal);
+  assert.equal((await respond(requests[2]!, 2, signal)).status, 204);
+  const posted = await respond(requests[3]!, 3, signal);
   assert.equal(posted.status, 200);
   const { id } = await posted.json();
   assert.match(id, /^\d+$/);
@@ -61,8 +67,8 @@ Deno.test("the fake Discord answers ?wait=true with an id, edits that message, a
     request("POST", DISCORD_PATH, 2200),
   );
   const answers = [];
-  for (const [index, r] of requests.slice(2).entries()) {
-    answers.push(await respond(r, index + 2, signal));
+  for (const [index, r] of requests.slice(4).entries()) {
+    answers.push(await respond(r, index + 4, signal));
   }
   assert.deepEqual(answers.map((a) => a.status), [200, 404, 204, 429, 204]);
   const limited = answers[3]!;

@@ -16,7 +16,7 @@ import type { RecordedRequest, Responder } from "./http_server.ts";
 /** The limit the fake enforces: what Discord is observed to allow a webhook. */
 export const FAKE_DISCORD_LIMIT = { requests: 5, perMs: 2000 } as const;
 
-/** Ids are snowflakes: the first message's, then one more per request. */
+/** Ids are snowflakes: the first request's, then one more per request to the webhook. */
 const FIRST_ID = 1_300_000_000_000_000_000n;
 
 /** How the fake answered one request to its webhook. */
@@ -50,9 +50,12 @@ export function replayFakeDiscord(
   const { requests: limit, perMs } = FAKE_DISCORD_LIMIT;
   const answers: FakeDiscordAnswer[] = [];
   const known = new Set<string>();
-  for (const [index, request] of requests.entries()) {
+  for (const request of requests) {
     const target = targetOf(request, path);
     if (target === null) continue;
+    // Ids count the webhook's own requests only, so the responder (which
+    // sees only those) and a replay of the whole recording agree.
+    const position = answers.length;
     const window = answers.filter((a) => a.request.atMs > request.atMs - perMs);
     const oldest = window[0]?.request.atMs ?? request.atMs;
     const resetAfter = Math.max(0, oldest + perMs - request.atMs) / 1000;
@@ -61,7 +64,7 @@ export function replayFakeDiscord(
     if (window.length >= limit) {
       answers.push({ ...answer, status: 429, id: null });
     } else if (target.method === "POST") {
-      const id = String(FIRST_ID + BigInt(index));
+      const id = String(FIRST_ID + BigInt(position));
       known.add(id);
       const wait = /(^\?|&)wait=true(&|$)/.test(request.query ?? "");
       answers.push({ ...answer, status: wait ? 200 : 204, id });
