@@ -258,6 +258,9 @@ export class ChannelSender {
         await this.#waitRateLimit(result.retryAfterMs);
         continue;
       }
+      if (request.incident) {
+        this.#incidents!.failed(request.incident, result.why, this.#queue);
+      }
       await this.#backOff(result.why, backoff);
       backoff = Math.min(backoff * 2, this.#options.maxBackoffMs ?? 60_000);
     }

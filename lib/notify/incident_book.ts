@@ -30,7 +30,16 @@ export interface IncidentEntry {
   incident: Incident;
   /** The queued notification its first message replaces; null once posted or given up. */
   anchor: Notification | null;
+  /** Sends of its table that failed in a row (network, 5xx, timeout). */
+  failures: number;
 }
+
+/**
+ * Failed sends of an incident's table in a row before its steps go out as
+ * messages of their own: a receiver whose edits fail must not hold the
+ * summary back behind them.
+ */
+export const MAX_INCIDENT_FAILURES = 3;
 
 /** The request that shows an incident's table. */
 export interface IncidentRequest {
@@ -90,6 +99,7 @@ export class IncidentBook {
       this.#entries.push({
         incident: foldStep(null, notification),
         anchor: notification,
+        failures: 0,
       });
       return "queue";
     }
@@ -170,6 +180,7 @@ export class IncidentBook {
   ): void {
     const { entry, version, method } = sent;
     const edit = method === "PATCH";
+    entry.failures = 0;
     if (result.kind === "drop") {
       const why = edit && result.status === 404
         ? "HTTP 404: the message or its webhook was deleted"
@@ -203,6 +214,22 @@ export class IncidentBook {
     if (at !== -1) queue.splice(at, 1);
     entry.anchor = null;
     return at;
+  }
+
+  /**
+   * Counts a send that failed but may be retried; the last one allowed gives
+   * the table up.
+   *
+   * @param sent The request.
+   * @param why What went wrong, for the log.
+   * @param queue The sender's queue, for a fallback.
+   */
+  failed(sent: IncidentRequest, why: string, queue: Notification[]): void {
+    const { entry } = sent;
+    entry.failures++;
+    if (entry.failures >= MAX_INCIDENT_FAILURES) {
+      this.fallBack(entry, queue, `${why}, ${entry.failures} times in a row`);
+    }
   }
 
   /**

@@ -297,6 +297,39 @@ Deno.test(
 );
 
 Deno.test(
+  "ChannelSender gives the table up after 3 failed edits in a row, so the summary is not held back behind them",
+  { timeout: 20_000 },
+  async () => {
+    const discord = fakeDiscord();
+    await using server = startRecordingServer((request, index, signal) =>
+      request.method === "PATCH"
+        ? new Response(null, { status: 502 })
+        : discord(request, index, signal)
+    );
+    const logger = new MemoryLogger();
+    const channel = sender(server.url, { logger });
+    channel.setCrisis();
+    channel.enqueue(step("vms", "start"));
+    await server.waitForRequests(1);
+    channel.enqueue(step("vms", "done"));
+    channel.enqueue(note("shutdown.summary", "Shutting down this host"));
+    assert.equal(await idleWithin(channel, 10_000), true);
+    await channel.close();
+    assert.equal(server.requests.filter((r) => r.method === "PATCH").length, 3);
+    assert.deepEqual(messageTitles(server.requests), [
+      "Step vms: done",
+      "Shutting down this host",
+    ]);
+    assert.deepEqual(
+      logger.events("notify.incident_fallback").map((e) => e.msg),
+      [
+        'Cannot keep the shutdown steps in one message at notification channel "discord": HTTP 502, 3 times in a row; sending each step as a message of its own',
+      ],
+    );
+  },
+);
+
+Deno.test(
   "ChannelSender retries an edit after a 429 with retry_after and then sends the latest table",
   { timeout: 20_000 },
   async () => {

@@ -56,7 +56,7 @@ export function replayFakeDiscord(
     // Ids count the webhook's own requests only, so the responder (which
     // sees only those) and a replay of the whole recording agree.
     const position = answers.length;
-    const window = answers.filter((a) => a.request.atMs > request.atMs - perMs);
+    const window = recent(answers, request.atMs - perMs);
     const oldest = window[0]?.request.atMs ?? request.atMs;
     const resetAfter = Math.max(0, oldest + perMs - request.atMs) / 1000;
     const remaining = Math.max(0, limit - window.length - 1);
@@ -74,6 +74,16 @@ export function replayFakeDiscord(
     }
   }
   return answers;
+}
+
+/** The answers after `sinceMs`, found from the newest back (requests arrive in order). */
+function recent(
+  answers: readonly FakeDiscordAnswer[],
+  sinceMs: number,
+): FakeDiscordAnswer[] {
+  let first = answers.length;
+  while (first > 0 && answers[first - 1]!.request.atMs > sinceMs) first--;
+  return answers.slice(first);
 }
 
 function targetOf(
