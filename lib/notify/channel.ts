@@ -254,14 +254,15 @@ export class ChannelSender {
         continue;
       }
       this.#queue.unshift(...request.batch);
+      const why = result.kind === "rate_limited" ? "HTTP 429" : result.why;
+      if (request.incident) {
+        this.#incidents!.failed(request.incident, why, this.#queue);
+      }
       if (result.kind === "rate_limited") {
         await this.#waitRateLimit(result.retryAfterMs);
         continue;
       }
-      if (request.incident) {
-        this.#incidents!.failed(request.incident, result.why, this.#queue);
-      }
-      await this.#backOff(result.why, backoff);
+      await this.#backOff(why, backoff);
       backoff = Math.min(backoff * 2, this.#options.maxBackoffMs ?? 60_000);
     }
   }

@@ -35,9 +35,9 @@ export interface IncidentEntry {
 }
 
 /**
- * Failed sends of an incident's table in a row before its steps go out as
- * messages of their own: a receiver whose edits fail must not hold the
- * summary back behind them.
+ * Failed sends of an incident's table in a row (429s included) before its
+ * steps go out as messages of their own: a receiver whose edits fail must
+ * not hold the summary back behind them.
  */
 export const MAX_INCIDENT_FAILURES = 3;
 
@@ -217,8 +217,8 @@ export class IncidentBook {
   }
 
   /**
-   * Counts a send that failed but may be retried; the last one allowed gives
-   * the table up.
+   * Counts a send that failed but may be retried (a timeout, a network
+   * error, a 5xx or a 429); the last one allowed gives the table up.
    *
    * @param sent The request.
    * @param why What went wrong, for the log.

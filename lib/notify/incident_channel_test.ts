@@ -298,34 +298,50 @@ Deno.test(
 
 Deno.test(
   "ChannelSender gives the table up after 3 failed edits in a row, so the summary is not held back behind them",
-  { timeout: 20_000 },
-  async () => {
-    const discord = fakeDiscord();
-    await using server = startRecordingServer((request, index, signal) =>
-      request.method === "PATCH"
-        ? new Response(null, { status: 502 })
-        : discord(request, index, signal)
-    );
-    const logger = new MemoryLogger();
-    const channel = sender(server.url, { logger });
-    channel.setCrisis();
-    channel.enqueue(step("vms", "start"));
-    await server.waitForRequests(1);
-    channel.enqueue(step("vms", "done"));
-    channel.enqueue(note("shutdown.summary", "Shutting down this host"));
-    assert.equal(await idleWithin(channel, 10_000), true);
-    await channel.close();
-    assert.equal(server.requests.filter((r) => r.method === "PATCH").length, 3);
-    assert.deepEqual(messageTitles(server.requests), [
-      "Step vms: done",
-      "Shutting down this host",
-    ]);
-    assert.deepEqual(
-      logger.events("notify.incident_fallback").map((e) => e.msg),
-      [
-        'Cannot keep the shutdown steps in one message at notification channel "discord": HTTP 502, 3 times in a row; sending each step as a message of its own',
-      ],
-    );
+  { timeout: 30_000 },
+  async (t) => {
+    const cases: [string, () => Response][] = [
+      ["HTTP 502", () => new Response(null, { status: 502 })],
+      ["HTTP 429", () =>
+        Response.json({
+          message: "You are being rate limited.",
+          "retry_after": 0.1,
+          global: false,
+        }, { status: 429 })],
+    ];
+    for (const [why, failing] of cases) {
+      await t.step(why, async () => {
+        const discord = fakeDiscord();
+        await using server = startRecordingServer((request, index, signal) =>
+          request.method === "PATCH"
+            ? failing()
+            : discord(request, index, signal)
+        );
+        const logger = new MemoryLogger();
+        const channel = sender(server.url, { logger });
+        channel.setCrisis();
+        channel.enqueue(step("vms", "start"));
+        await server.waitForRequests(1);
+        channel.enqueue(step("vms", "done"));
+        channel.enqueue(note("shutdown.summary", "Shutting down this host"));
+        assert.equal(await idleWithin(channel, 10_000), true);
+        await channel.close();
+        assert.equal(
+          server.requests.filter((r) => r.method === "PATCH").length,
+          3,
+        );
+        assert.deepEqual(messageTitles(server.requests), [
+          "Step vms: done",
+          "Shutting down this host",
+        ]);
+        assert.deepEqual(
+          logger.events("notify.incident_fallback").map((e) => e.msg),
+          [
+            `Cannot keep the shutdown steps in one message at notification channel "discord": ${why}, 3 times in a row; sending each step as a message of its own`,
+          ],
+        );
+      });
+    }
   },
 );
 
