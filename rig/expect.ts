@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { ReceivedEmbed } from "./fake_discord.ts";
+import type { ReceivedEmbed, ReceivedIncident } from "./fake_discord.ts";
+import { judgeIncident } from "./expect_incident.ts";
 import type { Expectations } from "./profile.ts";
 import type { SideEffectFacts } from "./side_effects.ts";
 import { VMS } from "./side_effects.ts";
@@ -41,6 +42,8 @@ export interface Observation {
   discordProblems: string[];
   /** The embeds the fake Discord received, in order. */
   discordEmbeds: ReceivedEmbed[];
+  /** The incident messages the fake Discord keeps. @default [] */
+  discordIncidents?: ReceivedIncident[];
   /** Timeline actions that failed, in words. */
   timelineErrors: string[];
   /** Real side effects, when the profile checks them. */
@@ -210,8 +213,15 @@ export function judge(expect: Expectations, seen: Observation): Verdict {
   for (const problem of seen.discordProblems) {
     check(
       false,
-      `The fake Discord received a message beyond its limits: ${problem}`,
+      `The fake Discord received a request beyond Discord's limits: ${problem}`,
     );
+  }
+  if (expect.incident) {
+    judgeIncident(check, {
+      events: seen.events,
+      incidents: seen.discordIncidents ?? [],
+      embeds: seen.discordEmbeds,
+    });
   }
   judgeDuring(check, expect.during, seen.events, seen.marks);
   if (expect.after_rollback) {

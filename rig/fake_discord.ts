@@ -1,11 +1,19 @@
 /**
  * How the fake Discord (a real HTTP server on loopback, recording every
  * request) answers, what it received judged against Discord's documented
- * webhook limits, and the kinds of notification the generic webhook channel
- * received. Readiness checks GET both URLs; only POSTs are messages.
+ * webhook limits and its observed rate limit, the incident messages it
+ * kept, and the kinds of notification the generic webhook channel
+ * received. Readiness checks GET both URLs; POSTs are messages, PATCHes
+ * edit one (`lib/testing/fake_discord.ts` answers both, like Discord).
  *
  * @module
  */
+import {
+  FAKE_DISCORD_LIMIT,
+  type FakeDiscordAnswer,
+  fakeDiscordResponder,
+  replayFakeDiscord,
+} from "../lib/testing/fake_discord.ts";
 import type { RecordedRequest, Responder } from "../lib/testing/http_server.ts";
 import { DISCORD_PATH, WEBHOOK_PATH } from "./scenario_config.ts";
 
@@ -26,14 +34,16 @@ const length = (text: unknown) => [...String(text ?? "")].length;
 /**
  * Answers as Discord and a POST-only receiver do: a GET of the Discord
  * webhook URL gets the webhook's info (200), a GET of the generic webhook
- * 405 with `Allow: POST`, a message 204 (Discord without `?wait=true`).
+ * 405 with `Allow: POST`, a message to the generic webhook 204; a Discord
+ * message 204, or 200 with its id with `?wait=true`, an edit 200 or 404,
+ * and either 429 past Discord's rate limit.
  *
  * @returns The responder for `startRecordingServer`.
  */
 export function discordResponder(): Responder {
-  return (request) => {
+  return fakeDiscordResponder(DISCORD_PATH, (request) => {
     if (request.method === "POST") return new Response(null, { status: 204 });
-    if (request.path === DISCORD_PATH) {
+    if (request.path === DISCORD_PATH && request.method === "GET") {
       const [id, token] = DISCORD_PATH.split("/").slice(-2);
       return Response.json({
         "application_id": null,
@@ -47,7 +57,7 @@ export function discordResponder(): Responder {
       });
     }
     return new Response(null, { status: 405, headers: { allow: "POST" } });
-  };
+  });
 }
 
 /** The messages (POSTs) to one path. */
@@ -59,17 +69,24 @@ function posts(
 }
 
 /**
- * Every way the Discord messages broke Discord's limits.
+ * Every way the Discord messages and edits broke Discord's limits: an embed
+ * limit, a request past the rate limit (answered 429), an edit of a message
+ * the webhook never posted (answered 404).
  *
  * @param requests Requests of the fake Discord.
- * @returns Problems in words; empty when every message was acceptable.
+ * @returns Problems in words; empty when every request was acceptable.
  */
 export function discordProblems(
   requests: readonly RecordedRequest[],
 ): string[] {
-  const problems: string[] = [];
-  for (const [index, request] of posts(requests, DISCORD_PATH).entries()) {
-    const where = `message ${index + 1}`;
+  const answers = replayFakeDiscord(requests, DISCORD_PATH);
+  const problems = refusals(answers, requests[0]?.atMs ?? 0);
+  let messages = 0;
+  for (const answer of answers) {
+    const { request } = answer;
+    const where = answer.method === "POST"
+      ? `message ${++messages}`
+      : `edit of message "${answer.id}"`;
     let body: { embeds?: Record<string, unknown>[] };
     try {
       body = JSON.parse(request.body);
@@ -111,6 +128,69 @@ export function discordProblems(
     }
   }
   return problems;
+}
+
+/** The requests the fake refused: past the rate limit, or an edit of no message. */
+function refusals(
+  answers: readonly FakeDiscordAnswer[],
+  startMs: number,
+): string[] {
+  return answers.flatMap((answer) => {
+    const at = `${Math.round(answer.request.atMs - startMs)} ms`;
+    if (answer.status === 429) {
+      return [
+        `${answer.method} at ${at} was past the rate limit (${FAKE_DISCORD_LIMIT.requests} requests in ${FAKE_DISCORD_LIMIT.perMs} ms)`,
+      ];
+    }
+    return answer.status === 404
+      ? [`PATCH at ${at} edits unknown message "${answer.id}"`]
+      : [];
+  });
+}
+
+/** One incident message as the fake Discord keeps it. */
+export interface ReceivedIncident {
+  /** The id the fake gave it. */
+  id: string;
+  /** Edits it accepted. */
+  edits: number;
+  /** The table it shows last (the embed's description), Markdown escapes removed. */
+  table: string;
+}
+
+/**
+ * The incident messages: posted with `?wait=true`, then edited; each with
+ * the table of its last accepted post or edit.
+ *
+ * @param requests Requests of the fake Discord.
+ * @returns The messages in the order posted.
+ */
+export function discordIncidents(
+  requests: readonly RecordedRequest[],
+): ReceivedIncident[] {
+  const incidents = new Map<string, ReceivedIncident>();
+  for (const answer of replayFakeDiscord(requests, DISCORD_PATH)) {
+    if (answer.id === null || answer.status !== 200) continue;
+    const table = firstDescription(answer.request.body).replace(/\\(.)/g, "$1");
+    const known = incidents.get(answer.id);
+    if (answer.method === "POST") {
+      incidents.set(answer.id, { id: answer.id, edits: 0, table });
+    } else if (known) {
+      incidents.set(answer.id, { ...known, edits: known.edits + 1, table });
+    }
+  }
+  return [...incidents.values()];
+}
+
+function firstDescription(body: string): string {
+  try {
+    const embeds: unknown = JSON.parse(body)["embeds"];
+    return Array.isArray(embeds)
+      ? String(embeds[0]?.["description"] ?? "")
+      : "";
+  } catch {
+    return ""; // not JSON: discordProblems() reports it
+  }
 }
 
 /**

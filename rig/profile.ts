@@ -147,6 +147,9 @@ const expectSchema = z.strictObject({
   notifications: z.array(z.string()).default([]).describe(
     "Notification kinds (event names) that must arrive, in this order.",
   ),
+  incident: z.boolean().default(false).describe(
+    "The shutdown's steps reach the fake Discord as one incident message (posted with ?wait=true, edited in place) whose final table lists every step that ended, and no step is a Discord message of its own. Independently of it, a request past Discord's rate limit or an edit of an unknown message fails any scenario.",
+  ),
   once: z.array(z.string()).default([]).describe(
     "Events the program must log exactly once, each notified exactly once: one notification of that kind at the webhook channel, one embed with the same message at the fake Discord.",
   ),

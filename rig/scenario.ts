@@ -18,6 +18,7 @@ import { judge, type TimedEvent, type Verdict } from "./expect.ts";
 import { sequencePending } from "./expect_abort.ts";
 import {
   discordEmbeds,
+  discordIncidents,
   discordProblems,
   discordResponder,
   webhookKinds,
@@ -291,6 +292,7 @@ async function run(
     notifications: webhookKinds(discord.requests),
     discordProblems: discordProblems(discord.requests),
     discordEmbeds: discordEmbeds(discord.requests),
+    discordIncidents: discordIncidents(discord.requests),
     timelineErrors: played.filter((p) => p.error).map((p) =>
       `${describeAction(p)} at ${Math.round(p.doneMs)} ms: ${p.error}`
     ),

@@ -2,7 +2,9 @@
  * One notification channel's delivery: a bounded queue and a sender loop
  * that posts with a timeout, honours HTTP 429 `retry_after` (capped), backs
  * off on 5xx and network errors, drops on other 4xx and redirects, and logs
- * a failing webhook once per outage. `enqueue()` never waits.
+ * a failing webhook once per outage. `enqueue()` never waits. A kind with
+ * rate limits has its requests spaced; a kind with the incident capability
+ * gets each shutdown's steps as one message edited in place.
  *
  * @module
  */
@@ -11,7 +13,14 @@ import type { Clock } from "../system/clock.ts";
 import type { Logger } from "../system/log.ts";
 import { type BoundChannelKind, channelKindOf } from "./channel_kinds.ts";
 import type { Colors } from "./discord.ts";
+import {
+  IncidentBook,
+  type IncidentEntry,
+  type IncidentRequest,
+} from "./incident_book.ts";
+import { MAX_INCIDENT_EDITS, planSend, type SendPlan } from "./incident.ts";
 import type { Notification, Severity } from "./notifier.ts";
+import { FRESH_PACE, MAX_HINT_WAIT_MS, type Pace, paceRecord } from "./pace.ts";
 import { MAX_RETRY_AFTER_MS, post, type PostResult } from "./post.ts";
 
 /** Options of {@linkcode ChannelSender}. */
@@ -41,6 +50,16 @@ export interface ChannelSenderOptions {
 /** Which severities go first when the queue is full; critical never does. */
 const DROP_ORDER: Severity[] = ["info", "recovery", "quality", "warning"];
 
+/** One request of the sender: queued notifications, or an incident's table. */
+interface Request {
+  /** The queued notifications it carries; none for an incident's table. */
+  batch: Notification[];
+  /** JSON text. */
+  body: string;
+  /** Set for an incident's table: its URL, method and version. */
+  incident?: IncidentRequest;
+}
+
 /** A queue and a sender loop for one configured channel. */
 export class ChannelSender {
   readonly name: string;
@@ -56,6 +75,9 @@ export class ChannelSender {
   #crisisWake = new AbortController();
   #stop = new AbortController();
   #idleWaiters: (() => void)[] = [];
+  /** Null when the kind has no incident message: a message per step. */
+  #incidents: IncidentBook | null;
+  #pace: Pace = FRESH_PACE;
   #loop: Promise<void>;
 
   /** @param options The channel and its collaborators. */
@@ -63,6 +85,12 @@ export class ChannelSender {
     this.#options = options;
     this.name = options.channel.name;
     this.#kind = channelKindOf(options.channel);
+    this.#incidents = this.#kind.incident === null ? null : new IncidentBook({
+      kind: this.#kind.incident,
+      colors: options.colors,
+      logger: options.logger,
+      channel: this.name,
+    });
     this.#loop = this.#run();
   }
 
@@ -81,9 +109,10 @@ export class ChannelSender {
     return this.#dropped;
   }
 
-  /** Nothing queued and nothing in flight. */
+  /** Nothing queued, nothing in flight, and every incident table shown. */
   get idle(): boolean {
-    return this.#queue.length === 0 && this.#inFlight === 0;
+    return this.#queue.length === 0 && this.#inFlight === 0 &&
+      !this.#incidents?.pending;
   }
 
   /**
@@ -92,10 +121,17 @@ export class ChannelSender {
    * @param notification What to send.
    */
   enqueue(notification: Notification): void {
+    if (this.#incidents?.accept(notification) === "folded") {
+      this.#nudge();
+      return;
+    }
     this.#queue.push(notification);
     if (this.#queue.length > this.#options.queueSize) {
       for (const severity of DROP_ORDER) {
-        const index = this.#queue.findIndex((n) => n.severity === severity);
+        // An incident's anchor holds the place of its message: never dropped.
+        const index = this.#queue.findIndex((n) =>
+          n.severity === severity && !this.#incidents?.isAnchor(n)
+        );
         if (index !== -1) {
           this.#queue.splice(index, 1);
           this.#dropped++;
@@ -191,81 +227,145 @@ export class ChannelSender {
   async #run(): Promise<void> {
     let backoff = this.#options.backoffMs ?? 1000;
     while (!this.#stop.signal.aborted) {
-      if (this.#queue.length === 0) {
+      const { plan, entry } = this.#plan();
+      if (plan.kind === "idle") {
         for (const resolve of this.#idleWaiters.splice(0)) resolve();
         await this.#sleep(3_600_000);
         continue;
       }
-      const { batch, body } = this.#nextRequest();
-      this.#inFlight = batch.length;
-      const result = await this.#send(body);
+      if (plan.kind === "fallback") {
+        this.#incidents!.fallBack(
+          entry!,
+          this.#queue,
+          `it was edited ${MAX_INCIDENT_EDITS} times`,
+        );
+        continue;
+      }
+      if (plan.kind === "wait") {
+        // Within the rate limit: what arrives meanwhile joins the table.
+        await this.#sleep(plan.ms, "none");
+        continue;
+      }
+      const request = plan.kind === "incident"
+        ? this.#incidentRequest(entry!, plan.work)
+        : this.#nextRequest();
+      this.#inFlight = Math.max(1, request.batch.length);
+      const result = await this.#send(request);
       this.#inFlight = 0;
+      this.#recordPace(result);
       if (this.#stop.signal.aborted && result.kind === "retry") {
         // Closed mid-request: the receiver did not fail, the sender stopped.
-        this.#queue.unshift(...batch);
+        this.#queue.unshift(...request.batch);
         break;
       }
       if (result.kind === "ok" || result.kind === "drop") {
         backoff = this.#options.backoffMs ?? 1000;
-        if (result.kind === "drop") {
-          this.#options.logger.error(
-            "notify.rejected",
-            `Notification channel "${this.name}" rejected a message: ${result.why}`,
-            {
-              channel: this.name,
-              status: result.status,
-            },
-          );
-        } else if (this.#failing) {
-          this.#failing = false;
-          this.#options.logger.info(
-            "notify.restored",
-            `Notification channel "${this.name}" works again`,
-            { channel: this.name },
-          );
-        }
+        this.#delivered(request, result);
         continue;
       }
-      this.#queue.unshift(...batch);
+      this.#queue.unshift(...request.batch);
+      const why = result.kind === "rate_limited" ? "HTTP 429" : result.why;
+      if (request.incident) {
+        this.#incidents!.failed(request.incident, why, this.#queue);
+      }
       if (result.kind === "rate_limited") {
-        this.#options.logger.debug(
-          "notify.rate_limited",
-          "Rate limited by the receiver",
-          {
-            channel: this.name,
-            "retry_after_ms": result.retryAfterMs,
-          },
-        );
         await this.#waitRateLimit(result.retryAfterMs);
         continue;
       }
-      if (this.#crisis) this.#degraded = true;
-      if (!this.#failing) {
-        this.#failing = true;
-        this.#options.logger.warning(
-          "notify.failed",
-          `Cannot deliver to notification channel "${this.name}": ${result.why}; retrying with backoff`,
-          {
-            channel: this.name,
-          },
-        );
-      }
-      await this.#sleep(
-        this.#crisis ? Math.min(backoff, 2000) : backoff,
-        "crisis",
-      );
+      await this.#backOff(why, backoff);
       backoff = Math.min(backoff * 2, this.#options.maxBackoffMs ?? 60_000);
     }
   }
 
+  /** After a failure worth retrying: logged once per outage, then a wait. */
+  async #backOff(why: string, backoffMs: number): Promise<void> {
+    if (this.#crisis) this.#degraded = true;
+    if (!this.#failing) {
+      this.#failing = true;
+      this.#options.logger.warning(
+        "notify.failed",
+        `Cannot deliver to notification channel "${this.name}": ${why}; retrying with backoff`,
+        {
+          channel: this.name,
+        },
+      );
+    }
+    await this.#sleep(
+      this.#crisis ? Math.min(backoffMs, 2000) : backoffMs,
+      "crisis",
+    );
+  }
+
+  /** What to do next: an incident's table, queued messages, a wait or nothing. */
+  #plan(): { plan: SendPlan; entry: IncidentEntry | null } {
+    const next = this.#incidents?.next(this.#queue);
+    const plan = planSend({
+      work: next?.work ?? "none",
+      queued: this.#queue.length,
+      pace: this.#pace,
+      limits: this.#kind.rateLimits,
+      nowMs: this.#options.clock.monotonic(),
+    });
+    return { plan, entry: next?.entry ?? null };
+  }
+
+  /** An answer that ends a request: accepted, or refused for good. */
+  #delivered(
+    request: Request,
+    result: Extract<PostResult, { kind: "ok" | "drop" }>,
+  ): void {
+    if (request.incident) {
+      this.#incidents!.settle(request.incident, result, this.#queue);
+    } else if (result.kind === "drop") {
+      this.#options.logger.error(
+        "notify.rejected",
+        `Notification channel "${this.name}" rejected a message: ${result.why}`,
+        {
+          channel: this.name,
+          status: result.status,
+        },
+      );
+    }
+    if (result.kind === "ok" && this.#failing) {
+      this.#failing = false;
+      this.#options.logger.info(
+        "notify.restored",
+        `Notification channel "${this.name}" works again`,
+        { channel: this.name },
+      );
+    }
+  }
+
+  #recordPace(result: PostResult): void {
+    const limits = this.#kind.rateLimits;
+    if (limits.length === 0) return;
+    this.#pace = paceRecord(this.#pace, {
+      limits,
+      nowMs: this.#options.clock.monotonic(),
+      hint: result.kind === "ok" ? result.rateLimit : undefined,
+      // In a crisis a hint holds messages back no longer than a 429 would.
+      maxHintMs: this.#crisis
+        ? this.#options.crisisTimeoutMs
+        : MAX_HINT_WAIT_MS,
+    });
+  }
+
   /**
-   * Waits what a 429 asked, new notifications or not, but at most
+   * Logs a 429 and waits what it asked, new notifications or not, but at most
    * `maxRetryAfterMs`; in crisis mode (also when it starts during the wait)
    * at most the crisis timeout since the 429, so critical messages are not
    * held back through a shutdown by a long `retry_after`: the receiver is
    * asked again at most once per crisis timeout.
    */
   async #waitRateLimit(retryAfterMs: number): Promise<void> {
+    this.#options.logger.debug(
+      "notify.rate_limited",
+      "Rate limited by the receiver",
+      {
+        channel: this.name,
+        "retry_after_ms": retryAfterMs,
+      },
+    );
     const { clock, crisisTimeoutMs } = this.#options;
     const normalMs = Math.min(
       retryAfterMs,
@@ -282,21 +382,38 @@ export class ChannelSender {
     }
   }
 
-  /** Takes from the queue what one request carries: what the channel's kind packs into one body. */
-  #nextRequest(): { batch: Notification[]; body: string } {
+  /**
+   * Takes from the queue what one request carries: what the channel's kind
+   * packs into one body, never past an incident's anchor.
+   */
+  #nextRequest(): Request {
+    const anchor = this.#queue.findIndex((n) =>
+      this.#incidents?.isAnchor(n) ?? false
+    );
+    const size = anchor === -1
+      ? this.#kind.batchSize
+      : Math.min(this.#kind.batchSize, Math.max(1, anchor));
     const { count, json } = this.#kind.body(
-      this.#queue.slice(0, this.#kind.batchSize),
+      this.#queue.slice(0, size),
       { colors: this.#options.colors },
     );
     return { batch: this.#queue.splice(0, count), body: json };
   }
 
-  #send(body: string): Promise<PostResult> {
+  #incidentRequest(entry: IncidentEntry, work: "post" | "edit"): Request {
+    const incident = this.#incidents!.request(entry, work);
+    return { batch: [], body: incident.body, incident };
+  }
+
+  #send(request: Request): Promise<PostResult> {
     return post({
       fetch: this.#options.fetch,
       clock: this.#options.clock,
       channel: this.#options.channel,
-      body,
+      body: request.body,
+      ...(request.incident
+        ? { url: request.incident.url, method: request.incident.method }
+        : {}),
       timeoutMs: this.#crisis
         ? this.#options.crisisTimeoutMs
         : this.#options.timeoutMs,

@@ -10,7 +10,9 @@
  */
 import { z } from "zod";
 import type { Colors } from "./discord.ts";
+import type { IncidentTable } from "./incident.ts";
 import type { Notification } from "./notification.ts";
+import type { RateLimit } from "./pace.ts";
 
 /** The config a request body may need besides the channel itself. */
 export interface BodyOptions {
@@ -27,8 +29,30 @@ export interface RequestBody {
 }
 
 /**
+ * How a kind keeps one message per shutdown sequence and edits it as the
+ * steps start and end (a live per-step table), instead of a message per
+ * step. The sender posts it at the first step, edits it with PATCH, and
+ * falls back to a message per step when it cannot.
+ */
+export interface IncidentSpec<C> {
+  /** The URL that posts the message and has the receiver answer its id. */
+  readonly postUrl: (channel: C) => string;
+  /** The URL that edits the message with id `id` (method PATCH). */
+  readonly editUrl: (channel: C, id: string) => string;
+  /** The message's id from the answer to the post; undefined when none. */
+  readonly messageId: (body: string) => string | undefined;
+  /** The JSON body that shows `table`, for the post or an edit. */
+  readonly body: (
+    channel: C,
+    table: IncidentTable,
+    options: BodyOptions & { edit: boolean },
+  ) => string;
+}
+
+/**
  * One kind of notification channel, for its config type `C`. Every member is
- * required: a kind that leaves one out does not type-check in the table.
+ * required but the two capabilities at the end: a kind that leaves a
+ * required one out does not type-check in the table.
  */
 export interface ChannelKindSpec<C> {
   /** The most notifications one request carries. */
@@ -56,6 +80,14 @@ export interface ChannelKindSpec<C> {
    * undefined when the body names none and the `Retry-After` header decides.
    */
   readonly retryAfterSeconds: (body: string) => number | undefined;
+  /**
+   * The receiver's rate limits: the sender spaces its requests to stay
+   * within them and heeds `X-RateLimit-Remaining`/`-Reset-After` answers.
+   * Absent: requests go out as soon as they are ready.
+   */
+  readonly rateLimits?: readonly RateLimit[];
+  /** Absent: every step of a shutdown is a message of its own. */
+  readonly incident?: IncidentSpec<C>;
 }
 
 /**

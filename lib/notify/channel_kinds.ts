@@ -16,13 +16,16 @@ import {
   atChannelUrl,
   type BodyOptions,
   type ChannelKindEntry,
+  type IncidentSpec,
   type RequestBody,
 } from "./channel_kind.ts";
 import { DISCORD_KIND, discordChannelSchema } from "./discord.ts";
+import type { IncidentTable } from "./incident.ts";
 import type { Notification } from "./notification.ts";
 import { NTFY_KIND, ntfyChannelSchema } from "./ntfy.ts";
 import { SLACK_KIND, slackChannelSchema } from "./slack.ts";
 import { TELEGRAM_KIND, telegramChannelSchema } from "./telegram.ts";
+import type { RateLimit } from "./pace.ts";
 import { WEBHOOK_KIND, webhookChannelSchema } from "./webhook.ts";
 
 /** The config schema of every channel kind: the kinds a config may name. */
@@ -84,6 +87,22 @@ export interface BoundChannelKind {
   errorText(body: string): string | undefined;
   /** What an HTTP 404 means for this kind. */
   notFound: string;
+  /** The receiver's rate limits; empty when the kind declares none. */
+  rateLimits: readonly RateLimit[];
+  /** The incident message capability; null: a message per step. */
+  incident: BoundIncident | null;
+}
+
+/** A kind's incident message, bound to the channel. */
+export interface BoundIncident {
+  /** The URL of the post that answers the message's id. */
+  postUrl(): string;
+  /** The URL that edits message `id` (PATCH). */
+  editUrl(id: string): string;
+  /** The id in the answer to the post, if any. */
+  messageId(body: string): string | undefined;
+  /** The JSON body showing `table`. */
+  body(table: IncidentTable, options: BodyOptions & { edit: boolean }): string;
 }
 
 /**
@@ -112,6 +131,21 @@ function bind<K extends ChannelKind>(
     urlKey: spec.urlKey,
     errorText: (body) => spec.errorText(body),
     notFound: spec.notFound,
+    rateLimits: spec.rateLimits ?? [],
+    incident: bindIncident(spec.incident, channel),
+  };
+}
+
+function bindIncident<C>(
+  incident: IncidentSpec<C> | undefined,
+  channel: C,
+): BoundIncident | null {
+  if (incident === undefined) return null;
+  return {
+    postUrl: () => incident.postUrl(channel),
+    editUrl: (id) => incident.editUrl(channel, id),
+    messageId: (body) => incident.messageId(body),
+    body: (table, options) => incident.body(channel, table, options),
   };
 }
 

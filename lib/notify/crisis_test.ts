@@ -6,6 +6,11 @@ import {
   startRecordingServer,
 } from "../testing/http_server.ts";
 import {
+  FAKE_DISCORD_LIMIT,
+  fakeDiscordResponder,
+  replayFakeDiscord,
+} from "../testing/fake_discord.ts";
+import {
   CRISIS_MOUNTS,
   CRISIS_VMS,
   runCrisisSequence,
@@ -27,24 +32,54 @@ function embedsOf(
   );
 }
 
+/** The requests that are messages of their own: posts not asking for an id. */
+function messagesOf(requests: RecordedRequest[]): RecordedRequest[] {
+  return requests.filter((r) => r.method === "POST" && r.query === "");
+}
+
 Deno.test(
   "runSequence() with a ChannelNotifier delivers crisis messages in order, the summary before the local shutdown",
   { timeout: 60_000 },
   async () => {
-    await using server = startRecordingServer();
+    await using server = startRecordingServer(
+      fakeDiscordResponder(WEBHOOK_PATH),
+    );
     const run = await runCrisisSequence({
       serverUrl: server.url,
       notifications: { "crisis_budget": "10s" },
-      drainMs: 5000,
+      drainMs: 8000,
     });
-    const delivered = embedsOf(server.requests);
-    assert.ok(server.requests.every((r) => r.path === WEBHOOK_PATH));
+    const messages = messagesOf(server.requests);
+    const delivered = embedsOf(messages);
+    const answers = replayFakeDiscord(server.requests, WEBHOOK_PATH);
+    assert.equal(answers.length, server.requests.length);
+    assert.deepEqual(
+      answers.filter((a) => a.status !== 200 && a.status !== 204),
+      [],
+    );
 
-    // Everything the sequence queued arrived once, in the order it was queued.
+    // Everything but the steps arrived once, as messages, in the order it
+    // was queued; the steps are one incident message, edited in place.
     assert.deepEqual(
       delivered.map(({ embed }) => [embed.title, embed.description]),
-      run.sent.map((n) => [n.title, n.message]),
+      run.sent.filter((n) => n.event !== "shutdown.step").map((
+        n,
+      ) => [n.title, n.message]),
     );
+    const incident = server.requests.filter((r) => r.query === "?wait=true");
+    assert.equal(incident.length, 1, "one incident message");
+    const table = (r: RecordedRequest) =>
+      (JSON.parse(r.body) as { embeds: Embed[] }).embeds[0]!.description;
+    const final = server.requests.filter((r) =>
+      r === incident[0] || r.method === "PATCH"
+    ).at(-1)!;
+    for (const result of run.report.results) {
+      if (result.status === "skipped") continue;
+      assert.match(
+        table(final),
+        new RegExp(`\\*\\*${result.title}\\*\\* · ${result.status}`),
+      );
+    }
     const events = run.sent.map((n) => n.event);
     assert.equal(
       events.filter((e) => e === "shutdown.action").length,
@@ -81,8 +116,26 @@ Deno.test(
       "only the local step's own messages come after the summary",
     );
 
-    // It arrived before the local shutdown stand-in ran.
-    const summaryRequest = server.requests[delivered[summaryIndex]!.request]!;
+    // It arrived before the local shutdown stand-in ran, after a table
+    // with every step that had ended.
+    const summaryRequest = messages[
+      delivered.find(({ embed }) => embed.title === "Shutting down this host")!
+        .request
+    ]!;
+    const lastTable = server.requests.slice(
+      0,
+      server.requests.indexOf(summaryRequest),
+    ).filter((r) => r.method === "PATCH" || r.query === "?wait=true").at(-1)!;
+    for (
+      const result of run.report.results.filter((r) =>
+        r.id !== "local" && r.status !== "skipped"
+      )
+    ) {
+      assert.ok(
+        table(lastTable).includes(`**${result.title}** · ${result.status}`),
+        `the table before the summary shows ${result.id}: ${table(lastTable)}`,
+      );
+    }
     assert.ok(
       summaryRequest.atMs < run.shutdownAtMs,
       `summary at ${summaryRequest.atMs.toFixed(1)} ms, shutdown at ${
@@ -91,11 +144,13 @@ Deno.test(
     );
     assert.equal(run.logger.events("shutdown.notify_late").length, 0);
 
-    const beforeShutdown = delivered[summaryIndex]!.request + 1;
+    const beforeShutdown = server.requests.indexOf(summaryRequest) + 1;
+    const edits = server.requests.filter((r) => r.method === "PATCH").length;
     note(
       `Discord requests for a sequence with ${CRISIS_VMS} VMs and ${CRISIS_MOUNTS} mounts ` +
-        `(loopback, instant answers): ${beforeShutdown} up to the summary, ` +
-        `${server.requests.length} in all, for ${run.sent.length} notifications`,
+        `(loopback, instant answers, at most ${FAKE_DISCORD_LIMIT.requests} per ${FAKE_DISCORD_LIMIT.perMs} ms): ` +
+        `${beforeShutdown} up to the summary, ${server.requests.length} in all ` +
+        `(${edits} edits of the incident message), for ${run.sent.length} notifications`,
     );
   },
 );

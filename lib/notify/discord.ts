@@ -13,20 +13,16 @@ import {
   httpUrl,
   jsonRetryAfter,
 } from "./channel_kind.ts";
+import {
+  incidentEditUrl,
+  incidentMessageId,
+  incidentPayload,
+  incidentPostUrl,
+} from "./discord_incident.ts";
+import { DISCORD_LIMITS, truncate } from "./discord_limits.ts";
 import type { Notification, Severity } from "./notification.ts";
 
-/** Discord's limits on embeds and messages (developer docs, "Embed Limits"). */
-export const DISCORD_LIMITS = {
-  title: 256,
-  description: 4096,
-  fields: 25,
-  fieldName: 256,
-  fieldValue: 1024,
-  footer: 2048,
-  /** Sum of title, description, field names and values, footer of all embeds. */
-  message: 6000,
-  embeds: 10,
-} as const;
+export { DISCORD_LIMITS, truncate };
 
 /** The five colors of the config, decimal RGB. */
 export interface Colors {
@@ -62,19 +58,6 @@ const SEVERITY_COLOR: Record<Severity, keyof Colors> = {
   recovery: "green",
   info: "blue",
 };
-
-/**
- * Shortens text to `max` characters, marking the cut with an ellipsis.
- *
- * @param text Any text.
- * @param max Maximum length, at least 1.
- * @returns The text, or its head plus "…".
- */
-export function truncate(text: string, max: number): string {
-  const chars = [...text];
-  if (chars.length <= max) return text;
-  return chars.slice(0, Math.max(0, max - 1)).join("") + "…";
-}
 
 function size(embed: Embed): number {
   return [...embed.title].length + [...embed.description].length +
@@ -197,7 +180,17 @@ export const discordChannelSchema = z.strictObject({
 /** A configured Discord channel. */
 export type DiscordChannel = z.output<typeof discordChannelSchema>;
 
-/** Discord: up to 10 embeds a message within 6000 characters; the token is in the URL. */
+/**
+ * Discord: up to 10 embeds a message within 6000 characters; the token is in
+ * the URL; one incident message per shutdown, edited in place.
+ *
+ * Rate limits: Discord documents no numbers ("should not be hard coded"),
+ * only the `X-RateLimit-Limit`, `-Remaining`, `-Reset-After` (seconds) and
+ * `-Bucket` headers and a 429 whose JSON body has `retry_after` (seconds)
+ * and `global`; the sender heeds both. Observed and widely reported: 5
+ * requests per 2 s per webhook (posts and edits alike, failed ones
+ * included), so requests are spaced to that too.
+ */
 export const DISCORD_KIND: ChannelKindSpec<DiscordChannel> = {
   batchSize: DISCORD_LIMITS.embeds,
   body(channel, batch, { colors }) {
@@ -210,4 +203,14 @@ export const DISCORD_KIND: ChannelKindSpec<DiscordChannel> = {
   headers: () => ({}),
   secrets: (channel) => [channel.url],
   retryAfterSeconds: jsonRetryAfter,
+  rateLimits: [{ requests: 5, perMs: 2000 }],
+  incident: {
+    postUrl: (channel) => incidentPostUrl(channel.url),
+    editUrl: (channel, id) => incidentEditUrl(channel.url, id),
+    messageId: incidentMessageId,
+    body: (channel, table, { colors, edit }) =>
+      JSON.stringify(
+        incidentPayload(table, colors, { username: channel.username, edit }),
+      ),
+  },
 };

@@ -29,6 +29,29 @@ export interface Notification {
   fields?: Record<string, string | number>;
   /** When it happened, milliseconds since the epoch. */
   timeMs: number;
+  /**
+   * Where a shutdown step stands (`shutdown.step` only): lets a channel keep
+   * one table of the sequence's steps instead of a message per step.
+   */
+  step?: StepProgress;
+}
+
+/** One step of a shutdown sequence at its start or end. */
+export interface StepProgress {
+  /** The plan's step id, e.g. `vms`, `custom.0`. */
+  id: string;
+  /** The step's title, without the dry-run mark. */
+  title: string;
+  /** `start`, or how the step ended. */
+  phase: "start" | "done" | "failed" | "timeout";
+  /** Whether the sequence only rehearses (dry-run). */
+  dryRun: boolean;
+  /** How long the step took, ms; only once it ended. */
+  durationMs?: number;
+  /** What the step did, one line; only once it ended. */
+  summary?: string;
+  /** Further lines the step reported (what failed, what was forced). */
+  details?: readonly string[];
 }
 
 /** Delivers notifications without ever blocking the poll loop. */

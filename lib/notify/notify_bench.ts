@@ -16,7 +16,9 @@ import {
   CRISIS_MOUNTS,
   CRISIS_VMS,
   runCrisisSequence,
+  WEBHOOK_PATH,
 } from "../testing/crisis_run.ts";
+import { fakeDiscordResponder } from "../testing/fake_discord.ts";
 import {
   hang,
   type Responder,
@@ -68,25 +70,18 @@ function answerAfter(latencyMs: number): Responder {
 }
 
 /**
- * Answers like a Discord webhook: `latencyMs` per request and at most 5
- * requests per 2 s, beyond that 429 with `retry_after` in seconds.
+ * Answers like a Discord webhook (`lib/testing/fake_discord.ts`: ids with
+ * `?wait=true`, edits, at most 5 requests per 2 s, beyond that 429 with
+ * `retry_after`), after `latencyMs`.
  */
 function discordLike(latencyMs: number): Responder {
-  const accepted: number[] = [];
-  const answer = answerAfter(latencyMs);
-  return (request, index, signal) => {
-    const now = performance.now();
-    while (accepted.length > 0 && now - accepted[0]! >= 2000) accepted.shift();
-    if (accepted.length >= 5) {
-      const retryAfter = (2000 - (now - accepted[0]!)) / 1000;
-      return Response.json({
-        message: "You are being rate limited.",
-        "retry_after": Number(retryAfter.toFixed(3)),
-        global: false,
-      }, { status: 429 });
-    }
-    accepted.push(now);
-    return answer(request, index, signal);
+  const discord = fakeDiscordResponder(WEBHOOK_PATH);
+  return async (request, index, signal) => {
+    const answer = await discord(request, index, signal);
+    return await systemClock.sleep(latencyMs, signal).then(
+      () => answer,
+      () => new Response(null, { status: 503 }),
+    );
   };
 }
 
@@ -229,12 +224,14 @@ Deno.bench({
   fn: once(async () => {
     write(
       `\nDiscord requests of a full sequence (${CRISIS_VMS} VMs, one ignoring ACPI; ${CRISIS_MOUNTS} mounts)\n` +
-        `${"receiver".padEnd(40)}notifications  up to summary  in all  429s`,
+        `${
+          "receiver".padEnd(40)
+        }notifications  up to summary  in all  edits  429s`,
     );
     const receivers: [string, Responder][] = [
-      ["loopback, instant", answerAfter(0)],
-      ["150 ms latency", answerAfter(150)],
-      ["150 ms latency, 5 per 2 s (Discord)", discordLike(150)],
+      ["Discord: loopback, instant", discordLike(0)],
+      ["Discord: 150 ms latency", discordLike(150)],
+      ["no message ids (204), 150 ms latency", answerAfter(150)],
     ];
     for (const [name, respond] of receivers) {
       const statuses: number[] = [];
@@ -249,17 +246,18 @@ Deno.bench({
       });
       // The accepted request that carried the summary (a 429 leaves it queued).
       const summary = server.requests.findIndex((request, index) =>
-        statuses[index] === 204 &&
+        statuses[index] === 204 && request.method === "POST" &&
         (JSON.parse(request.body) as { embeds: { title: string }[] }).embeds
           .some((embed) => embed.title === "Shutting down this host")
       );
       const limited = statuses.filter((status) => status === 429).length;
+      const edits = server.requests.filter((r) => r.method === "PATCH").length;
       write(
         `${name.padEnd(40)}${String(run.sent.length).padStart(13)}  ${
           String(summary + 1).padStart(13)
         }  ${String(server.requests.length).padStart(6)}  ${
-          String(limited).padStart(4)
-        }`,
+          String(edits).padStart(5)
+        }  ${String(limited).padStart(4)}`,
       );
     }
   }),

@@ -10,11 +10,19 @@ import type { ChannelConfig } from "../config/schema.ts";
 import type { Clock } from "../system/clock.ts";
 import { escapeControls, redact } from "../system/log.ts";
 import { type BoundChannelKind, channelKindOf } from "./channel_kinds.ts";
+import { type RateLimitHint, rateLimitHint } from "./pace.ts";
 import { cutChars } from "./text.ts";
 
 /** What a receiver answered to one request. */
 export type PostResult =
-  | { kind: "ok"; status: number }
+  | {
+    kind: "ok";
+    status: number;
+    /** The head of the answer's body (at most {@linkcode MAX_RESPONSE_BYTES}). */
+    body?: string;
+    /** What its rate-limit headers said, when it sent them. */
+    rateLimit?: RateLimitHint;
+  }
   | { kind: "rate_limited"; status: 429; retryAfterMs: number }
   | { kind: "retry"; status?: number; why: string }
   | { kind: "drop"; status: number; why: string };
@@ -41,8 +49,12 @@ export interface PostRequest {
   clock: Clock;
   /** The channel: URL, headers and how it reads a 429 come from its kind. */
   channel: ChannelConfig;
-  /** JSON text to POST. */
+  /** JSON text to send. */
   body: string;
+  /** Where to send it. @default the channel's URL */
+  url?: string;
+  /** `PATCH` edits a message the receiver keeps. @default "POST" */
+  method?: "POST" | "PATCH";
   /** Bound on the whole exchange, body read included, ms. */
   timeoutMs: number;
   /** Cancels the request. */
@@ -50,7 +62,8 @@ export interface PostRequest {
 }
 
 /**
- * Posts one request and classifies the answer. Never throws: network
+ * Sends one request (a POST, or a PATCH that edits a message) and
+ * classifies the answer. Never throws: network
  * errors and timeouts become `retry`, a redirect becomes `drop`.
  *
  * @param request Where and what to post.
@@ -67,8 +80,8 @@ export async function post(request: PostRequest): Promise<PostResult> {
     () => {/* the request finished first */},
   );
   try {
-    const response = await request.fetch(kind.url(), {
-      method: "POST",
+    const response = await request.fetch(request.url ?? kind.url(), {
+      method: request.method ?? "POST",
       headers: { "content-type": "application/json", ...kind.headers() },
       body: request.body,
       signal: controller.signal,
@@ -78,7 +91,15 @@ export async function post(request: PostRequest): Promise<PostResult> {
     });
     const text = await readBounded(response, MAX_RESPONSE_BYTES);
     const status = response.status;
-    if (status >= 200 && status < 300) return { kind: "ok", status };
+    if (status >= 200 && status < 300) {
+      const hint = rateLimitHint((name) => response.headers.get(name));
+      return {
+        kind: "ok",
+        status,
+        body: text,
+        ...(hint ? { rateLimit: hint } : {}),
+      };
+    }
     if (status === 429) {
       return {
         kind: "rate_limited",

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { StepProgress } from "../notify/notification.ts";
 import type { Severity } from "../notify/notifier.ts";
 import type { CrisisFlag } from "./crisis_machine.ts";
 import type { SequenceOptions } from "./sequence.ts";
@@ -186,6 +187,7 @@ export function notify(
     title: string;
     message: string;
     fields?: Record<string, string | number>;
+    step?: StepProgress;
   },
 ): void {
   try {

@@ -44,12 +44,14 @@ export async function runStep(
     step: step.id,
     phase: "start",
   });
+  const dryRun = options.runner.dryRun;
   notify(options, {
     event: "shutdown.step",
     severity: "info",
     title: `${dry}${step.title}`,
     message: "Starting",
     fields: { phase: "start" },
+    step: { id: step.id, title: step.title, phase: "start", dryRun },
   });
   const context: StepContext = {
     config: options.config,
@@ -101,6 +103,15 @@ export async function runStep(
     title: `${dry}${step.title}: ${outcome.status}`,
     message: [outcome.summary, ...outcome.details].join("\n"),
     fields: { phase: outcome.status, "duration_ms": durationMs },
+    step: {
+      id: step.id,
+      title: step.title,
+      phase: outcome.status,
+      dryRun,
+      durationMs,
+      summary: outcome.summary,
+      details: outcome.details,
+    },
   });
   return { id: step.id, title: step.title, durationMs, ...outcome };
 }

@@ -10,9 +10,9 @@
 export interface RecordedRequest {
   /** HTTP method, e.g. `POST`. */
   method: string;
-  /** Path, e.g. `/api/webhooks/1/token`. */
+  /** Path without the query, e.g. `/api/webhooks/1/token`. */
   path: string;
-  /** Query with its `?`, e.g. `?chat_id=-100123`; empty when none (absent in hand-made records). */
+  /** The query with its `?`, e.g. `?wait=true`; empty or absent when none. */
   query?: string;
   /** Request headers, lower-case names. */
   headers: Record<string, string>;
