@@ -16,6 +16,7 @@ import {
   judgeRestored,
   type TimedRollbackFacts,
 } from "./expect_abort.ts";
+import { type FleetFacts, judgeFleet } from "./expect_fleet.ts";
 
 /** An event of the program, its time relative to the scenario's start. */
 export interface TimedEvent {
@@ -53,6 +54,8 @@ export interface Observation {
   rehearsal: boolean;
   /** What upsd and its drivers printed during the scenario. */
   upsdLog: string;
+  /** The fleet of stock upsmon hosts, read back. @default null */
+  fleet?: FleetFacts | null;
 }
 
 /** One judged expectation. */
@@ -214,6 +217,9 @@ export function judge(expect: Expectations, seen: Observation): Verdict {
     );
   }
   judgeDuring(check, expect.during, seen.events, seen.marks);
+  if (expect.fleet) {
+    judgeFleet(check, expect.fleet, seen.fleet ?? null, seen.events);
+  }
   if (expect.after_rollback) {
     judgeAfterRollback(check, expect.after_rollback, {
       ...seen,

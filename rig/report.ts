@@ -8,6 +8,7 @@
  */
 import { escapeXml, type Marker, renderChart } from "./chart.ts";
 import type { ScenarioResult } from "./scenario.ts";
+import { fleetTimelineHtml, formatFleetTimeline } from "./report_fleet.ts";
 
 /**
  * Events worth a marker on the chart (the rest is noise at this scale): a
@@ -56,6 +57,9 @@ export function formatResult(result: ScenarioResult): string {
     if (step.phase === "failed" && step.details) {
       lines.push(`  ${step.step} failed: ${step.details}`);
     }
+  }
+  if (result.fleet) {
+    lines.push(...formatFleetTimeline(result.fleet, result.events));
   }
   return lines.join("\n");
 }
@@ -193,7 +197,11 @@ ${
         ? `<table><tr><th>step</th><th>result</th><th>duration</th></tr>${steps}</table>`
         : ""
     }
-<ul class="checks">${checks}</ul>
+${
+      r.fleet
+        ? `<h3>Fleet</h3>\n${fleetTimelineHtml(r.fleet, r.events)}\n`
+        : ""
+    }<ul class="checks">${checks}</ul>
 </section>`;
   }).join("\n");
   return `<!DOCTYPE html>

@@ -34,6 +34,8 @@ import {
   rehearsalConfig,
 } from "./scenario_config.ts";
 import { prepareSideEffects, type SideEffectFacts } from "./side_effects.ts";
+import type { FleetFacts } from "./expect_fleet.ts";
+import { type FleetRun, prepareFleet } from "./scenario_fleet.ts";
 import {
   expandTimeline,
   type Played,
@@ -86,6 +88,8 @@ export interface ScenarioResult {
   faults: { t: number; fault: Fault }[];
   /** The side effects read back, if checked. */
   facts: SideEffectFacts | null;
+  /** The fleet of stock upsmon hosts, read back, if the profile has one. */
+  fleet?: FleetFacts | null;
 }
 
 /**
@@ -154,6 +158,13 @@ async function run(
     keep,
     ...(context.images ? { images: context.images } : {}),
   });
+  await using fleet = await prepareFleet(profile, {
+    engine,
+    images: context.images,
+    server,
+    ups: RIG_UPS,
+    keep,
+  });
   await using discord = startRecordingServer(discordResponder());
   const full = profile.expect.side_effects && !rehearsal;
   const withNas = profile.nas && !rehearsal;
@@ -174,11 +185,12 @@ async function run(
   });
   const targets = {
     dir,
-    ups: `${RIG_UPS}@127.0.0.1:${server.port}`,
+    ups: fleet?.upsName ?? `${RIG_UPS}@127.0.0.1:${server.port}`,
     username: server.monitor.username,
     password: server.monitor.password,
     discordUrl: discord.url,
-    powerOff: effects.tools.path("shutdown"),
+    powerOff: await fleet?.probePowerOff(dir, effects.tools.path("shutdown")) ??
+      effects.tools.path("shutdown"),
     containerEngine: effects.containerEngine,
     containerLabel: effects.label,
     mounts: effects.mounts,
@@ -219,9 +231,11 @@ async function run(
       }`,
     );
   }
+  await fleet?.ready(20_000);
   // One poll on the initial values before the timeline starts.
   await sleep(500);
   const startMs = performance.now();
+  const startEpochMs = Date.now();
   context.progress(`${profile.name}: started (upsd on port ${server.port})`);
   const stopTimeline = new AbortController();
   const timeline = playTimeline(expandTimeline(profile.timeline), {
@@ -235,7 +249,7 @@ async function run(
     fault: (fault) =>
       rehearsal && NAS_FAULTS.includes(fault)
         ? Promise.resolve()
-        : applyFault(fault, { server, admin, nas: effects.nas }),
+        : applyFault(fault, { server, admin, nas: effects.nas, fleet }),
   }, { startMs, signal: stopTimeline.signal });
 
   // The program may exit after its local shutdown, taking its namespace
@@ -256,6 +270,10 @@ async function run(
     return { t: performance.now() - startMs, facts };
   }).catch(() => null); // judged as "could not read back"
   await waitForEnd(program, startMs + profile.duration);
+  const fleetFacts = await fleet?.finish(
+    { startMs, startEpochMs },
+    program.events.some((e) => e.event === "shutdown.triggered"),
+  ) ?? null;
   const facts = full
     ? await effects.facts(
       // Without an unmount step (an aborted sequence), the table at the end.
@@ -298,6 +316,7 @@ async function run(
     rollback,
     containersAvailable: engine.containers,
     rehearsal,
+    fleet: fleetFacts,
   });
   return {
     name: profile.name,
@@ -316,6 +335,7 @@ async function run(
       p.action.kind === "fault" ? [{ t: p.doneMs, fault: p.action.fault }] : []
     ),
     facts,
+    fleet: fleetFacts,
   };
 }
 
@@ -351,11 +371,12 @@ interface FaultTargets {
   server: NutServer;
   admin: NutClient;
   nas: Nas | null;
+  fleet: FleetRun | null;
 }
 
 function applyFault(
   fault: Fault,
-  { server, admin, nas }: FaultTargets,
+  { server, admin, nas, fleet }: FaultTargets,
 ): Promise<void> {
   switch (fault) {
     case "pause":
@@ -385,6 +406,10 @@ function applyFault(
         return Promise.reject(new Error("there is no NAS in this scenario"));
       }
       return nas.rekey().then(() => {});
+    case "fleet_fsd":
+      return fleet === null
+        ? Promise.reject(new Error("there is no fleet in this scenario"))
+        : fleet.fsd();
   }
 }
 
