@@ -150,6 +150,11 @@ async function runSession(
     clock,
     bootId: life.bootId,
     beforeLocal: () => login.logout(clock),
+    fleet: {
+      fsd: () => client.fsd(),
+      listClients: () => client.listClients(),
+      ownAddress: () => login.ownAddress(),
+    },
   };
   using reloader = attachCrisis(options, crisis, {
     sequence,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { fleetLine, type FleetStatus, fleetStatus } from "./status_fleet.ts";
 import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
 import { loadForCommand } from "./config.ts";
 import type { Config } from "../config/schema.ts";
@@ -99,6 +100,8 @@ interface StatusReport {
   readiness: ReadinessState | null;
   /** The live daemon's poll and decision times; null without them. */
   timing: TimingSummary | null;
+  /** This host's NUT role and the clients logged in to the UPS. */
+  fleet: FleetStatus;
 }
 
 /** Folds one reading (and the daemon's outage, when live) into a decision, as if the reading persisted. */
@@ -202,6 +205,7 @@ function render(report: StatusReport): string {
         : `${fmt(report.load)}%`
     }`,
     ...optionalLine(report, "temperature", "temperature", "°C"),
+    fleetLine(report.fleet),
   ];
   if (report.on_battery_s !== null) {
     lines.push(`  on battery   ${minutes(report.on_battery_s)}`);
@@ -293,6 +297,7 @@ Options:
       reconnect: { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 0 },
     });
     const vars = await client.poll(STATUS_VARIABLES);
+    const fleet = await fleetStatus(config, client);
     const reading = readReading(vars, systemClock.monotonic());
     const daemon = await livePid(
       config.paths.pid,
@@ -346,6 +351,7 @@ Options:
       trigger: decision,
       readiness: readinessOf(stateFile),
       timing: timingOf(stateFile),
+      fleet,
     };
     context.stdout.write(
       values["json"] ? JSON.stringify(report, null, 2) + "\n" : render(report),

@@ -87,8 +87,7 @@ export class LoginKeeper {
     if (this.#refused !== null) {
       return {
         ready: false,
-        detail:
-          `${this.#refused}; check ups.username and the password against upsd.users`,
+        detail: this.#refused,
       };
     }
     return this.#pending
@@ -102,23 +101,44 @@ export class LoginKeeper {
       };
   }
 
+  /**
+   * This host's address on the logged-in connection, as upsd lists it; ""
+   * when logged in but the address is unknown; null when not logged in.
+   */
+  ownAddress(): string | null {
+    if (this.#pending || this.#refused !== null) return null;
+    return this.#client.localAddress ?? "";
+  }
+
   async #login(): Promise<void> {
     const { ups } = this.#config;
     try {
       await this.#client.login();
+      // PRIMARY only checks the right to set FSD: a primary without it
+      // would learn so during the outage.
+      if (ups.role === "primary") await this.#client.primary();
       this.#pending = false;
       this.#logger.info(
         "nut.logged_in",
-        `Logged in to "${ups.name}" as "${ups.username}"`,
+        `Logged in to "${ups.name}" as "${ups.username}"${
+          ups.role === "primary" ? " (primary)" : ""
+        }`,
       );
     } catch (error) {
       if (error instanceof NutConnectionError) return;
       this.#pending = false;
-      this.#refused = errorMessage(error);
-      this.#logger.error("nut.login_failed", errorMessage(error), {
+      this.#refused = `${errorMessage(error)}${roleFix(ups)}`;
+      this.#logger.error("nut.login_failed", this.#refused, {
         user: ups.username,
       });
-      this.#tell("nut.login_failed", "warning", errorMessage(error));
+      this.#tell("nut.login_failed", "warning", this.#refused);
     }
   }
+}
+
+/** What upsd.users must say for the configured role. */
+function roleFix(ups: Config["ups"]): string {
+  return `; upsd.users needs [${ups.username}] with its password and "upsmon ${ups.role}"${
+    ups.role === "primary" ? " (a primary sets FSD for the other hosts)" : ""
+  }`;
 }

@@ -31,6 +31,8 @@ export type StepReadiness = (
 
 /** The readiness checks of every step kind. */
 export const STEP_READINESS: Readonly<Record<StepKind, StepReadiness>> = {
+  // The session's NUT login check covers it: LOGIN, then PRIMARY.
+  fleet: () => [],
   vms: (config) => [vmsCheck(config)],
   containers: (config) => [containersCheck(config)],
   sync: () => [

@@ -80,7 +80,7 @@ export interface PlanOptions {
 export function buildPlan(config: Config, options: PlanOptions = {}): Plan {
   const grace = options.callGraceMs ?? CALL_GRACE_MS;
   // Every kind is planned, in order: a kind without steps is a bug, not a skip.
-  const kindsInOrder: readonly StepKind[] = [...STEP_KINDS, "custom"];
+  const kindsInOrder: readonly StepKind[] = ["fleet", ...STEP_KINDS, "custom"];
   const plans = {} as Record<StepKind, KindPlan>;
   for (const kind of kindsInOrder) {
     plans[kind] = PURE_STEP_KINDS[kind].plan(config, grace);
@@ -96,8 +96,9 @@ export function buildPlan(config: Config, options: PlanOptions = {}): Plan {
       config.shutdown.custom[step.customIndex ?? -1]?.after === position
     );
 
-  // Custom steps follow the step they name; the local shutdown comes last.
-  const ordered: KindStep[] = [...customAfter("start")];
+  // A primary tells the other hosts first; custom steps follow the step
+  // they name; the local shutdown comes last.
+  const ordered: KindStep[] = [...plans.fleet.steps, ...customAfter("start")];
   for (const kind of STEP_KINDS) {
     if (kind === "local") continue;
     ordered.push(...plans[kind].steps, ...customAfter(kind));

@@ -34,7 +34,7 @@ import {
 } from "./crisis_controller.ts";
 import { rollBack } from "./rollback.ts";
 import { buildPlan } from "./plan.ts";
-import type { StepResult } from "./step.ts";
+import type { FleetLink, StepResult } from "./step.ts";
 import { runStep } from "./sequence_step.ts";
 import {
   announce,
@@ -73,6 +73,8 @@ export interface SequenceOptions {
    * waiting for this host. Must bound its own time; a failure is logged.
    */
   beforeLocal?: () => Promise<void>;
+  /** The monitor's logged-in link to upsd, for a primary's FSD. @default none */
+  fleet?: FleetLink;
 }
 
 /** What a finished (or resumed) sequence did. */

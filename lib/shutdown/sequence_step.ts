@@ -74,6 +74,7 @@ export async function runStep(
     ...(options.vmPollIntervalMs
       ? { vmPollIntervalMs: options.vmPollIntervalMs }
       : {}),
+    ...(options.fleet ? { fleet: options.fleet } : {}),
   };
   const started = clock.monotonic();
   const outcome = await guarded(

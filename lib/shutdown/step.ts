@@ -48,6 +48,21 @@ export interface StepContext {
   searchPath?: string;
   /** Milliseconds between two polls of the VM states. @default 500 */
   vmPollIntervalMs?: number;
+  /** The monitor's logged-in link to upsd, for a primary's FSD. @default none */
+  fleet?: FleetLink;
+}
+
+/**
+ * What a NUT primary's fleet step needs from the monitor's connection to
+ * upsd: the one that is logged in, as upsmon sends FSD on its own.
+ */
+export interface FleetLink {
+  /** Sends `FSD <ups>`. */
+  fsd(): Promise<void>;
+  /** `LIST CLIENT <ups>`: one address per login. */
+  listClients(): Promise<string[]>;
+  /** This host's address on the logged-in connection; null when not logged in. */
+  ownAddress(): string | null;
 }
 
 /** A step implementation: one file in `steps/` per kind. */

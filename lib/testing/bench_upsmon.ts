@@ -21,25 +21,60 @@ export interface Upsmon extends AsyncDisposable {
   readonly lines: string[];
 }
 
+/** What {@linkcode writeUpsmonConfig} may change. */
+export interface UpsmonConfigOptions {
+  /** SHUTDOWNCMD, one shell command line. @default "/bin/true" */
+  shutdownCmd?: string;
+  /** NOTIFYCMD for every event (EXEC), or none. @default none */
+  notifyCmd?: string;
+  /** FINALDELAY, seconds. @default upsmon's 5 */
+  finalDelay?: number;
+}
+
+const NOTIFY_EVENTS = [
+  "ONLINE",
+  "ONBATT",
+  "LOWBATT",
+  "FSD",
+  "COMMOK",
+  "COMMBAD",
+  "SHUTDOWN",
+  "NOCOMM",
+];
+
 /**
  * Writes upsmon's private config: a secondary of the test upsd polling every
- * second, with a harmless SHUTDOWNCMD.
+ * second, with a harmless SHUTDOWNCMD unless told otherwise.
  *
  * @param dir Its own directory (NUT_CONFPATH).
  * @param upsd The server.
+ * @param options Shutdown and notify commands, final delay.
  */
-export async function writeUpsmonConfig(dir: string, upsd: Upsd) {
+export async function writeUpsmonConfig(
+  dir: string,
+  upsd: Upsd,
+  options: UpsmonConfigOptions = {},
+) {
+  const notify = options.notifyCmd === undefined
+    ? ""
+    : `NOTIFYCMD "${options.notifyCmd}"\n${
+      NOTIFY_EVENTS.map((event) => `NOTIFYFLAG ${event} SYSLOG+EXEC\n`).join("")
+    }`;
   await Deno.writeTextFile(
     `${dir}/upsmon.conf`,
     `${
       Deno.uid() === 0 ? "RUN_AS_USER root\n" : ""
     }MONITOR ${upsd.target()} 1 ${USERS.mon.name} ${USERS.mon.password} secondary
 MINSUPPLIES 1
-SHUTDOWNCMD "/bin/true"
+SHUTDOWNCMD "${options.shutdownCmd ?? "/bin/true"}"
 POLLFREQ 1
 POLLFREQALERT 1
 POWERDOWNFLAG ${dir}/killpower
-`,
+${
+      options.finalDelay === undefined
+        ? ""
+        : `FINALDELAY ${options.finalDelay}\n`
+    }${notify}`,
     { mode: 0o600 },
   );
 }
@@ -64,14 +99,21 @@ function assertNoOtherUpsmon(): void {
  *
  * @param dir Its config dir (see {@linkcode writeUpsmonConfig}).
  * @param debug Run with `-DD` and collect stderr (it logs each poll).
+ * @param privileged One process (`-p`), which runs SHUTDOWNCMD itself and
+ *   keeps its login until that returns; else a privileged parent runs it
+ *   after the monitoring child (and its login) has gone.
  * @returns The running upsmon; disposing it stops the group and removes its pid file.
  * @throws {Error} When another upsmon runs.
  */
-export function spawnUpsmon(dir: string, debug: boolean): Upsmon {
+export function spawnUpsmon(
+  dir: string,
+  debug: boolean,
+  privileged = false,
+): Upsmon {
   assertNoOtherUpsmon();
   const args = [
     ...(debug ? ["-DD"] : ["-F"]),
-    ...(Deno.uid() === 0 ? ["-u", "root"] : ["-p"]),
+    ...(Deno.uid() === 0 && !privileged ? ["-u", "root"] : ["-p"]),
   ];
   const child = new Deno.Command(UPSMON, {
     args,
@@ -87,13 +129,27 @@ export function spawnUpsmon(dir: string, debug: boolean): Upsmon {
     pid: child.pid,
     lines,
     async [Symbol.asyncDispose]() {
-      const tree = processTree(child.pid);
+      const tree = knownTree(child.pid);
       await stopGroup(child);
       await reading;
       await waitGone(tree);
       removeOwnPidFile(tree);
     },
   };
+}
+
+/**
+ * The process and its descendants; only itself where `/proc` cannot be
+ * listed (Deno lets only --allow-all read it): the group kill still reaches
+ * the rest.
+ */
+function knownTree(pid: number): number[] {
+  try {
+    return processTree(pid);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return [pid];
+    throw error;
+  }
 }
 
 async function collectLines(

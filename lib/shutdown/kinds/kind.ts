@@ -19,8 +19,11 @@ export type BuiltInStepKind = typeof STEP_KINDS[number];
  */
 export type KindSection<K extends BuiltInStepKind> = Config["shutdown"][K];
 
-/** A built-in step kind, or a custom command step. */
-export type StepKind = BuiltInStepKind | "custom";
+/**
+ * A built-in step kind, a custom command step, or a NUT primary's FSD to the
+ * other hosts (configured by `ups.role`, not by a `shutdown` section).
+ */
+export type StepKind = BuiltInStepKind | "custom" | "fleet";
 
 /** One step of the plan. */
 export interface PlannedStep {

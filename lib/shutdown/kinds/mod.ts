@@ -11,6 +11,7 @@ import { STEP_KINDS } from "../../config/schema.ts";
 import { containersKind } from "./containers.ts";
 import { customKind } from "./custom.ts";
 import { filesystemsKind } from "./filesystems.ts";
+import { fleetKind } from "./fleet.ts";
 import type { PureStepKind, StepKind, StepNeed } from "./kind.ts";
 import { localKind } from "./local.ts";
 import { powerCycleKind } from "./power_cycle.ts";
@@ -20,6 +21,7 @@ import { vmsKind } from "./vms.ts";
 
 /** The plan and the needs of every step kind. */
 export const PURE_STEP_KINDS: Readonly<Record<StepKind, PureStepKind>> = {
+  fleet: fleetKind,
   vms: vmsKind,
   containers: containersKind,
   sync: syncKind,
@@ -31,10 +33,11 @@ export const PURE_STEP_KINDS: Readonly<Record<StepKind, PureStepKind>> = {
 };
 
 /**
- * Every kind in the order the needs are reported: the built-in kinds, the
- * custom steps, then the local shutdown.
+ * Every kind in the order the needs are reported: the primary's FSD, the
+ * built-in kinds, the custom steps, then the local shutdown.
  */
 export const NEEDS_ORDER: readonly StepKind[] = [
+  "fleet",
   ...STEP_KINDS.filter((kind) => kind !== "local"),
   "custom",
   "local",

@@ -27,8 +27,9 @@ Deno.test("PURE_STEP_KINDS plans one custom step per entry, with its index", () 
   ]);
 });
 
-Deno.test("stepNeeds() asks each kind, built-in kinds first, the local shutdown last", () => {
+Deno.test("stepNeeds() asks each kind, the primary's FSD and built-in kinds first, the local shutdown last", () => {
   assert.deepEqual(NEEDS_ORDER, [
+    "fleet",
     ...STEP_KINDS.filter((k) => k !== "local"),
     "custom",
     "local",

@@ -11,6 +11,7 @@ import type { StepFunction } from "../step.ts";
 import { commandStep } from "./command.ts";
 import { containersStep } from "./containers.ts";
 import { filesystemsStep } from "./filesystems.ts";
+import { fleetStep } from "./fleet.ts";
 import { localStep } from "./local.ts";
 import { powerCycleStep } from "./power_cycle.ts";
 import { remotesStep } from "./remotes.ts";
@@ -19,6 +20,7 @@ import { vmsStep } from "./vms.ts";
 
 /** The implementation of every step kind. */
 export const STEP_FUNCTIONS: Readonly<Record<StepKind, StepFunction>> = {
+  fleet: fleetStep,
   vms: vmsStep,
   containers: containersStep,
   sync: syncStep,
