@@ -31,14 +31,11 @@ die() {
   exit 2
 }
 
-now_ms() { # epoch milliseconds without a fork
-  local us=${EPOCHREALTIME/./}
-  echo "${us:0:-3}"
-}
-
-record() { # record EVENT TEXT: one line, appended in one write (atomic)
-  local text=${2//[$'\t\n\r']/ }
-  printf '%s\t%s\t%s\n' "$(now_ms)" "$1" "$text" >>"$DIR/records"
+# record EVENT TEXT: one line, appended in one write (atomic). The time is
+# read first and without a fork: the rig compares it with other stamps.
+record() {
+  local us=${EPOCHREALTIME/./} text=${2//[$'\t\n\r']/ }
+  printf '%s\t%s\t%s\n' "${us:0:-3}" "$1" "$text" >>"$DIR/records"
 }
 
 number() { [[ $1 =~ ^[0-9]+$ ]] || die "$2 must be a whole number of seconds"; }

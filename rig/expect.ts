@@ -28,6 +28,8 @@ export interface TimedEvent {
   msg: string;
   /** The event's fields. */
   fields: Record<string, unknown>;
+  /** When the program logged it by its own `ts` (ms resolution), ms since the start. */
+  loggedT?: number;
 }
 
 /** Everything observed during one scenario. */

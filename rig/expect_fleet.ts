@@ -97,10 +97,24 @@ function stepStart(
   events: readonly TimedEvent[],
   step: string | null,
 ): number | undefined {
-  return events.find((e) =>
-    e.event === "shutdown.step" && e.fields["phase"] === "start" &&
-    (step === null ? e.fields["step"] !== "fleet" : e.fields["step"] === step)
-  )?.t;
+  return timeOf(
+    events.find((e) =>
+      e.event === "shutdown.step" && e.fields["phase"] === "start" &&
+      (step === null ? e.fields["step"] !== "fleet" : e.fields["step"] === step)
+    ),
+  );
+}
+
+/**
+ * When the program logged an event: its own stamp where known (the
+ * arrival in the rig is a few ms late, which matters against the other
+ * stamps), else its arrival.
+ *
+ * @param event The event, if any.
+ * @returns ms since the start, or undefined without an event.
+ */
+export function timeOf(event: TimedEvent | undefined): number | undefined {
+  return event === undefined ? undefined : event.loggedT ?? event.t;
 }
 
 /**
@@ -127,9 +141,9 @@ export function momentTime(
     const address = facts.programAddress;
     switch (what) {
       case "trigger":
-        return events.find((e) => e.event === "shutdown.triggered")?.t;
+        return timeOf(events.find((e) => e.event === "shutdown.triggered"));
       case "complete":
-        return events.find((e) => e.event === "shutdown.complete")?.t;
+        return timeOf(events.find((e) => e.event === "shutdown.complete"));
       case "power_off":
         return facts.powerOff?.t;
       case "first_step":

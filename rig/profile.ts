@@ -138,7 +138,7 @@ const expectSchema = z.strictObject({
     "The trigger that must fire, or none.",
   ),
   window: windowSchema.optional().describe("When the trigger must fire."),
-  steps: z.array(z.enum([...STEP_KINDS])).default([]).describe(
+  steps: z.array(z.enum(["fleet", ...STEP_KINDS])).default([]).describe(
     "Shutdown steps that must end, in this order.",
   ),
   events: z.array(z.string()).default([]).describe(

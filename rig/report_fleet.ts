@@ -8,7 +8,7 @@
  */
 import { escapeXml } from "./chart.ts";
 import type { TimedEvent } from "./expect.ts";
-import { type FleetFacts, labelOf } from "./expect_fleet.ts";
+import { type FleetFacts, labelOf, timeOf } from "./expect_fleet.ts";
 
 /** One line of the timeline. */
 export interface FleetRow {
@@ -84,7 +84,8 @@ export function fleetTimeline(
 function programRows(events: readonly TimedEvent[]): FleetRow[] {
   const rows: FleetRow[] = [];
   let ownStep = false;
-  for (const e of events) {
+  for (const event of events) {
+    const e = { ...event, t: timeOf(event)! };
     const step = String(e.fields["step"] ?? "");
     const phase = String(e.fields["phase"] ?? "");
     if (e.event === "shutdown.triggered") {

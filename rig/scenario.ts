@@ -293,8 +293,17 @@ async function run(
   await mountsAfterUnmount;
   const rollback = await afterRollback;
   const events = program.events.map((e) => {
-    const { at, event, msg, ts: _ts, level: _level, ...fields } = e;
-    return { t: at - startMs, event, msg, fields };
+    const { at, event, msg, ts, level: _level, ...fields } = e;
+    // The program's own time stamp (ms): the fleet checks compare it with
+    // other clocks' stamps, arrival being a few ms late.
+    const logged = Date.parse(String(ts)) - startEpochMs;
+    return {
+      t: at - startMs,
+      event,
+      msg,
+      fields,
+      ...(Number.isFinite(logged) ? { loggedT: logged } : {}),
+    };
   });
   const played = timeline.result.played;
   const upsdLog = profile.expect.upsd_log.length === 0
