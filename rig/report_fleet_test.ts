@@ -133,7 +133,7 @@ Deno.test("formatResult() and renderHtml() show the fleet of a scenario that has
     fleet: FACTS,
   };
   const text = formatResult(result);
-  assert.match(text, /\n  fleet: nut-primary 10\.88\.0\.5 \(primary/);
+  assert.match(text, /\n {2}fleet: nut-primary 10\.88\.0\.5 \(primary/);
   assert.match(text, /\n {5}\+8\.14 s {2}nut-primary {2}SHUTDOWNCMD ran/);
   assert.match(
     renderHtml([result], {
