@@ -43,8 +43,8 @@ Deno.test("parseUpsdLog() finds upsd 2.8.0's logins, logouts and FSD", () => {
     "2026-11-27T10:06:04.852848919Z User mon@10.88.0.1 logged into UPS [rig]",
     "2026-11-27T10:06:05.654285341Z User mon@10.88.0.1 logged out from UPS [rig]",
     "2026-11-27T10:06:47.475418319Z Client admin@10.88.0.1 set FSD on UPS [rig]" +
-    "2026-11-27T10:06:03.646938419Z rig-entrypoint: serving rig on 0.0.0.0:3493 (MAXAGE 6)",
     "2026-11-27T10:06:44.078741852Z User mon@10.88.2.170 logged into UPS [rig]",
+    "2026-11-27T10:06:03.646938419Z rig-entrypoint: serving rig on 0.0.0.0:3493 (MAXAGE 6)",
   ].join("\n");
   assert.deepEqual(parseUpsdLog(text), [
     {
