@@ -245,7 +245,10 @@ function recorded(
     found !== undefined,
     found
       ? `"${host!.name}" recorded ${
-        found.event.replace("notify:", "NOTIFY ")
+        found.event.replace("notify:", "NOTIFY ").replace(
+          "shutdowncmd",
+          "SHUTDOWNCMD",
+        )
       } at ${secondsOf(found.t)}: ${found.text}`
       : `Expected "${host?.name}" to record ${what}, but it recorded "${
         host?.records.map((r) => r.event).join('", "') ?? ""

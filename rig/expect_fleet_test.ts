@@ -138,8 +138,8 @@ Deno.test("judgeFleet() passes a run that did what the fleet expects", () => {
   assert.deepEqual(judged(facts()).map((c) => c.text), [
     '"sec-a" recorded NOTIFY FSD at 4.46 s: UPS rig@10.88.0.4:3493: forced shutdown in progress',
     '"sec-b" recorded NOTIFY FSD at 4.95 s: UPS rig@10.88.0.4:3493: forced shutdown in progress',
-    '"sec-a" recorded shutdowncmd at 5.47 s: returns; POWERDOWNFLAG present',
-    '"sec-b" recorded shutdowncmd at 6.95 s: returns; POWERDOWNFLAG present',
+    '"sec-a" recorded SHUTDOWNCMD at 5.47 s: returns; POWERDOWNFLAG present',
+    '"sec-b" recorded SHUTDOWNCMD at 6.95 s: returns; POWERDOWNFLAG present',
     '"sec-a" logged out: upsd stopped listing "10.88.0.5" at 5.62 s',
     '"sec-b" logged out: upsd stopped listing "10.88.0.6" at 7.07 s',
     '"stuck" never logged out: upsd still listed "10.88.0.7" at the end',

@@ -215,6 +215,7 @@ body{font-family:sans-serif;margin:2em;max-width:960px;color:#212121}
 section{border-top:1px solid #ccc;padding-top:1em}
 table{border-collapse:collapse}td,th{padding:2px 10px;border:1px solid #ddd}
 .checks{font-size:90%}
+.fleet td:nth-child(-n+2){white-space:nowrap}
 </style></head><body>
 <h1>ups-monitor outage rig</h1>
 <p>${passed} passed, ${results.length - passed} failed · engine ${
