@@ -12,6 +12,7 @@ import type { LoadedConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { announceSession, type Tell, warnAboutSetup } from "./daemon/banner.ts";
 import { watchFlag } from "./daemon/flag_watcher.ts";
+import { HttpEndpoint } from "./daemon/http.ts";
 import { LoginKeeper } from "./daemon/login_keeper.ts";
 import {
   type ReadinessMemory,
@@ -19,13 +20,16 @@ import {
   sessionRound,
 } from "./daemon/readiness.ts";
 import { Reloader, type ReloadSource } from "./daemon/reload.ts";
+import { SystemdNotifier } from "./daemon/systemd_notify.ts";
 import { errorMessage } from "./errors.ts";
+import { PollStats } from "./metrics/poll_stats.ts";
 import { Monitor } from "./monitor.ts";
 import { clientForConfig } from "./nut/configured.ts";
 import { ChannelNotifier } from "./notify/dispatch.ts";
 import { notificationOf } from "./notify/from_event.ts";
 import type { Notifier } from "./notify/notification.ts";
 import { LogNotifier } from "./notify/notifier.ts";
+import { snapshot } from "./power/snapshot.ts";
 import { readBootId, UNKNOWN_BOOT_ID } from "./shutdown/crisis.ts";
 import { holdReached, lineHoldSince } from "./shutdown/abort_hold.ts";
 import { CrisisController } from "./shutdown/crisis_controller.ts";
@@ -66,6 +70,12 @@ interface DaemonLife {
   crisis: CrisisController;
   /** The last readiness round, kept across reloads. */
   readiness: ReadinessMemory;
+  /** READY, WATCHDOG, STATUS and STOPPING for systemd (issue 18). */
+  systemd: SystemdNotifier;
+  /** Poll counters for /metrics, kept across reloads. */
+  polls: PollStats;
+  /** The HTTP endpoint (`http.listen`), kept across reloads. */
+  http: HttpEndpoint;
 }
 
 /**
@@ -90,11 +100,26 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     pid: options.host.pid,
     runner: probe,
   });
+  using systemd = new SystemdNotifier({ host: options.host, clock, logger });
+  // Each session attaches its own shell before anything happens.
+  const crisis = new CrisisController(clock);
+  const readiness: ReadinessMemory = { state: {} };
+  const polls = new PollStats();
+  await using http = new HttpEndpoint({
+    pid: options.host.pid,
+    polls,
+    crisis,
+    readiness: () => readiness.state,
+  }, { clock, logger });
+  // A taken or foreign address refuses the start (exit 2), naming it.
+  http.start(loaded);
   const life: DaemonLife = {
     bootId,
-    // Each session attaches its own shell before anything happens.
-    crisis: new CrisisController(clock),
-    readiness: { state: {} },
+    crisis,
+    readiness,
+    systemd,
+    polls,
+    http,
   };
   for (let first = true;; first = false) {
     const next = await runSession(options, loaded, life, first);
@@ -130,6 +155,8 @@ async function runSession(
   await using client = clientForConfig(loaded, { clock, logger, login: true });
   const login = new LoginKeeper(client, config, logger, tell);
   announceSession(loaded, { first, dryRun, logger, tell });
+  life.systemd.checkPollCycle(config);
+  if (!first) await life.http.reload(config);
   // With readiness on, its first round reports the same problems once.
   if (!config.readiness.enabled) {
     await warnAboutSetup(loaded, { runner, logger, tell, host });
@@ -137,9 +164,8 @@ async function runSession(
   const parts: SessionParts = { options, config, life, login, notifier, tell };
   const halt = new Halt();
   // The budget trigger weighs the time left against this (issue 13).
-  const { neededMs } = buildPlan(config, {
-    durations: await readDurations(config.paths.durations, logger),
-  });
+  const durations = await readDurations(config.paths.durations, logger);
+  const { neededMs } = buildPlan(config, { durations });
   const monitor = monitorFor(parts, dryRun, halt, neededMs);
   const session = new AbortController();
   const sequence: SequenceOptions = {
@@ -167,9 +193,13 @@ async function runSession(
   await crisis.dispatch({ kind: "session_started", dryRun });
 
   // The session ends on SIGTERM, or when a reloaded config was accepted.
-  const stop = () => session.abort();
+  // systemd hears of a stop before a running sequence is waited for.
+  const stop = () => {
+    life.systemd.stopping();
+    session.abort();
+  };
   options.signal.addEventListener("abort", stop, { once: true });
-  if (options.signal.aborted) session.abort();
+  if (options.signal.aborted) stop();
   const background = [
     watchFlag(
       config.paths.flag,
@@ -179,6 +209,10 @@ async function runSession(
       session.signal,
     ),
     scheduleReadiness(parts, halt, session.signal),
+    life.http.serve(
+      { config, monitor, client: login.polling, notifier, durations },
+      session.signal,
+    ),
   ];
   try {
     await monitor.run(session.signal);
@@ -235,7 +269,8 @@ function monitorFor(
   const uptimeMs = options.host.uptimeMs();
   const { abort } = config.shutdown;
   let lineSince: number | null = null;
-  return new Monitor({
+  const power = { ...config, neededMs };
+  const monitor: Monitor = new Monitor({
     config,
     client: parts.login.polling,
     notifier: parts.notifier,
@@ -243,6 +278,7 @@ function monitorFor(
     clock,
     bootId: life.bootId,
     neededMs,
+    stats: life.polls,
     ...(uptimeMs === undefined ? {} : { uptimeMs }),
     onRearmed: () => void life.crisis.dispatch({ kind: "power_back" }),
     extraState: () => ({ readiness: life.readiness.state }),
@@ -257,6 +293,7 @@ function monitorFor(
       ) {
         void life.crisis.dispatch({ kind: "power_stable", nowMs: clock.now() });
       }
+      life.systemd.polled(() => snapshot(monitor.state, monoMs, power));
     },
     onDecision: (decision) => {
       // A readiness round in progress stops: the sequence has the host now.
@@ -274,6 +311,7 @@ function monitorFor(
       });
     },
   });
+  return monitor;
 }
 
 /** Readiness rounds for the session, when enabled. */

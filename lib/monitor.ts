@@ -14,8 +14,10 @@ import { notificationOf } from "./notify/from_event.ts";
 import type { Notifier } from "./notify/notification.ts";
 import type { PowerEvent } from "./power/events.ts";
 import { restoreOutage, serializeOutage } from "./power/outage.ts";
+import type { PollStats } from "./metrics/poll_stats.ts";
 import {
   type PollFailure,
+  pollFailureOf,
   READING_VARIABLES,
   readReading,
 } from "./power/reading.ts";
@@ -27,7 +29,12 @@ import {
   type PowerConfig,
   type PowerState,
 } from "./power/state.ts";
-import { addTiming, type PollTiming, summarizeTiming } from "./power/timing.ts";
+import {
+  addTiming,
+  type PollTiming,
+  summarizeTiming,
+  type TimingSummary,
+} from "./power/timing.ts";
 import { step } from "./power/triggers.ts";
 import {
   NOTHING_WRITTEN,
@@ -73,6 +80,8 @@ export interface MonitorOptions {
   neededMs?: number;
   /** Hears every poll, after the power core (the abort hold). @default none */
   onPoll?(input: PollInput, monoMs: number): void;
+  /** Counts poll durations and failures for `/metrics`. @default none */
+  stats?: PollStats;
 }
 
 /**
@@ -120,6 +129,16 @@ export class Monitor {
   /** The power state after the latest poll. */
   get state(): PowerState {
     return this.#state;
+  }
+
+  /** The settings the power core reads, the time the plan needs included. */
+  get power(): PowerConfig {
+    return this.#power;
+  }
+
+  /** Median and maximum poll and decision times of the last polls. */
+  get timing(): TimingSummary | null {
+    return summarizeTiming(this.#timing);
   }
 
   /**
@@ -221,6 +240,12 @@ export class Monitor {
       pollMs: monoMs - asked,
       decideMs: clock.monotonic() - monoMs,
     });
+    this.#options.stats?.record(
+      monoMs - asked,
+      input.kind === "failure"
+        ? input.failure.kind
+        : pollFailureOf(input.reading)?.kind ?? null,
+    );
     await this.#writeFiles(monoMs, wallMs);
   }
 
@@ -229,7 +254,7 @@ export class Monitor {
     const { config, bootId } = this.#options;
     const snap = {
       ...snapshot(this.#state, monoMs, this.#power),
-      timing: summarizeTiming(this.#timing),
+      timing: this.timing,
       ...this.#options.extraState?.(),
     };
     const plan = planWrites(this.#written, snap, monoMs);

@@ -8,6 +8,9 @@ import { shutdownConfig } from "./testing/shutdown_config.ts";
 import { makeTempDir } from "./testing/temp_dir.ts";
 import { DEFAULT_DEV } from "./testing/upsd.ts";
 import { ChannelNotifier } from "./notify/dispatch.ts";
+import { LogNotifier } from "./notify/notifier.ts";
+import { POLL_BUCKETS_S, PollStats } from "./metrics/poll_stats.ts";
+import { NutError, NutTimeoutError } from "./nut/errors.ts";
 
 /** The variables of the test UPS, as upsd would list them. */
 const VARS = new Map(
@@ -128,5 +131,65 @@ Deno.test(
       "an event on each poll but the first",
     );
     assert.equal(server.requests.length, 1, "the first request still hangs");
+  },
+);
+
+Deno.test(
+  "Monitor.pollOnce() counts each poll's duration and failure kind in its stats",
+  async () => {
+    await using dir = await makeTempDir();
+    const config = shutdownConfig(dir.path, {}, {
+      ups: { name: "ups@127.0.0.1" },
+    });
+    const clock = new FakeClock();
+    // Each poll: how long it takes on the fake clock, and what it gives.
+    const script: [number, () => Map<string, string>][] = [
+      [0.4, () => VARS],
+      [3, () => {
+        throw new NutTimeoutError("No reply from upsd within 5000 ms");
+      }],
+      [0.2, () => {
+        throw new NutError("DATA-STALE", "ERR DATA-STALE");
+      }],
+      [0.3, () => new Map([...VARS, ["ups.status", "WAIT"]])],
+      [20_000, () => VARS],
+    ];
+    let next = 0;
+    const stats = new PollStats();
+    const monitor = new Monitor({
+      config,
+      client: {
+        async poll() {
+          const [ms, reply] = script[next++]!;
+          await clock.advance(ms);
+          return reply();
+        },
+      },
+      notifier: new LogNotifier(new MemoryLogger()),
+      logger: new MemoryLogger(),
+      clock,
+      bootId: "stats-test",
+      stats,
+      onDecision() {},
+    });
+    for (const _ of script) await monitor.pollOnce();
+    assert.equal(stats.count, 5);
+    assert.deepEqual({ ...stats.failures }, {
+      refused: 0,
+      closed: 0,
+      timeout: 1,
+      "data_stale": 1,
+      "driver_not_connected": 0,
+      wait: 1,
+      "no_status": 0,
+      "no_battery_data": 0,
+      error: 0,
+    });
+    // 0.2, 0.3 and 0.4 ms in le 0.0005; 3 ms in le 0.005; 20 s above 10 s.
+    assert.equal(stats.buckets[0], 3);
+    assert.equal(stats.buckets[3], 1);
+    assert.equal(stats.buckets[POLL_BUCKETS_S.length], 1);
+    assert.ok(Math.abs(stats.sumS - 20.0039) < 1e-9, String(stats.sumS));
+    assert.equal(monitor.timing?.polls, 5);
   },
 );

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { parseConfig } from "../lib/config/load.ts";
+import { slowPollCycleMs } from "../lib/daemon/systemd_notify.ts";
 
 const UNIT = new URL("./ups-monitor.service", import.meta.url);
 
@@ -53,6 +55,21 @@ Deno.test("packaging/ups-monitor.service keeps the choices the daemon depends on
     one("ExecStart"),
     "/usr/local/bin/ups-monitor run --config /etc/ups-monitor/config.yaml",
   );
+  // The daemon sends READY, WATCHDOG, STATUS and STOPPING from its own pid.
+  assert.equal(one("Type"), "notify");
+  assert.equal(one("NotifyAccess"), "main");
+  // Pings come at most every WatchdogSec/2, from completed polls: the slowest
+  // poll cycle of the default config must fit in that half twice over (room
+  // for a TLS handshake and the reconnect of a reload).
+  const watchdogMs = Number(/^(\d+)s$/.exec(one("WatchdogSec") ?? "")?.[1]) *
+    1000;
+  const defaults = parseConfig("ups: {name: u}\n", "defaults.yaml");
+  assert.ok(
+    watchdogMs / 2 >= 2 * slowPollCycleMs(defaults),
+    `WatchdogSec=${one("WatchdogSec")}`,
+  );
+  // A resumed sequence runs before READY=1.
+  assert.ok(Number(one("TimeoutStartSec")) >= 300);
   assert.equal(one("Restart"), "always");
   assert.equal(one("RestartPreventExitStatus"), "2");
   assert.equal(one("KillMode"), "mixed");

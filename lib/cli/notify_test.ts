@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { startRecordingServer } from "../testing/http_server.ts";
+import {
+  type RecordedRequest,
+  startRecordingServer,
+} from "../testing/http_server.ts";
 import { runProgram } from "../testing/program.ts";
 
 Deno.test(
@@ -50,3 +53,98 @@ notifications:
     }
   },
 );
+
+/** One channel kind through notify-test: its config, answer and what must arrive. */
+interface KindTest {
+  kind: string;
+  secret: string;
+  channel: (url: string) => string;
+  answer: (request: RecordedRequest) => Response;
+  path: string;
+  check: (body: Record<string, unknown>) => void;
+  stdout: string;
+}
+
+const KIND_TESTS: KindTest[] = [
+  {
+    kind: "ntfy",
+    secret: "tk_notifytestsecret",
+    channel: (url) =>
+      `{kind: ntfy, server: "${url}", topic: ups-test, token: tk_notifytestsecret}`,
+    answer: (request) =>
+      request.headers["authorization"] === "Bearer tk_notifytestsecret"
+        ? Response.json({ id: "x", event: "message" })
+        : Response.json({ error: "unauthorized" }, { status: 401 }),
+    path: "/",
+    check(body) {
+      assert.equal(body["topic"], "ups-test");
+      assert.equal(body["title"], "Test notification");
+      assert.deepEqual(body["tags"], ["information_source", "notify.test"]);
+    },
+    stdout: "ntfy (ntfy): delivered (HTTP 200)\n",
+  },
+  {
+    kind: "slack",
+    secret: "slacknotifytestsecret",
+    channel: (url) =>
+      `{kind: slack, name: team, url: "${url}/hooks/slacknotifytestsecret"}`,
+    answer: () => new Response("ok"),
+    path: "/hooks/slacknotifytestsecret",
+    check(body) {
+      assert.equal(body["text"], ":information_source: Test notification");
+      const [attachment] = body["attachments"] as Record<string, unknown>[];
+      assert.equal(attachment?.["title"], "Test notification");
+    },
+    stdout: "team (slack): delivered (HTTP 200)\n",
+  },
+  {
+    kind: "telegram",
+    secret: "123:telegramnotifytestsecret",
+    channel: (url) =>
+      `{kind: telegram, bot_token: "123:telegramnotifytestsecret", chat_id: -42, api_url: "${url}"}`,
+    answer: () =>
+      Response.json({
+        ok: false,
+        "error_code": 403,
+        description: "Forbidden: bot was blocked by the user",
+      }, { status: 403 }),
+    path: "/bot123:telegramnotifytestsecret/sendMessage",
+    check(body) {
+      assert.equal(body["chat_id"], "-42");
+      assert.match(String(body["text"]), /^ℹ️ <b>Test notification<\/b>\n/);
+    },
+    stdout:
+      'telegram (telegram): failed: HTTP 403: the receiver refused the request (check the token or headers): "Forbidden: bot was blocked by the user"\n',
+  },
+];
+
+for (const t of KIND_TESTS) {
+  Deno.test(
+    `ups-monitor notify-test sends through a channel of kind ${t.kind}`,
+    { timeout: 20_000 },
+    async () => {
+      await using server = startRecordingServer(t.answer);
+      const dir = await Deno.makeTempDir({ dir: "/run" });
+      try {
+        const config = `${dir}/config.yaml`;
+        await Deno.writeTextFile(
+          config,
+          `ups: {name: ups@127.0.0.1}\nnotifications:\n  channels:\n    - ${
+            t.channel(server.url)
+          }\n`,
+        );
+        const result = await runProgram(["notify-test", "--config", config]);
+        assert.equal(result.stdout, t.stdout, result.stderr);
+        assert.equal(result.code, t.stdout.includes("delivered") ? 0 : 1);
+        assert.deepEqual(
+          server.requests.map((r) => [r.method, r.path]),
+          [["POST", t.path]],
+        );
+        t.check(JSON.parse(server.requests[0]?.body ?? ""));
+        assert.ok(!(result.stdout + result.stderr).includes(t.secret));
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+}

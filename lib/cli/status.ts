@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { fleetLine, type FleetStatus, fleetStatus } from "./status_fleet.ts";
+import { fleetLine, fleetStatus } from "./status_fleet.ts";
 import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
 import { loadForCommand } from "./config.ts";
 import type { Config } from "../config/schema.ts";
-import { formatEndpoint, parseUpsAddress } from "../config/ups_address.ts";
+import { parseUpsAddress } from "../config/ups_address.ts";
 import { clientForConfig } from "../nut/configured.ts";
 import { fmt } from "../power/events.ts";
 import { restoreOutage } from "../power/outage.ts";
@@ -17,20 +17,20 @@ import {
   type Reading,
   READING_VARIABLES,
   readReading,
-  type StatusFlag,
-  type Value,
-  valueOf,
 } from "../power/reading.ts";
 import { snapshot } from "../power/snapshot.ts";
 import { budgetLines, budgetNow } from "./status_budget.ts";
-import type { BudgetSnapshot } from "../power/snapshot.ts";
+import {
+  lastingConfig,
+  type StatusReport,
+  statusReport,
+} from "./status_report.ts";
 import { readDurations } from "../shutdown/durations_file.ts";
 import { buildPlan } from "../shutdown/plan.ts";
-import { type Decision, initialState } from "../power/state.ts";
+import { initialState } from "../power/state.ts";
 import { decide, step } from "../power/triggers.ts";
 import { readinessLines, readinessOf } from "../readiness/report.ts";
-import type { ReadinessState } from "../readiness/state.ts";
-import { timingOf, type TimingSummary } from "../power/timing.ts";
+import { timingOf } from "../power/timing.ts";
 import { readBootId, UNKNOWN_BOOT_ID } from "../shutdown/crisis.ts";
 import { livePid } from "../shutdown/pid_file.ts";
 import { systemClock } from "../system/clock.ts";
@@ -47,61 +47,10 @@ const STATUS_VARIABLES: readonly string[] = [
   "ups.model",
 ];
 
-/** Each status flag in words. */
-export const FLAG_WORDS: Record<StatusFlag, string> = {
-  OL: "on line power",
-  OB: "on battery",
-  LB: "low battery",
-  HB: "high battery",
-  RB: "replace battery",
-  CHRG: "charging",
-  DISCHRG: "discharging",
-  BYPASS: "on bypass",
-  CAL: "calibrating",
-  OFF: "output off",
-  OVER: "overloaded",
-  TRIM: "trimming voltage (AVR)",
-  BOOST: "boosting voltage (AVR)",
-  FSD: "forced shutdown",
-  ALARM: "alarm",
-};
-
 function minutes(seconds: number): string {
   return seconds >= 60
     ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
     : `${Math.round(seconds)} s`;
-}
-
-/** What status prints, as data: also the `--json` output. */
-interface StatusReport {
-  ups: string;
-  endpoint: string;
-  mfr: string | null;
-  model: string | null;
-  status: string | null;
-  flags: string[];
-  words: string[];
-  charge: number | null;
-  "runtime_s": number | null;
-  "input_voltage": number | null;
-  "nominal_voltage": number | null;
-  load: number | null;
-  "input_frequency": number | null;
-  "battery_voltage": number | null;
-  temperature: number | null;
-  unknown: Record<string, string>;
-  "on_battery_s": number | null;
-  "depletion_rate_per_min": number | null;
-  /** Time left against the time the plan needs, and the nearest trigger. */
-  budget: BudgetSnapshot | null;
-  daemon: number | null;
-  trigger: Decision | null;
-  /** The live daemon's last readiness round; null without one. */
-  readiness: ReadinessState | null;
-  /** The live daemon's poll and decision times; null without them. */
-  timing: TimingSummary | null;
-  /** This host's NUT role and the clients logged in to the UPS. */
-  fleet: FleetStatus;
 }
 
 /** Folds one reading (and the daemon's outage, when live) into a decision, as if the reading persisted. */
@@ -134,11 +83,7 @@ async function evaluate(
   const { neededMs } = buildPlan(config, {
     durations: await readDurations(config.paths.durations),
   });
-  const once = {
-    ...config,
-    triggers: { ...config.triggers, "persistence_polls": 1 },
-    neededMs,
-  };
+  const once = lastingConfig({ ...config, neededMs });
   const result = step(initialState(resumed), { kind: "reading", reading }, {
     config: once,
     monoMs,
@@ -305,54 +250,19 @@ Options:
     ).catch(() => null);
     const { decision, snap } = await evaluate(config, reading, daemon);
     const stateFile = daemon === null ? null : await daemonStateFile(config);
-    const unknown: Record<string, string> = {};
-    for (
-      const [key, value] of Object.entries({
-        charge: reading.charge,
-        runtime: reading.runtime,
-        "input_voltage": reading.inputVoltage,
-        load: reading.load,
-      })
-    ) {
-      if (!value.known) unknown[key] = value.reason;
-    }
-    const optional: Record<string, Value> = {
-      "input_frequency": reading.inputFrequency,
-      "battery_voltage": reading.batteryVoltage,
-      temperature: reading.temperature,
-    };
-    for (const [key, value] of Object.entries(optional)) {
-      // Absent is normal for these: only a value served but unusable is news.
-      if (!value.known && value.code !== "missing") unknown[key] = value.reason;
-    }
-    const report: StatusReport = {
-      ups: address.value.ups,
-      endpoint: formatEndpoint(address.value),
+    const report = statusReport({
+      address: address.value,
       mfr: vars.get("ups.mfr") ?? null,
       model: vars.get("ups.model") ?? null,
-      status: reading.status.raw,
-      flags: [...reading.status.flags, ...reading.status.other],
-      words: [...reading.status.flags].map((flag) => FLAG_WORDS[flag]),
-      charge: valueOf(reading.charge),
-      "runtime_s": valueOf(reading.runtime),
-      "input_voltage": valueOf(reading.inputVoltage),
-      "nominal_voltage": valueOf(reading.nominalVoltage),
-      load: valueOf(reading.load),
-      "input_frequency": valueOf(reading.inputFrequency),
-      "battery_voltage": valueOf(reading.batteryVoltage),
-      temperature: valueOf(reading.temperature),
-      unknown,
-      "on_battery_s": snap.on_battery_ms === null
-        ? null
-        : Math.round(snap.on_battery_ms / 1000),
-      "depletion_rate_per_min": snap.depletion_rate_per_min,
+      reading,
+      snap,
       budget: budgetNow(snap.budget ?? null, stateFile),
-      daemon,
       trigger: decision,
+      daemon,
       readiness: readinessOf(stateFile),
       timing: timingOf(stateFile),
       fleet,
-    };
+    });
     context.stdout.write(
       values["json"] ? JSON.stringify(report, null, 2) + "\n" : render(report),
     );

@@ -46,6 +46,23 @@ export interface LoadedConfig {
 }
 
 /**
+ * The issues of the one union option the value has the shape of (`ups`: a
+ * mapping or a list): "expected a mapping" from the list option says
+ * nothing about a mapping with a bad key.
+ *
+ * @returns Those issues, or null when the issue is no such union's.
+ */
+function matchingBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | null {
+  if (issue.code !== "invalid_union") return null;
+  const shaped = issue.errors.filter((errors) =>
+    !errors.some((inner) =>
+      inner.path.length === 0 && inner.code === "invalid_type"
+    )
+  );
+  return shaped.length === 1 ? shaped[0]! : null;
+}
+
+/**
  * An issue about a key of a loaded config, placed at that key's line.
  *
  * @param loaded The loaded config.
@@ -290,6 +307,17 @@ function toIssues(
   lineCounter: LineCounter,
   file: string,
 ): ConfigIssue[] {
+  const branch = matchingBranch(issue);
+  if (branch !== null) {
+    return branch.flatMap((inner) =>
+      toIssues(
+        { ...inner, path: [...issue.path, ...inner.path] },
+        doc,
+        lineCounter,
+        file,
+      )
+    );
+  }
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => {
       const path = [...issue.path, key];

@@ -18,7 +18,7 @@ async function problemsOf(name: string): Promise<string[]> {
 
 const INVALID: Record<string, string> = {
   "bad_channel_kind.yaml":
-    `6:13: notifications.channels.0.kind: expected a channel with kind "discord" or "webhook"`,
+    `6:13: notifications.channels.0.kind: expected a channel with kind "discord", "webhook", "ntfy", "slack" or "telegram"`,
   "bad_custom_position.yaml":
     `7:14: shutdown.custom.0.after: expected one of "start", "vms", "containers", "sync", "filesystems", "remotes", "power_cycle"`,
   "bad_duration.yaml":
@@ -31,6 +31,8 @@ const INVALID: Record<string, string> = {
   "duplicate_key.yaml": `4:3: invalid YAML: map keys must be unique`,
   "empty_command.yaml":
     `6:14: shutdown.local.command: expected at least 1 item(s)`,
+  "http_host_name.yaml":
+    `5:11: http.listen: "localhost" is not a literal IP address: give one, such as "127.0.0.1"`,
   "infinite_number.yaml":
     `5:16: triggers.low_battery: expected a finite number, got Infinity`,
   "min_samples_window.yaml":
@@ -39,6 +41,10 @@ const INVALID: Record<string, string> = {
   "out_of_range.yaml": `5:16: triggers.low_battery: expected at most 100`,
   "password_twice.yaml":
     `6:18: ups.password_file: set either password or password_file, not both`,
+  "ntfy_bad_server.yaml":
+    `7:15: notifications.channels.0.server: expected an http or https URL`,
+  "ntfy_bad_topic.yaml":
+    `7:14: notifications.channels.0.topic: expected a topic of 1 to 64 letters, digits, "-" or "_"`,
   "power_cycle_delay.yaml":
     `9:12: shutdown.power_cycle.delay: "1m" does not exceed the local shutdown's worst case "1m3s": the UPS would cut the power before the host has halted; lengthen the delay or shorten shutdown.local.timeout`,
   "relative_path.yaml":
@@ -47,6 +53,16 @@ const INVALID: Record<string, string> = {
     `6:13: shutdown.remotes.0.host: "-oProxyCommand=reboot" begins with "-", which ssh would read as an option`,
   "remote_without_user.yaml":
     `6:7: shutdown.remotes.0.user: required key is missing`,
+  "slack_bad_url.yaml":
+    `7:12: notifications.channels.0.url: expected an http or https URL`,
+  "telegram_bad_chat_id.yaml":
+    `8:16: notifications.channels.0.chat_id: expected a chat id such as -1001234567890, or a public channel such as "@ups_alerts"`,
+  "telegram_bad_token.yaml":
+    `7:18: notifications.channels.0.bot_token: expected a bot token as @BotFather gives it, such as "123456789:AA…"`,
+  "telegram_without_chat_id.yaml":
+    `6:7: notifications.channels.0.chat_id: required key is missing`,
+  "telegram_without_token.yaml":
+    `6:7: notifications.channels.0.bot_token: required key is missing`,
   "unknown_key.yaml":
     `4:3: ups.chek_interval: unknown key (did you mean "check_interval"?)`,
   "unknown_section.yaml":

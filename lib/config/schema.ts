@@ -14,12 +14,15 @@ import {
   count,
   duration,
   finiteNumber,
-  nutCredential,
-  optionalPath,
 } from "./schema_fields.ts";
+import { httpSchema } from "./schema_http.ts";
 import { powerCycleDelayProblem, shutdownSchema } from "./schema_shutdown.ts";
-import { triggersSchema } from "./schema_triggers.ts";
-import { parseUpsAddress } from "./ups_address.ts";
+import {
+  mergeTriggers,
+  triggerOverrides,
+  triggersSchema,
+} from "./schema_triggers.ts";
+import { MAX_UPSES, powerSchema, upsSchema } from "./schema_ups.ts";
 
 export { durationSchema, nutCredentialProblem } from "./schema_fields.ts";
 export {
@@ -32,80 +35,6 @@ import { channelKindOf, channelSchema } from "../notify/channel_kinds.ts";
 
 const colorSchema = finiteNumber().int().min(0).max(0xffffff);
 
-const upsSchema = z.strictObject({
-  name: z.string().superRefine((name, ctx) => {
-    const parsed = parseUpsAddress(name);
-    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
-  }).describe(
-    'The UPS as upsname[@host[:port]], as upsc spells it: "ups" (localhost), "ups@nas", "ups@10.0.0.2:3493", "ups@[::1]:3493".',
-  ),
-  username: nutCredential().nullable().default(null).describe(
-    "NUT user (upsd.users) to LOGIN as, like an upsmon secondary, so a NUT primary waits for this host. Printable ASCII. Default none.",
-  ),
-  password: nutCredential().nullable().default(null).describe(
-    "Password of the NUT user: printable ASCII. Secret: never printed. Prefer password_file.",
-  ),
-  "password_file": optionalPath(
-    "File whose first line is the NUT password (keeps the secret out of the config). Default none.",
-  ),
-  tls: z.enum(["off", "starttls", "required"]).default("starttls").describe(
-    'STARTTLS: off; starttls (use TLS when the server offers it, else plaintext, as upsc does; a man in the middle can forge the "not offered" answer and downgrade the connection, user name and password included, to plaintext); required (refuse plaintext: no credentials are ever sent in clear). Default starttls.',
-  ),
-  "ca_file": optionalPath(
-    "PEM file of the CA that signed upsd's certificate. Default: the system roots.",
-  ),
-  "check_interval": duration("Time between two polls of the UPS.", "1s"),
-  "connect_timeout": duration("Bound of a TCP connect to upsd.", "5s"),
-  "reply_timeout": duration(
-    "Bound of each request to upsd; a silent server is dropped after it.",
-    "5s",
-  ),
-  "max_stale_data_tolerance": count(
-    "Consecutive polls without a valid reading before the connection counts as lost (and, on battery, the fail-safe fires).",
-    1,
-    1000,
-    3,
-  ),
-  role: z.enum(["secondary", "primary"]).default("secondary").describe(
-    'The NUT role of this host for the UPS: secondary (obey FSD; log out right before the local shutdown so the primary stops waiting) or primary (on a trigger, set FSD at upsd so every secondary starts its shutdown, wait up to hostsync for them to log out, then run this host\'s sequence). A primary needs username and a password of a user with "upsmon primary" in upsd.users. Default secondary.',
-  ),
-  hostsync: duration(
-    "Primary only: the longest wait, after setting FSD, for the other clients to log out before this host's own sequence starts (upsmon's HOSTSYNC).",
-    "15s",
-  ),
-}).superRefine((ups, ctx) => {
-  if (ups.role === "primary" && ups.username === null) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["role"],
-      message:
-        'a primary logs in to set FSD: set username and password (or password_file) of a user with "upsmon primary" in upsd.users',
-    });
-  }
-  if (ups.password !== null && ups.password_file !== null) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["password_file"],
-      message: "set either password or password_file, not both",
-    });
-  }
-  const hasPassword = ups.password !== null || ups.password_file !== null;
-  if (hasPassword && ups.username === null) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["username"],
-      message: "a NUT password needs a username",
-    });
-  }
-  if (!hasPassword && ups.username !== null) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["username"],
-      message: "a NUT username needs a password or password_file",
-    });
-  }
-});
-
 const colorsSchema = z.strictObject({
   red: colorSchema.default(15158332).describe(
     "Critical events. Default 15158332.",
@@ -116,7 +45,9 @@ const colorsSchema = z.strictObject({
   ),
   green: colorSchema.default(3066993).describe("Recoveries. Default 3066993."),
   blue: colorSchema.default(3447003).describe("Information. Default 3447003."),
-}).prefault({}).describe("Discord embed colors, as decimal RGB.");
+}).prefault({}).describe(
+  "Severity colors of Discord embeds and Slack attachments, as decimal RGB.",
+);
 
 const notificationsSchema = z.strictObject({
   timeout: duration(
@@ -142,7 +73,9 @@ const notificationsSchema = z.strictObject({
   channels: z.array(channelSchema).default([]).describe(
     "Where events are sent. Default none (log only).",
   ),
-}).prefault({}).describe("Discord and webhook notifications.");
+}).prefault({}).describe(
+  "Notifications: Discord, Slack (or Mattermost), Telegram, ntfy and webhook channels.",
+);
 
 const pathsSchema = z.strictObject({
   state: absolutePath("State snapshot (JSON), written each poll.").default(
@@ -190,40 +123,106 @@ const readinessSchema = z.strictObject({
   "Readiness: find a broken shutdown path on a normal day, not in the outage.",
 );
 
-/** The whole configuration file. */
-export const configSchema = z.strictObject({
-  ups: upsSchema.describe("The UPS and the NUT server that serves it."),
+/** The whole configuration file, as written. */
+const configFileSchema = z.strictObject({
+  ups: z.union([upsSchema, z.array(upsSchema).min(1).max(MAX_UPSES)])
+    .describe(
+      "The UPS and the NUT server that serves it; a list for a host whose power supplies sit on several UPSes.",
+    ),
+  power: powerSchema,
   triggers: triggersSchema,
   notifications: notificationsSchema,
   shutdown: shutdownSchema,
   paths: pathsSchema,
   logging: loggingSchema,
   readiness: readinessSchema,
-}).superRefine((config, ctx) => {
-  // Across sections: the window and min_samples live in triggers, the poll
-  // interval in ups.
-  const { depletion } = config.triggers;
-  const problem = minSamplesProblem(depletion.min_samples, {
-    windowMs: depletion.window,
-    intervalMs: config.ups.check_interval,
+  http: httpSchema,
+});
+
+/** The whole configuration file. */
+export const configSchema = configFileSchema.transform((file, ctx) => {
+  const config = withUpsList(file);
+  for (const problem of crossProblems(config, file)) {
+    ctx.issues.push({ code: "custom", input: file, ...problem });
+  }
+  return config;
+}).describe("ups-monitor configuration");
+
+/**
+ * The config with `ups` as the first UPS and `upses` as all of them, each
+ * with its own triggers (the top-level ones under its overrides), and
+ * `power.min_supplies` resolved.
+ */
+function withUpsList(file: z.output<typeof configFileSchema>) {
+  const list = Array.isArray(file.ups) ? file.ups : [file.ups];
+  const upses = list.map((entry) => ({
+    ...entry,
+    triggers: mergeTriggers(file.triggers, entry.triggers),
+  }));
+  const total = upses.reduce((sum, entry) => sum + entry.supplies, 0);
+  return {
+    ...file,
+    ups: upses[0]!,
+    upses,
+    power: {
+      ...file.power,
+      "min_supplies": file.power.min_supplies ?? total,
+    },
+  };
+}
+
+/** Problems across sections, each at its key. */
+function crossProblems(
+  config: ReturnType<typeof withUpsList>,
+  file: z.output<typeof configFileSchema>,
+): { path: PropertyKey[]; message: string }[] {
+  const written = Array.isArray(file.ups) ? file.ups : [file.ups];
+  const problems: { path: PropertyKey[]; message: string }[] = [];
+  const several = config.upses.length > 1;
+  const seen = new Set<string>();
+  config.upses.forEach((ups, index) => {
+    const at = several ? ["ups", index] : ["ups"];
+    // The window and min_samples live in triggers, the poll interval in ups.
+    const { depletion } = ups.triggers;
+    const problem = minSamplesProblem(depletion.min_samples, {
+      windowMs: depletion.window,
+      intervalMs: ups.check_interval,
+    });
+    if (problem !== null) {
+      const override = written[index]?.triggers?.["depletion"] !== undefined;
+      problems.push({
+        path: override
+          ? [...at, "triggers", "depletion", "min_samples"]
+          : ["triggers", "depletion", "min_samples"],
+        message: problem,
+      });
+    }
+    if (seen.has(ups.name)) {
+      problems.push({
+        path: [...at, "name"],
+        message: `"${ups.name}" is listed twice`,
+      });
+    }
+    seen.add(ups.name);
   });
-  if (problem !== null) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["triggers", "depletion", "min_samples"],
-      message: problem,
+  const total = config.upses.reduce((sum, ups) => sum + ups.supplies, 0);
+  if (config.power.min_supplies > total) {
+    problems.push({
+      path: ["power", "min_supplies"],
+      message:
+        `${config.power.min_supplies} is more than the ${total} supplies the UPSes feed (the sum of their supplies): the host would shut down at once`,
     });
   }
   // Across steps: the power cycle's delay against the local shutdown's time.
   const delayProblem = powerCycleDelayProblem(config.shutdown);
   if (delayProblem !== null) {
-    ctx.addIssue({
-      code: "custom",
+    problems.push({
       path: ["shutdown", "power_cycle", "delay"],
       message: delayProblem,
     });
   }
-}).describe("ups-monitor configuration");
+  return problems;
+}
 
 /** A validated configuration; durations are milliseconds. */
 export type Config = z.output<typeof configSchema>;
@@ -273,8 +272,17 @@ export { SECRET_MASK };
  * @returns A plain object ready for YAML or JSON.
  */
 export function effectiveConfig(config: Config): Record<string, unknown> {
-  const masked = JSON.parse(JSON.stringify(config)) as Config;
-  if (masked.ups.password !== null) masked.ups.password = SECRET_MASK;
+  const { upses, ...rest } = JSON.parse(JSON.stringify(config)) as Config;
+  for (const ups of upses) {
+    if (ups.password !== null) ups.password = SECRET_MASK;
+  }
+  // As written: one UPS as a mapping, several as a list; each UPS's
+  // triggers are printed only where they differ from the top level.
+  const listed = upses.map(({ triggers, ...ups }) => {
+    const overrides = triggerOverrides(config.triggers, triggers);
+    return overrides === undefined ? ups : { ...ups, triggers: overrides };
+  });
+  const masked = { ...rest, ups: upses.length === 1 ? listed[0] : listed };
   const cycle = masked.shutdown.power_cycle;
   if (cycle.password !== null) cycle.password = SECRET_MASK;
   masked.notifications.channels = masked.notifications.channels.map((
@@ -286,8 +294,11 @@ export function effectiveConfig(config: Config): Record<string, unknown> {
 /** Walks value and schema together and formats every duration as text. */
 function durationsAsText(value: unknown, schema: z.ZodType): unknown {
   const inner = unwrap(schema);
-  if (inner instanceof z.ZodUnion && typeof value === "number") {
-    return formatDuration(value);
+  if (inner instanceof z.ZodUnion) {
+    // A duration (number or text), or `ups` (a mapping or a list).
+    if (typeof value === "number") return formatDuration(value);
+    const option = shapedOption(inner, Array.isArray(value));
+    return option ? durationsAsText(value, option) : value;
   }
   if (inner instanceof z.ZodObject && isRecord(value)) {
     const shape = inner.shape as Record<string, z.ZodType>;
@@ -315,6 +326,21 @@ function durationsAsText(value: unknown, schema: z.ZodType): unknown {
     return option ? durationsAsText(value, option) : value;
   }
   return value;
+}
+
+/**
+ * The option of a union of a mapping and a list (`ups`) that takes a list,
+ * or the one that takes a mapping; undefined for other unions.
+ */
+function shapedOption(
+  union: z.ZodUnion,
+  list: boolean,
+): z.ZodType | undefined {
+  return (union.options as z.ZodType[]).find((option) =>
+    list
+      ? unwrap(option) instanceof z.ZodArray
+      : unwrap(option) instanceof z.ZodObject
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -354,7 +380,10 @@ export function unwrap(schema: z.ZodType): z.ZodType {
 export function knownKeysAt(path: readonly PropertyKey[]): string[] {
   let schema: z.ZodType = configSchema;
   for (const key of path) {
-    const inner = unwrap(schema);
+    let inner = unwrap(schema);
+    if (inner instanceof z.ZodUnion) {
+      inner = unwrap(shapedOption(inner, typeof key === "number") ?? inner);
+    }
     if (inner instanceof z.ZodObject) {
       const next = (inner.shape as Record<string, z.ZodType>)[String(key)];
       if (!next) return [];
@@ -365,7 +394,12 @@ export function knownKeysAt(path: readonly PropertyKey[]): string[] {
       return [];
     }
   }
-  const inner = unwrap(schema);
+  let inner = unwrap(schema);
+  if (
+    inner instanceof z.ZodUnion && !(inner instanceof z.ZodDiscriminatedUnion)
+  ) {
+    inner = unwrap(shapedOption(inner, false) ?? inner);
+  }
   if (inner instanceof z.ZodObject) return Object.keys(inner.shape);
   if (inner instanceof z.ZodDiscriminatedUnion) {
     const keys = new Set<string>();

@@ -54,9 +54,11 @@ Deno.test("full.yaml is valid and names every key of the schema", async () => {
   const text = await Deno.readTextFile(FULL);
   parseConfig(text, "full.yaml");
   const written = new Set(yamlPaths(parseDocument(text).contents));
-  // Headers are a free-form mapping: their names are the user's.
+  // Headers are a free-form mapping: their names are the user's. A UPS's
+  // trigger overrides take the keys of the top-level triggers.
   const missing = schemaPaths().filter((path) =>
-    !written.has(path) && !path.includes(".headers.")
+    !written.has(path) && !path.includes(".headers.") &&
+    !path.startsWith("ups.triggers.")
   );
   assert.deepEqual(missing, []);
   assert.ok(written.has("shutdown.remotes.[].host_key_policy"));
@@ -131,6 +133,10 @@ Deno.test("effectiveConfig() masks passwords, webhook URLs and header values", a
     "https://discord.com/api/webhooks/000000000000000000/example-token",
     "https://ntfy.example.net/ups",
     "Bearer example-token",
+    "tk_exampletoken0000000000000000",
+    "https://hooks.slack.com/services/T00000000/B00000000/exampletoken0000000000",
+    "exampletoken0000000000",
+    "123456789:AAexample-telegram-token",
   ]);
   const shown = effectiveConfig(config) as {
     ups: { password: string; "check_interval": string };
@@ -141,20 +147,24 @@ Deno.test("effectiveConfig() masks passwords, webhook URLs and header values", a
   assert.equal(shown.notifications.channels[0]?.url, "https://discord.com/***");
 });
 
+/** An object of the JSON Schema, as far as the test below reads it. */
+interface JsonObject {
+  required?: string[];
+  properties?: Record<string, { description?: string }>;
+  items?: JsonObject;
+}
+
 Deno.test("configJsonSchema() documents every key and requires only ups.name", () => {
   const schema = configJsonSchema() as {
     required?: string[];
-    properties: Record<
-      string,
-      {
-        required?: string[];
-        properties?: Record<string, { description?: string }>;
-      }
-    >;
+    properties: Record<string, { anyOf?: JsonObject[] }>;
   };
   assert.deepEqual(schema.required, ["ups"]);
-  assert.deepEqual(schema.properties["ups"]?.required, ["name"]);
-  const ups = schema.properties["ups"]?.properties ?? {};
+  // One UPS as a mapping, or several as a list of the same mappings.
+  const [mapping, list] = schema.properties["ups"]?.anyOf ?? [];
+  assert.deepEqual(mapping?.required, ["name"]);
+  assert.deepEqual(list?.items, mapping);
+  const ups = mapping?.properties ?? {};
   for (const [key, value] of Object.entries(ups)) {
     assert.ok(
       value.description && value.description.length > 10,

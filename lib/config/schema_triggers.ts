@@ -81,3 +81,71 @@ export const triggersSchema = z.strictObject({
 }).prefault({}).describe(
   "When to shut down (first match wins) and what to warn about.",
 );
+
+/** The validated triggers; durations in ms. */
+export type Triggers = z.output<typeof triggersSchema>;
+
+/**
+ * The triggers of one UPS: the top-level ones under its overrides.
+ *
+ * @param base The top-level triggers.
+ * @param overrides The UPS's validated overrides (any subset), or none.
+ * @returns The merged triggers; `base` itself without overrides.
+ */
+export function mergeTriggers(
+  base: Triggers,
+  overrides: Readonly<Record<string, unknown>> | undefined,
+): Triggers {
+  if (overrides === undefined) return base;
+  return mergeObjects(base, overrides) as Triggers;
+}
+
+/**
+ * What a UPS's triggers change from the top-level ones.
+ *
+ * @param base The top-level triggers.
+ * @param merged The UPS's triggers.
+ * @returns The keys that differ (nested objects by key); undefined for none.
+ */
+export function triggerOverrides(
+  base: Triggers,
+  merged: Triggers,
+): Record<string, unknown> | undefined {
+  return differences(base, merged);
+}
+
+function differences(
+  base: Readonly<Record<string, unknown>>,
+  other: Readonly<Record<string, unknown>>,
+): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(other)) {
+    const under = base[key];
+    if (isPlainObject(value) && isPlainObject(under)) {
+      const nested = differences(under, value);
+      if (nested !== undefined) out[key] = nested;
+    } else if (value !== under) {
+      out[key] = value;
+    }
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+function mergeObjects(
+  base: Readonly<Record<string, unknown>>,
+  over: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const under = base[key];
+    out[key] = isPlainObject(value) && isPlainObject(under)
+      ? mergeObjects(under, value)
+      : value;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

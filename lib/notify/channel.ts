@@ -71,6 +71,16 @@ export class ChannelSender {
     return this.#degraded;
   }
 
+  /** Notifications queued or in flight. */
+  get depth(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
+  /** Notifications dropped so far because the queue was full. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
   /** Nothing queued and nothing in flight. */
   get idle(): boolean {
     return this.#queue.length === 0 && this.#inFlight === 0;

@@ -58,6 +58,50 @@ export interface ChannelKindSpec<C> {
   readonly retryAfterSeconds: (body: string) => number | undefined;
 }
 
+/**
+ * Where a kind sends its requests and how it reads a refusal: what the kinds
+ * whose config has no single `url` (ntfy's server and topic, Telegram's bot
+ * token in the path) must say besides {@linkcode ChannelKindSpec}. Kinds
+ * posting to their configured `url` get it from {@linkcode atChannelUrl}.
+ */
+export interface ChannelAddress<C> {
+  /** The URL requests are POSTed to; may hold a secret (a token in the path). */
+  readonly url: (channel: C) => string;
+  /** The channel's config key that sets the URL's host, for messages: `url`, `server`, `api_url`. */
+  readonly urlKey: string;
+  /**
+   * The receiver's own words for a refused request, read from the answer's
+   * body (Slack's `invalid_payload`, Telegram's `description`); undefined
+   * when the body has none. The sender masks secrets and bounds the length.
+   */
+  readonly errorText: (body: string) => string | undefined;
+  /** What an HTTP 404 means for this kind, e.g. `the webhook does not exist (wrong or deleted URL)`. */
+  readonly notFound: string;
+}
+
+/** Everything the table holds about one kind. */
+export type ChannelKindEntry<C> = ChannelKindSpec<C> & ChannelAddress<C>;
+
+/**
+ * A kind that posts to its configured `url` (Discord, the generic webhook),
+ * with the answer's body left out of messages, as before the table had
+ * kinds that read it.
+ *
+ * @param spec The kind's spec.
+ * @returns The spec with its address: the channel's `url`.
+ */
+export function atChannelUrl<C extends { url: string }>(
+  spec: ChannelKindSpec<C>,
+): ChannelKindEntry<C> {
+  return {
+    ...spec,
+    url: (channel) => channel.url,
+    urlKey: "url",
+    errorText: () => undefined,
+    notFound: "the webhook does not exist (wrong or deleted URL)",
+  };
+}
+
 /** A channel URL: http or https only. */
 export const httpUrl = z.url({
   protocol: /^https?$/,

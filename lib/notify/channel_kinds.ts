@@ -5,28 +5,39 @@
  * masking and the effective config of `check` all look a channel up here.
  *
  * Adding a kind: a new file with its config schema and its
- * {@linkcode ChannelKindSpec}, then one line in each list below.
+ * {@linkcode ChannelKindEntry} (a `ChannelKindSpec` plus where it
+ * posts and how it reads a refusal), then one line in each list below.
  *
  * @module
  * @pure
  */
 import { z } from "zod";
-import type {
-  BodyOptions,
-  ChannelKindSpec,
-  RequestBody,
+import {
+  atChannelUrl,
+  type BodyOptions,
+  type ChannelKindEntry,
+  type RequestBody,
 } from "./channel_kind.ts";
 import { DISCORD_KIND, discordChannelSchema } from "./discord.ts";
 import type { Notification } from "./notification.ts";
+import { NTFY_KIND, ntfyChannelSchema } from "./ntfy.ts";
+import { SLACK_KIND, slackChannelSchema } from "./slack.ts";
+import { TELEGRAM_KIND, telegramChannelSchema } from "./telegram.ts";
 import { WEBHOOK_KIND, webhookChannelSchema } from "./webhook.ts";
 
 /** The config schema of every channel kind: the kinds a config may name. */
-const CHANNEL_SCHEMAS = [discordChannelSchema, webhookChannelSchema] as const;
+const CHANNEL_SCHEMAS = [
+  discordChannelSchema,
+  webhookChannelSchema,
+  ntfyChannelSchema,
+  slackChannelSchema,
+  telegramChannelSchema,
+] as const;
 
 /** A notification channel of the config. */
 export type ChannelConfig = z.output<(typeof CHANNEL_SCHEMAS)[number]>;
 
-/** The kind of a channel: `discord`, `webhook`. */
+/** The kind of a channel: `discord`, `webhook`, `ntfy`, `slack`, `telegram`. */
 export type ChannelKind = ChannelConfig["kind"];
 
 /** The config type of the channels of one kind. */
@@ -37,10 +48,13 @@ export type ChannelOf<K extends ChannelKind> = Extract<
 
 /** The spec of every channel kind, keyed by kind. */
 export const CHANNEL_KINDS: {
-  [K in ChannelKind]: ChannelKindSpec<ChannelOf<K>>;
+  [K in ChannelKind]: ChannelKindEntry<ChannelOf<K>>;
 } = {
-  discord: DISCORD_KIND,
-  webhook: WEBHOOK_KIND,
+  discord: atChannelUrl(DISCORD_KIND),
+  webhook: atChannelUrl(WEBHOOK_KIND),
+  ntfy: NTFY_KIND,
+  slack: SLACK_KIND,
+  telegram: TELEGRAM_KIND,
 };
 
 /** The config of one channel: any kind of the table, chosen by `kind`. */
@@ -62,6 +76,14 @@ export interface BoundChannelKind {
   secrets(): string[];
   /** The wait in seconds a 429 body asks for, if it names one. */
   retryAfterSeconds(body: string): number | undefined;
+  /** The URL requests go to; may hold a secret. */
+  url(): string;
+  /** The channel's config key that sets the URL's host: `url`, `server`, `api_url`. */
+  urlKey: string;
+  /** What the receiver said in a refusal's body, if anything. */
+  errorText(body: string): string | undefined;
+  /** What an HTTP 404 means for this kind. */
+  notFound: string;
 }
 
 /**
@@ -79,13 +101,17 @@ function bind<K extends ChannelKind>(
   kind: K,
   channel: ChannelOf<K>,
 ): BoundChannelKind {
-  const spec: ChannelKindSpec<ChannelOf<K>> = CHANNEL_KINDS[kind];
+  const spec: ChannelKindEntry<ChannelOf<K>> = CHANNEL_KINDS[kind];
   return {
     batchSize: spec.batchSize,
     body: (batch, options) => spec.body(channel, batch, options),
     headers: () => spec.headers(channel),
     secrets: () => spec.secrets(channel),
     retryAfterSeconds: (body) => spec.retryAfterSeconds(body),
+    url: () => spec.url(channel),
+    urlKey: spec.urlKey,
+    errorText: (body) => spec.errorText(body),
+    notFound: spec.notFound,
   };
 }
 

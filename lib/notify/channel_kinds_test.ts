@@ -9,6 +9,9 @@ const SAMPLES: Record<ChannelKind, string> = {
   discord: `{kind: discord, url: "https://discord.com/api/webhooks/1/tok-d"}`,
   webhook:
     `{kind: webhook, url: "https://hook.example/tok-w", headers: {Authorization: "Bearer tok-h"}}`,
+  ntfy: `{kind: ntfy, topic: ups-alerts, token: tk_tok-n}`,
+  slack: `{kind: slack, url: "https://hooks.slack.com/services/T0/B0/tok-s"}`,
+  telegram: `{kind: telegram, bot_token: "123456:tok-t", chat_id: -100123}`,
 };
 
 const NOTE: Notification = {

@@ -19,6 +19,16 @@ export interface ChannelNotifierOptions {
   logger: Logger;
 }
 
+/** One channel's queue, as `/metrics` shows it. */
+export interface ChannelQueue {
+  /** The channel's name. */
+  readonly channel: string;
+  /** Notifications queued or in flight. */
+  readonly depth: number;
+  /** Notifications dropped because the queue was full. */
+  readonly dropped: number;
+}
+
 /** Notifier over every configured channel. */
 export class ChannelNotifier implements Notifier {
   #senders: ChannelSender[];
@@ -46,6 +56,19 @@ export class ChannelNotifier implements Notifier {
         crisisTimeoutMs: config.notifications.crisis_timeout,
       })
     );
+  }
+
+  /**
+   * Each channel's queue, for `/metrics`.
+   *
+   * @returns Name, notifications queued or in flight, and drops so far.
+   */
+  queues(): ChannelQueue[] {
+    return this.#senders.map((sender) => ({
+      channel: sender.name,
+      depth: sender.depth,
+      dropped: sender.dropped,
+    }));
   }
 
   notify(notification: Notification): void {

@@ -200,8 +200,18 @@ Deno.test(
     ) {
       notifier.notify(note(severity, title));
     }
+    // What /metrics shows: 4 queued and 1 in flight, 3 dropped.
+    const [queue] = notifier.queues();
+    assert.deepEqual({ ...queue, channel: "" }, {
+      channel: "",
+      depth: 5,
+      dropped: 3,
+    });
     release();
     assert.equal(await notifier.flush(5000), true);
+    assert.deepEqual(notifier.queues().map((q) => [q.depth, q.dropped]), [
+      [0, 3],
+    ]);
     await notifier.close();
     const delivered = server.requests.slice(1).flatMap((r) => titles(r.body));
     assert.deepEqual(

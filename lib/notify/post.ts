@@ -8,7 +8,9 @@
  */
 import type { ChannelConfig } from "../config/schema.ts";
 import type { Clock } from "../system/clock.ts";
-import { channelKindOf } from "./channel_kinds.ts";
+import { escapeControls, redact } from "../system/log.ts";
+import { type BoundChannelKind, channelKindOf } from "./channel_kinds.ts";
+import { cutChars } from "./text.ts";
 
 /** What a receiver answered to one request. */
 export type PostResult =
@@ -65,7 +67,7 @@ export async function post(request: PostRequest): Promise<PostResult> {
     () => {/* the request finished first */},
   );
   try {
-    const response = await request.fetch(request.channel.url, {
+    const response = await request.fetch(kind.url(), {
       method: "POST",
       headers: { "content-type": "application/json", ...kind.headers() },
       body: request.body,
@@ -90,7 +92,7 @@ export async function post(request: PostRequest): Promise<PostResult> {
     if (status >= 500 || status === 408) {
       return { kind: "retry", status, why: `HTTP ${status}` };
     }
-    return { kind: "drop", status, why: describeStatus(status) };
+    return { kind: "drop", status, why: describeRefusal(kind, status, text) };
   } catch (error) {
     if (controller.signal.aborted) {
       return {
@@ -168,15 +170,31 @@ function retryAfterMs(
   return Math.min(Math.ceil(seconds * 1000), MAX_RETRY_AFTER_MS);
 }
 
-function describeStatus(status: number): string {
+/** Characters of a receiver's own error text kept in a message at most. */
+const MAX_ERROR_TEXT = 200;
+
+/**
+ * Why a message was refused: the status read, then what the receiver said
+ * (Slack's `invalid_payload`, Telegram's description) where its kind reads
+ * one, bounded, on one line and with the channel's secrets masked.
+ */
+function describeRefusal(
+  kind: BoundChannelKind,
+  status: number,
+  body: string,
+): string {
+  const said = kind.errorText(body);
+  const quoted = said === undefined
+    ? ""
+    : `: "${
+      cutChars(escapeControls(redact(said, kind.secrets())), MAX_ERROR_TEXT)
+    }"`;
   if (status >= 300 && status < 400) {
     return `HTTP ${status}: the receiver answered a redirect to another address, which is not followed`;
   }
   if (status === 401 || status === 403) {
-    return `HTTP ${status}: the receiver refused the request (check the token or headers)`;
+    return `HTTP ${status}: the receiver refused the request (check the token or headers)${quoted}`;
   }
-  if (status === 404) {
-    return "HTTP 404: the webhook does not exist (wrong or deleted URL)";
-  }
-  return `HTTP ${status}: the receiver rejected the message`;
+  if (status === 404) return `HTTP 404: ${kind.notFound}${quoted}`;
+  return `HTTP ${status}: the receiver rejected the message${quoted}`;
 }

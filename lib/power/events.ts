@@ -35,6 +35,8 @@ export const POWER_EVENTS = {
   "fsd.latched_at_start": ["error", "critical"],
   "budget.short": ["warning", "warning"],
   "budget.fits": ["info", "recovery"],
+  "supplies.degraded": ["warning", "warning"],
+  "supplies.restored": ["info", "recovery"],
   "shutdown.triggered": ["error", "critical"],
   "shutdown.rearmed": ["info", "info"],
 } as const satisfies Record<string, readonly [EventLevel, Severity]>;

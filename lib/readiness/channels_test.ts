@@ -188,3 +188,197 @@ Deno.test({
     );
   },
 });
+
+/** A probe of ntfy, Slack or Telegram: the answer, what must be asked, the result. */
+interface KindCase {
+  name: string;
+  channel: (url: string) => Record<string, unknown>;
+  answer: () => Response;
+  request: {
+    path: string;
+    query?: string;
+    authorization?: string;
+  };
+  ready: boolean;
+  detail: string;
+}
+
+const BOT_TOKEN = `123456:${TOKEN}`;
+const ntfyChannel = (token: string | null) => (url: string) => ({
+  kind: "ntfy",
+  name: "alerts",
+  server: `${url}/ntfy`,
+  topic: "ups-alerts",
+  token,
+});
+const telegramChannel = (url: string) => ({
+  kind: "telegram",
+  name: "alerts",
+  "bot_token": BOT_TOKEN,
+  "chat_id": -1001234567890,
+  "api_url": url,
+});
+const slackChannel = (url: string) => ({
+  kind: "slack",
+  name: "alerts",
+  url: `${url}/services/T0/B0/${TOKEN}`,
+});
+const botApi = (status: number, description: string) => () =>
+  Response.json({ ok: false, "error_code": status, description }, { status });
+
+const KIND_CASES: KindCase[] = [
+  {
+    name: "ntfy's health endpoint with a token it accepts",
+    channel: ntfyChannel(TOKEN),
+    answer: () => Response.json({ healthy: true }),
+    request: { path: "/ntfy/v1/health", authorization: `Bearer ${TOKEN}` },
+    ready: true,
+    detail: "HTTP 200: the server is healthy and accepts the token",
+  },
+  {
+    name: "ntfy without a token",
+    channel: ntfyChannel(null),
+    answer: () => Response.json({ healthy: true }),
+    request: { path: "/ntfy/v1/health" },
+    ready: true,
+    detail: "HTTP 200: the server is healthy",
+  },
+  {
+    name: "ntfy refusing the token",
+    channel: ntfyChannel(TOKEN),
+    answer: () =>
+      Response.json({ code: 40101, http: 401, error: "unauthorized" }, {
+        status: 401,
+      }),
+    request: { path: "/ntfy/v1/health", authorization: `Bearer ${TOKEN}` },
+    ready: false,
+    detail:
+      "HTTP 401: the server refused the token: check notifications.channels.0.token",
+  },
+  {
+    name: "an address that is not the root of an ntfy server",
+    channel: ntfyChannel(null),
+    answer: () => new Response("not found", { status: 404 }),
+    request: { path: "/ntfy/v1/health" },
+    ready: false,
+    detail:
+      'HTTP 404: the server has no health endpoint ("/v1/health"): check that notifications.channels.0.server is the root of an ntfy server',
+  },
+  {
+    name: "Telegram's getChat for a chat the bot sees",
+    channel: telegramChannel,
+    answer: () => Response.json({ ok: true, result: { id: -1001234567890 } }),
+    request: {
+      path: `/bot${BOT_TOKEN}/getChat`,
+      query: "?chat_id=-1001234567890",
+    },
+    ready: true,
+    detail: "HTTP 200: the bot token works and the bot can see the chat",
+  },
+  {
+    name: "a revoked Telegram bot token",
+    channel: telegramChannel,
+    answer: botApi(401, "Unauthorized"),
+    request: { path: `/bot${BOT_TOKEN}/getChat` },
+    ready: false,
+    detail:
+      'HTTP 401: the Bot API refused the bot token ("Unauthorized"): check notifications.channels.0.bot_token',
+  },
+  {
+    name: "a chat the bot is not in",
+    channel: telegramChannel,
+    answer: botApi(400, "Bad Request: chat not found"),
+    request: { path: `/bot${BOT_TOKEN}/getChat` },
+    ready: false,
+    detail:
+      'HTTP 400: the bot cannot reach the chat ("Bad Request: chat not found"): check notifications.channels.0.chat_id and that the bot is a member of the chat',
+  },
+  {
+    name: "a Bot API that does not know the bot",
+    channel: telegramChannel,
+    answer: botApi(404, "Not Found"),
+    request: { path: `/bot${BOT_TOKEN}/getChat` },
+    ready: false,
+    detail:
+      'HTTP 404: the Bot API does not know this bot ("Not Found"): check notifications.channels.0.bot_token and notifications.channels.0.api_url',
+  },
+  {
+    name: "a Slack host whose root is not found",
+    channel: slackChannel,
+    answer: () => new Response("not found", { status: 404 }),
+    request: { path: "/" },
+    ready: true,
+    detail:
+      "HTTP 404: the host answers (the webhook itself cannot be checked without posting)",
+  },
+  {
+    name: "a Slack host that redirects its root",
+    channel: slackChannel,
+    answer: () =>
+      new Response(null, {
+        status: 302,
+        headers: { location: "https://slack.com/" },
+      }),
+    request: { path: "/" },
+    ready: true,
+    detail:
+      "HTTP 302: the host answers (the webhook itself cannot be checked without posting)",
+  },
+  {
+    name: "a Slack host with a problem of its own",
+    channel: slackChannel,
+    answer: () => new Response(null, { status: 503 }),
+    request: { path: "/" },
+    ready: false,
+    detail:
+      "HTTP 503: the receiver has a problem of its own: check the service",
+  },
+];
+
+Deno.test("the channel check of ntfy, Slack and Telegram sends no message and reads the answer by kind", async (t) => {
+  for (const c of KIND_CASES) {
+    await t.step(c.name, async () => {
+      await using server = startRecordingServer(c.answer);
+      const result = await probe(c.channel(server.url));
+      assert.deepEqual(result, {
+        id: "channels.0",
+        title: 'Channel "alerts"',
+        ready: c.ready,
+        detail: c.detail,
+      });
+      assert.equal(server.requests.length, 1);
+      const [request] = server.requests;
+      assert.deepEqual(
+        [request?.method, request?.path, request?.body],
+        ["GET", c.request.path, ""],
+      );
+      if (c.request.query !== undefined) {
+        assert.equal(request?.query, c.request.query);
+      }
+      assert.equal(
+        request?.headers["authorization"],
+        c.request.authorization,
+      );
+    });
+  }
+});
+
+Deno.test("the channel check names each kind's address key when the host is unreachable", async () => {
+  const port = (() => {
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    return listener.addr.port;
+  })();
+  const url = `http://127.0.0.1:${port}`;
+  const cases: [Record<string, unknown>, string][] = [
+    [telegramChannel(url), "api_url"],
+    [ntfyChannel(TOKEN)(url), "server"],
+    [slackChannel(url), "url"],
+  ];
+  for (const [channel, key] of cases) {
+    const result = await probe(channel);
+    assert.deepEqual([result.ready, result.detail], [
+      false,
+      `cannot reach the receiver: client error (Connect): tcp connect error: Connection refused (os error 111); check the network and the host in notifications.channels.0.${key}`,
+    ]);
+  }
+});

@@ -90,6 +90,9 @@ Deno.test("readinessChecks() of full.yaml lists every enabled step in plan order
     ["local", "Local shutdown"],
     ["channels.0", 'Channel "discord"'],
     ["channels.1", 'Channel "ntfy"'],
+    ["channels.2", 'Channel "phone"'],
+    ["channels.3", 'Channel "team"'],
+    ["channels.4", 'Channel "telegram"'],
   ]);
 });
 

@@ -8,6 +8,7 @@
  */
 import type { Config } from "../config/schema.ts";
 import { formatEndpoint, parseUpsAddress } from "../config/ups_address.ts";
+import { channelKindOf } from "../notify/channel_kinds.ts";
 
 /** One permission the config needs, and the config key that needs it. */
 export interface PermissionNeed {
@@ -128,13 +129,17 @@ export function permissionNeeds(
   ];
   const address = parseUpsAddress(config.ups.name);
   if (address.ok) needs.push(net(formatEndpoint(address.value), "ups.name"));
+  if (config.http.listen) needs.push(net(config.http.listen, "http.listen"));
   if (config.ups.password_file) {
     needs.push(read(config.ups.password_file, "ups.password_file"));
   }
   if (config.ups.ca_file) needs.push(read(config.ups.ca_file, "ups.ca_file"));
   config.notifications.channels.forEach((channel, i) => {
     // The host only: the URL itself is a secret.
-    needs.push(net(urlHost(channel.url), `notifications.channels.${i}.url`));
+    const kind = channelKindOf(channel);
+    needs.push(
+      net(urlHost(kind.url()), `notifications.channels.${i}.${kind.urlKey}`),
+    );
   });
   // What the shutdown steps need comes from their kinds (see shutdown/).
   needs.push(...options.steps);

@@ -10,8 +10,10 @@
 export interface RecordedRequest {
   /** HTTP method, e.g. `POST`. */
   method: string;
-  /** Path and query, e.g. `/api/webhooks/1/token`. */
+  /** Path, e.g. `/api/webhooks/1/token`. */
   path: string;
+  /** Query with its `?`, e.g. `?chat_id=-100123`; empty when none (absent in hand-made records). */
+  query?: string;
   /** Request headers, lower-case names. */
   headers: Record<string, string>;
   /** Body as text. */
@@ -55,6 +57,7 @@ export function startRecordingServer(
       const recorded: RecordedRequest = {
         method: request.method,
         path: new URL(request.url).pathname,
+        query: new URL(request.url).search,
         headers: Object.fromEntries(request.headers),
         body: await request.text(),
         atMs: performance.now(),

@@ -227,6 +227,11 @@ export class Upsd implements AsyncDisposable {
     this.#drivers.get(ups)?.kill(signal);
   }
 
+  /** Sends a signal to upsd: `SIGSTOP` leaves every request hanging, `SIGCONT` answers them. */
+  signalUpsd(signal: Deno.Signal): void {
+    this.#upsd?.kill(signal);
+  }
+
   /** Kills a driver and waits for its exit: upsd then reports DRIVER-NOT-CONNECTED. */
   async killDriver(ups: string): Promise<void> {
     await stop(this.#drivers.get(ups));
