@@ -9,6 +9,7 @@
 #                        [--admin USER:PASSWORD] [--monitor USER:PASSWORD]
 #                        [--ups NAME [--desc TEXT] [--var NAME=VALUE]...]...
 #   rig-entrypoint ctl [--dir DIR] ACTION [UPS]
+#   rig-entrypoint upsmon ARGS...   a stock upsmon host instead (rig-upsmon)
 #
 # ACTION: stop-upsd | start-upsd | kill-driver UPS | start-driver UPS |
 #         freeze-driver UPS | thaw-driver UPS | freeze-all | thaw-all | status
@@ -245,5 +246,6 @@ serve() {
 case ${1-serve} in
 serve) shift || true; serve "$@" ;;
 ctl) shift; set_dir /run/rig; ctl "$@" ;;
-*) die "unknown command \"$1\": use serve or ctl" ;;
+upsmon) shift; exec /usr/local/bin/rig-upsmon run "$@" ;;
+*) die "unknown command \"$1\": use serve, ctl or upsmon" ;;
 esac

@@ -10,13 +10,14 @@ import type { ReceivedEmbed, ReceivedIncident } from "./fake_discord.ts";
 import { judgeIncident } from "./expect_incident.ts";
 import type { Expectations } from "./profile.ts";
 import type { SideEffectFacts } from "./side_effects.ts";
-import { VMS } from "./side_effects.ts";
+import { judgeFacts } from "./expect_side_effects.ts";
 import {
   judgeAfterRollback,
   judgeDuring,
   judgeRestored,
   type TimedRollbackFacts,
 } from "./expect_abort.ts";
+import { type FleetFacts, judgeFleet } from "./expect_fleet.ts";
 
 /** An event of the program, its time relative to the scenario's start. */
 export interface TimedEvent {
@@ -28,6 +29,8 @@ export interface TimedEvent {
   msg: string;
   /** The event's fields. */
   fields: Record<string, unknown>;
+  /** When the program logged it by its own `ts` (ms resolution), ms since the start. */
+  loggedT?: number;
 }
 
 /** Everything observed during one scenario. */
@@ -56,6 +59,8 @@ export interface Observation {
   rehearsal: boolean;
   /** What upsd and its drivers printed during the scenario. */
   upsdLog: string;
+  /** The fleet of stock upsmon hosts, read back. @default null */
+  fleet?: FleetFacts | null;
 }
 
 /** One judged expectation. */
@@ -224,6 +229,9 @@ export function judge(expect: Expectations, seen: Observation): Verdict {
     });
   }
   judgeDuring(check, expect.during, seen.events, seen.marks);
+  if (expect.fleet) {
+    judgeFleet(check, expect.fleet, seen.fleet ?? null, seen.events);
+  }
   if (expect.after_rollback) {
     judgeAfterRollback(check, expect.after_rollback, {
       ...seen,
@@ -353,88 +361,4 @@ function times(count: number): string {
 
 function capital(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** The real side effects of a full shutdown sequence. */
-function judgeFacts(
-  check: (ok: boolean, text: string) => void,
-  facts: SideEffectFacts,
-  events: readonly TimedEvent[],
-  containersAvailable: boolean,
-) {
-  if (containersAvailable) {
-    const running = facts.containers.filter((c) => c.running);
-    check(
-      facts.containers.length > 0 && running.length === 0,
-      running.length === 0
-        ? `Containers stopped: "${
-          facts.containers.map((c) => c.name).join('", "')
-        }"`
-        : `Expected the scenario's containers stopped, but "${
-          running.map((c) => c.name).join('", "')
-        }" still run`,
-    );
-    const touched = facts.untouched.filter((c) => !c.running);
-    check(
-      touched.length === 0,
-      touched.length === 0
-        ? "The rig's own containers still run"
-        : `Expected only labelled containers stopped, but "${
-          touched.map((c) => c.name).join('", "')
-        }" stopped too`,
-    );
-    const calls = facts.nasCalls ?? [];
-    check(
-      calls.some((c) => c.uid === 0 && c.args.join(" ") === "-s"),
-      calls.length > 0
-        ? `The NAS recorded "synoshutdown ${calls[0]!.args.join(" ")}" as uid ${
-          calls[0]!.uid
-        }`
-        : "Expected the NAS to record synoshutdown -s, but it recorded nothing",
-    );
-  }
-  check(
-    facts.stillMounted !== null && facts.stillMounted.length === 0,
-    facts.stillMounted === null
-      ? "Cannot read the program's mount table"
-      : facts.stillMounted.length === 0
-      ? "Tmpfs mounts unmounted"
-      : `Expected the tmpfs mounts unmounted, but "${
-        facts.stillMounted.join('", "')
-      }" still mounted`,
-  );
-  const fs = events.find((e) =>
-    e.event === "shutdown.step" && e.fields["step"] === "filesystems" &&
-    e.fields["phase"] !== "start"
-  );
-  const details = String(fs?.fields["details"] ?? "");
-  check(
-    fs !== undefined && fs.fields["phase"] === "timeout" &&
-      details.includes(facts.hangMount),
-    fs !== undefined && details.includes(facts.hangMount)
-      ? `The hung unmount of "${facts.hangMount}" was reported (${
-        fs.fields["phase"]
-      })`
-      : `Expected the hung unmount of "${facts.hangMount}" reported, got "${
-        fs?.fields["phase"] ?? "no filesystems step"
-      }: ${details}"`,
-  );
-  const destroyed = facts.virshCalls.some((c) =>
-    c[0] === "destroy" && c.includes(VMS[2])
-  );
-  const allOff = VMS.every((vm) => facts.vmStates[vm] === "shut off");
-  check(
-    destroyed && allOff,
-    destroyed && allOff
-      ? `VMs shut off, "${VMS[2]}" destroyed`
-      : `Expected every VM off and "${VMS[2]}" destroyed, got ${
-        JSON.stringify(facts.vmStates)
-      }`,
-  );
-  check(
-    facts.powerOffCalled,
-    facts.powerOffCalled
-      ? "The power-off stand-in ran"
-      : "Expected the power-off stand-in to run, but it did not",
-  );
 }

@@ -63,7 +63,7 @@ const SUITE = "bookworm";
 const BASE_PACKAGES = ["nut-server", "openssh-server", "sudo"];
 const RIG_DIR = new URL(".", import.meta.url).pathname;
 const IMAGE_FILES = {
-  nut: ["Containerfile", "entrypoint.sh"],
+  nut: ["Containerfile", "entrypoint.sh", "entrypoint_upsmon.sh"],
   nas: ["Containerfile.nas", "entrypoint_nas.sh", "synoshutdown.sh"],
 } as const;
 const MINUTE = 60_000;

@@ -13,10 +13,12 @@ import type { Document } from "yaml";
 import { z } from "zod";
 import { TRIGGERS } from "../lib/power/state.ts";
 import { durationSchema, STEP_KINDS } from "../lib/config/schema.ts";
+import { checkFleet, fleetExpectSchema, fleetSchema } from "./profile_fleet.ts";
 
 /**
  * Faults the rig can cause: at upsd (see `NutServer` in `nut_server.ts`),
- * and `nas_rekey`, a new host key on the NAS (`Nas.rekey()` in `nas.ts`).
+ * `nas_rekey`, a new host key on the NAS (`Nas.rekey()` in `nas.ts`), and
+ * `fleet_fsd`, `upsmon -c fsd` on the fleet's stock primary (`fleet.ts`).
  */
 export const FAULTS = [
   "pause",
@@ -31,6 +33,7 @@ export const FAULTS = [
   "restart_driver",
   "fsd",
   "nas_rekey",
+  "fleet_fsd",
 ] as const;
 
 /** Faults that need the NAS container. */
@@ -135,7 +138,7 @@ const expectSchema = z.strictObject({
     "The trigger that must fire, or none.",
   ),
   window: windowSchema.optional().describe("When the trigger must fire."),
-  steps: z.array(z.enum([...STEP_KINDS])).default([]).describe(
+  steps: z.array(z.enum(["fleet", ...STEP_KINDS])).default([]).describe(
     "Shutdown steps that must end, in this order.",
   ),
   events: z.array(z.string()).default([]).describe(
@@ -171,6 +174,9 @@ const expectSchema = z.strictObject({
   "after_rollback": afterRollbackSchema.optional().describe(
     "What the rig reads back as soon as shutdown.rolled_back is logged, before any next sequence.",
   ),
+  fleet: fleetExpectSchema.optional().describe(
+    "What the stock upsmon hosts of fleet and the program must do, judged from their recordings, upsd's log and its client list.",
+  ),
 });
 
 /** The schema of a profile file. */
@@ -185,6 +191,7 @@ export const profileSchema = z.strictObject({
   nas: z.boolean().default(false).describe(
     'Start the NAS container and configure it as the remote "nas" without checking the other side effects (expect.side_effects starts it too). Needs podman or docker.',
   ),
+  fleet: fleetSchema,
   maxage: z.number().int().min(1).default(6).describe(
     "upsd's MAXAGE in seconds. Default 6.",
   ),
@@ -364,6 +371,10 @@ function checkMarks(profile: ProfileData): string[] {
       );
     }
   }
+  problems.push(...checkFleet({
+    ...profile,
+    faults: profile.timeline.flatMap((entry) => entry.fault ?? []),
+  }));
   return problems;
 }
 

@@ -8,6 +8,7 @@
  */
 import { escapeXml, type Marker, renderChart } from "./chart.ts";
 import type { ScenarioResult } from "./scenario.ts";
+import { fleetTimelineHtml, formatFleetTimeline } from "./report_fleet.ts";
 
 /**
  * Events worth a marker on the chart (the rest is noise at this scale): a
@@ -56,6 +57,9 @@ export function formatResult(result: ScenarioResult): string {
     if (step.phase === "failed" && step.details) {
       lines.push(`  ${step.step} failed: ${step.details}`);
     }
+  }
+  if (result.fleet) {
+    lines.push(...formatFleetTimeline(result.fleet, result.events));
   }
   return lines.join("\n");
 }
@@ -193,7 +197,11 @@ ${
         ? `<table><tr><th>step</th><th>result</th><th>duration</th></tr>${steps}</table>`
         : ""
     }
-<ul class="checks">${checks}</ul>
+${
+      r.fleet
+        ? `<h3>Fleet</h3>\n${fleetTimelineHtml(r.fleet, r.events)}\n`
+        : ""
+    }<ul class="checks">${checks}</ul>
 </section>`;
   }).join("\n");
   return `<!DOCTYPE html>
@@ -207,6 +215,7 @@ body{font-family:sans-serif;margin:2em;max-width:960px;color:#212121}
 section{border-top:1px solid #ccc;padding-top:1em}
 table{border-collapse:collapse}td,th{padding:2px 10px;border:1px solid #ddd}
 .checks{font-size:90%}
+.fleet td:nth-child(-n+2){white-space:nowrap}
 </style></head><body>
 <h1>ups-monitor outage rig</h1>
 <p>${passed} passed, ${results.length - passed} failed · engine ${

@@ -35,6 +35,8 @@ import {
   rehearsalConfig,
 } from "./scenario_config.ts";
 import { prepareSideEffects, type SideEffectFacts } from "./side_effects.ts";
+import type { FleetFacts } from "./expect_fleet.ts";
+import { type FleetRun, prepareFleet } from "./scenario_fleet.ts";
 import {
   expandTimeline,
   type Played,
@@ -87,6 +89,8 @@ export interface ScenarioResult {
   faults: { t: number; fault: Fault }[];
   /** The side effects read back, if checked. */
   facts: SideEffectFacts | null;
+  /** The fleet of stock upsmon hosts, read back, if the profile has one. */
+  fleet?: FleetFacts | null;
 }
 
 /**
@@ -155,6 +159,13 @@ async function run(
     keep,
     ...(context.images ? { images: context.images } : {}),
   });
+  await using fleet = await prepareFleet(profile, {
+    engine,
+    images: context.images,
+    server,
+    ups: RIG_UPS,
+    keep,
+  });
   await using discord = startRecordingServer(discordResponder());
   const full = profile.expect.side_effects && !rehearsal;
   const withNas = profile.nas && !rehearsal;
@@ -175,11 +186,12 @@ async function run(
   });
   const targets = {
     dir,
-    ups: `${RIG_UPS}@127.0.0.1:${server.port}`,
+    ups: fleet?.upsName ?? `${RIG_UPS}@127.0.0.1:${server.port}`,
     username: server.monitor.username,
     password: server.monitor.password,
     discordUrl: discord.url,
-    powerOff: effects.tools.path("shutdown"),
+    powerOff: await fleet?.probePowerOff(dir, effects.tools.path("shutdown")) ??
+      effects.tools.path("shutdown"),
     containerEngine: effects.containerEngine,
     containerLabel: effects.label,
     mounts: effects.mounts,
@@ -220,9 +232,11 @@ async function run(
       }`,
     );
   }
+  await fleet?.ready(20_000);
   // One poll on the initial values before the timeline starts.
   await sleep(500);
   const startMs = performance.now();
+  const startEpochMs = Date.now();
   context.progress(`${profile.name}: started (upsd on port ${server.port})`);
   const stopTimeline = new AbortController();
   const timeline = playTimeline(expandTimeline(profile.timeline), {
@@ -236,7 +250,7 @@ async function run(
     fault: (fault) =>
       rehearsal && NAS_FAULTS.includes(fault)
         ? Promise.resolve()
-        : applyFault(fault, { server, admin, nas: effects.nas }),
+        : applyFault(fault, { server, admin, nas: effects.nas, fleet }),
   }, { startMs, signal: stopTimeline.signal });
 
   // The program may exit after its local shutdown, taking its namespace
@@ -257,6 +271,10 @@ async function run(
     return { t: performance.now() - startMs, facts };
   }).catch(() => null); // judged as "could not read back"
   await waitForEnd(program, startMs + profile.duration);
+  const fleetFacts = await fleet?.finish(
+    { startMs, startEpochMs },
+    program.events.some((e) => e.event === "shutdown.triggered"),
+  ) ?? null;
   const facts = full
     ? await effects.facts(
       // Without an unmount step (an aborted sequence), the table at the end.
@@ -276,8 +294,17 @@ async function run(
   await mountsAfterUnmount;
   const rollback = await afterRollback;
   const events = program.events.map((e) => {
-    const { at, event, msg, ts: _ts, level: _level, ...fields } = e;
-    return { t: at - startMs, event, msg, fields };
+    const { at, event, msg, ts, level: _level, ...fields } = e;
+    // The program's own time stamp (ms): the fleet checks compare it with
+    // other clocks' stamps, arrival being a few ms late.
+    const logged = Date.parse(String(ts)) - startEpochMs;
+    return {
+      t: at - startMs,
+      event,
+      msg,
+      fields,
+      ...(Number.isFinite(logged) ? { loggedT: logged } : {}),
+    };
   });
   const played = timeline.result.played;
   const upsdLog = profile.expect.upsd_log.length === 0
@@ -300,6 +327,7 @@ async function run(
     rollback,
     containersAvailable: engine.containers,
     rehearsal,
+    fleet: fleetFacts,
   });
   return {
     name: profile.name,
@@ -318,6 +346,7 @@ async function run(
       p.action.kind === "fault" ? [{ t: p.doneMs, fault: p.action.fault }] : []
     ),
     facts,
+    fleet: fleetFacts,
   };
 }
 
@@ -353,11 +382,12 @@ interface FaultTargets {
   server: NutServer;
   admin: NutClient;
   nas: Nas | null;
+  fleet: FleetRun | null;
 }
 
 function applyFault(
   fault: Fault,
-  { server, admin, nas }: FaultTargets,
+  { server, admin, nas, fleet }: FaultTargets,
 ): Promise<void> {
   switch (fault) {
     case "pause":
@@ -387,6 +417,10 @@ function applyFault(
         return Promise.reject(new Error("there is no NAS in this scenario"));
       }
       return nas.rekey().then(() => {});
+    case "fleet_fsd":
+      return fleet === null
+        ? Promise.reject(new Error("there is no fleet in this scenario"))
+        : fleet.fsd();
   }
 }
 
