@@ -4,6 +4,7 @@
  * loader so `main.ts` can tell a config error without loading YAML and zod.
  *
  * @module
+ * @pure
  */
 
 /** Where the config lives unless `--config` says otherwise. */

@@ -7,17 +7,10 @@
  */
 import { configForUps } from "./ups_view.ts";
 import { errorMessage } from "../errors.ts";
-import { isMap, isNode, LineCounter, parseDocument } from "yaml";
-import type { Document, Node } from "yaml";
-import type { z } from "zod";
-import {
-  type Config,
-  configSchema,
-  knownKeysAt,
-  nutCredentialProblem,
-} from "./schema.ts";
+import { LineCounter, parseDocument } from "yaml";
+import { type Config, configSchema, nutCredentialProblem } from "./schema.ts";
 import { FileError, READ_LIMITS, readTextBounded } from "../system/files.ts";
-import { closest, describeIssue } from "./issue_text.ts";
+import { placeOf, toIssues } from "./issue_place.ts";
 
 export {
   ConfigError,
@@ -55,23 +48,6 @@ export interface LoadedConfig {
 export interface UpsSecrets {
   nutPassword: string | null;
   caCerts: string[] | null;
-}
-
-/**
- * The issues of the one union option the value has the shape of (`ups`: a
- * mapping or a list): "expected a mapping" from the list option says
- * nothing about a mapping with a bad key.
- *
- * @returns Those issues, or null when the issue is no such union's.
- */
-function matchingBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | null {
-  if (issue.code !== "invalid_union") return null;
-  const shaped = issue.errors.filter((errors) =>
-    !errors.some((inner) =>
-      inner.path.length === 0 && inner.code === "invalid_type"
-    )
-  );
-  return shaped.length === 1 ? shaped[0]! : null;
 }
 
 /**
@@ -357,95 +333,6 @@ export function parseConfig(text: string, file: string): Config {
     (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)
   );
   throw new ConfigError(issues);
-}
-
-function toIssues(
-  issue: z.core.$ZodIssue,
-  doc: Document,
-  lineCounter: LineCounter,
-  file: string,
-): ConfigIssue[] {
-  const branch = matchingBranch(issue);
-  if (branch !== null) {
-    return branch.flatMap((inner) =>
-      toIssues(
-        { ...inner, path: [...issue.path, ...inner.path] },
-        doc,
-        lineCounter,
-        file,
-      )
-    );
-  }
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => {
-      const path = [...issue.path, key];
-      const known = knownKeysAt(issue.path);
-      const hint = closest(key, known);
-      return {
-        file,
-        ...locate(doc, lineCounter, path, true),
-        key: dotted(path),
-        message: hint
-          ? `unknown key (did you mean "${hint}"?)`
-          : `unknown key${
-            known.length > 0
-              ? ` (known: ${known.map((k) => `"${k}"`).join(", ")})`
-              : ""
-          }`,
-      };
-    });
-  }
-  return [{
-    file,
-    ...locate(doc, lineCounter, issue.path, false),
-    ...(issue.path.length > 0 ? { key: dotted(issue.path) } : {}),
-    message: describeIssue(issue, doc),
-  }];
-}
-
-function dotted(path: readonly PropertyKey[]): string {
-  return path.map(String).join(".");
-}
-
-/** Line and column of the node at `path`, or of its nearest existing ancestor. */
-function locate(
-  doc: Document,
-  lineCounter: LineCounter,
-  path: readonly PropertyKey[],
-  atKey: boolean,
-): { line?: number; column?: number } {
-  for (let depth = path.length; depth >= 1; depth--) {
-    const here = path.slice(0, depth) as unknown[];
-    const node = depth === 0 ? doc.contents : doc.getIn(here, true);
-    let target: unknown = node;
-    if (depth > 0 && (atKey || depth < path.length)) {
-      // Point at the key itself when the value is missing or the key is unknown.
-      const parent = depth === 1
-        ? doc.contents
-        : doc.getIn(here.slice(0, -1), true);
-      if (isMap(parent)) {
-        const pair = parent.items.find((p) =>
-          isNode(p.key) && String(p.key.toJSON()) === here.at(-1)
-        );
-        if (pair && isNode(pair.key)) target = pair.key;
-      }
-    }
-    if (isNode(target) && (target as Node).range) {
-      const { line, col } = lineCounter.linePos((target as Node).range![0]);
-      return { line, column: col };
-    }
-  }
-  return {};
-}
-
-/** Line and column of a key in config text, for problems found after validation. */
-function placeOf(
-  text: string,
-  path: readonly (string | number)[],
-): { line?: number; column?: number } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  return locate(doc, lineCounter, path, true);
 }
 
 function reason(error: unknown): string {

@@ -14,7 +14,7 @@ import type { Reading, Value } from "../power/reading.ts";
 import { STATUS_FLAGS, valueOf } from "../power/reading.ts";
 import type { PowerSnapshot } from "../power/snapshot.ts";
 import type { ReadinessState } from "../readiness/state.ts";
-import type { DurationHistory } from "../shutdown/durations.ts";
+import type { LastSequence } from "./last_sequence.ts";
 import {
   POLL_BUCKETS_S,
   POLL_FAILURE_KINDS,
@@ -29,16 +29,6 @@ export interface QueueView {
   readonly depth: number;
   /** Dropped because the queue was full, since the session began. */
   readonly dropped: number;
-}
-
-/** The last shutdown sequence's measured steps. */
-export interface LastSequence {
-  /** Wall-clock ms of its end. */
-  readonly endWallMs: number;
-  /** It only logged its actions. */
-  readonly dryRun: boolean;
-  /** Step id → duration, ms, in the order recorded. */
-  readonly steps: readonly { readonly id: string; readonly ms: number }[];
 }
 
 /** Why the HTTP endpoint turned a connection away, counted. */
@@ -416,26 +406,4 @@ function mergeFamilies(lists: readonly MetricFamily[][]): MetricFamily[] {
   return [...byName.values()];
 }
 
-/**
- * The last sequence in a durations history: the runs that share the latest
- * end time (a sequence records all its steps at once).
- *
- * @param history The durations file's content.
- * @returns The last sequence, or null when the history is empty.
- */
-export function lastSequenceOf(history: DurationHistory): LastSequence | null {
-  let endWallMs = -Infinity;
-  for (const runs of Object.values(history)) {
-    for (const run of runs) endWallMs = Math.max(endWallMs, run.wallMs);
-  }
-  if (endWallMs === -Infinity) return null;
-  const steps: { id: string; ms: number }[] = [];
-  let dryRun = false;
-  for (const [id, runs] of Object.entries(history)) {
-    const run = runs.findLast((r) => r.wallMs === endWallMs);
-    if (run === undefined) continue;
-    steps.push({ id, ms: run.ms });
-    dryRun = run.dryRun;
-  }
-  return { endWallMs, dryRun, steps };
-}
+export { type LastSequence, lastSequenceOf } from "./last_sequence.ts";
