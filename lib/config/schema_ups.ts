@@ -140,7 +140,7 @@ export const powerSchema = z.strictObject({
       "The host runs its shutdown sequence when the power supplies still fed by a safe UPS fall below this (upsmon's MINSUPPLIES). Default null: all of them (the sum of ups[].supplies), so any unsafe UPS shuts the host down.",
     ),
   "unknown_is_unsafe": z.boolean().default(true).describe(
-    "With several UPSes: whether a UPS whose link is lost (past ups.max_stale_data_tolerance) while its last reading was on line counts as unsafe. A single UPS lost on line never shuts the host down (its fail-safe fires only on battery). Default true.",
+    "With several UPSes: whether a UPS that cannot be read (link lost, or no data from its driver) past ups.max_stale_data_tolerance while its last reading was on line counts as unsafe. A single UPS lost on line never shuts the host down (its fail-safe fires only on battery). Default true.",
   ),
 }).prefault({}).describe(
   "Redundant power supplies: how many must stay fed by a safe UPS.",

@@ -4,7 +4,8 @@
  * run its sequence. A UPS is unsafe once its own trigger has fired (FSD,
  * charge, runtime, depletion, extended time, budget, fail-safe); a UPS whose
  * link is lost while its last reading was on line is unknown, unsafe only
- * when `power.unknown_is_unsafe` says so. Pure: states in, verdict out.
+ * when `power.unknown_is_unsafe` says so (upsd unreachable, or without data
+ * from the driver, past the tolerance). Pure: states in, verdict out.
  *
  * @module
  * @pure
@@ -87,8 +88,9 @@ export function weighSupplies(
  * The safety of one UPS from its power state.
  *
  * @param state The UPS's power state after its latest poll.
- * @returns unsafe once its trigger fired (until it re-arms); unknown when its
- *   link is lost while on line; else safe.
+ * @returns unsafe once its trigger fired (until it re-arms); unknown when it
+ *   has been unreadable (link lost or data stale) past the tolerance while
+ *   on line; else safe.
  */
 export function safetyOf(state: PowerState): UpsSafety {
   const fired = state.lastTrigger;
@@ -98,11 +100,15 @@ export function safetyOf(state: PowerState): UpsSafety {
       detail: `${fired.decision.trigger}: ${fired.decision.reason}`,
     };
   }
-  if (state.trackers.connection === "lost" && !state.onBattery) {
-    const why = state.trackers.lastFailure?.detail;
+  const { connection, lastFailure } = state.trackers;
+  if (connection !== "ok" && !state.onBattery) {
+    // Unreadable past the tolerance: no link, or upsd without data (a dead
+    // or frozen driver). Either way nobody knows whether it still feeds.
+    const what = connection === "lost" ? "link lost" : "data stale";
+    const why = lastFailure?.detail;
     return {
       kind: "unknown",
-      detail: `link lost while on line${why ? `: ${why}` : ""}`,
+      detail: `${what} while on line${why ? `: ${why}` : ""}`,
     };
   }
   return { kind: "safe", detail: state.onBattery ? "on battery" : "on line" };

@@ -171,6 +171,21 @@ Deno.test("safetyOf() reads a UPS's power state: fired trigger, lost on line, el
     kind: "unknown",
     detail: "link lost while on line: connection refused",
   });
+  const stale = {
+    ...base,
+    trackers: {
+      ...base.trackers,
+      connection: "stale" as const,
+      lastFailure: {
+        kind: "driver_not_connected" as const,
+        detail: "driver not connected",
+      },
+    },
+  };
+  assert.deepEqual(safetyOf(stale), {
+    kind: "unknown",
+    detail: "data stale while on line: driver not connected",
+  });
   assert.deepEqual(safetyOf({ ...lost, onBattery: true }), {
     kind: "safe",
     detail: "on battery",
