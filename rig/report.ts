@@ -127,7 +127,8 @@ export function markersOf(result: ScenarioResult): Marker[] {
     }
   }
   for (const f of result.faults) {
-    markers.push({ t: f.t, label: f.fault, kind: "fault" });
+    const label = f.ups === undefined ? f.fault : `${f.fault} ${f.ups}`;
+    markers.push({ t: f.t, label, kind: "fault" });
   }
   return markers;
 }
