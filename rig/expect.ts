@@ -6,7 +6,11 @@
  *
  * @module
  */
-import type { ReceivedEmbed, ReceivedIncident } from "./fake_discord.ts";
+import type {
+  ReceivedEmbed,
+  ReceivedIncident,
+  ReceivedWebhook,
+} from "./fake_discord.ts";
 import { judgeIncident } from "./expect_incident.ts";
 import type { Expectations } from "./profile.ts";
 import type { SideEffectFacts } from "./side_effects.ts";
@@ -18,6 +22,7 @@ import {
   type TimedRollbackFacts,
 } from "./expect_abort.ts";
 import { type FleetFacts, judgeFleet } from "./expect_fleet.ts";
+import { judgeAbsentBefore, judgeWebhook } from "./expect_upses.ts";
 
 /** An event of the program, its time relative to the scenario's start. */
 export interface TimedEvent {
@@ -41,6 +46,8 @@ export interface Observation {
   marks: Record<string, number>;
   /** Kinds (event names) the webhook channel received, in order. */
   notifications: string[];
+  /** The webhook channel's bodies, in order. @default [] */
+  webhookBodies?: ReceivedWebhook[];
   /** Discord limits the fake Discord saw broken. */
   discordProblems: string[];
   /** The embeds the fake Discord received, in order. */
@@ -200,7 +207,9 @@ export function judge(expect: Expectations, seen: Observation): Verdict {
         : `No event "${name}"`,
     );
   }
+  judgeAbsentBefore(check, expect.absent_before, seen);
   subsequence(check, "notification", expect.notifications, seen.notifications);
+  judgeWebhook(check, expect.webhook, seen.webhookBodies ?? []);
   for (const name of expect.once) exactlyOnce(check, name, seen);
   for (const [name, source] of Object.entries(expect.messages)) {
     matchingMessages(check, name, new RegExp(source), seen.events);

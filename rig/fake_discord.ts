@@ -210,6 +210,44 @@ export function webhookKinds(requests: readonly RecordedRequest[]): string[] {
   });
 }
 
+/** What the generic webhook channel received for one notification. */
+export interface ReceivedWebhook {
+  /** The event name, e.g. `supplies.degraded`. */
+  event: string;
+  /** critical, warning, quality, recovery or info. */
+  severity: string;
+  /** The UPS as the program names it. */
+  ups: string;
+  /** The notification's message. */
+  message: string;
+}
+
+/**
+ * The bodies the generic webhook channel received, in order.
+ *
+ * @param requests Requests of the fake Discord.
+ * @returns Each JSON body's event, severity, UPS and message.
+ */
+export function webhookBodies(
+  requests: readonly RecordedRequest[],
+): ReceivedWebhook[] {
+  return posts(requests, WEBHOOK_PATH).flatMap((r) => {
+    try {
+      const body: Record<string, unknown> = JSON.parse(r.body);
+      return typeof body["event"] === "string"
+        ? [{
+          event: body["event"],
+          severity: String(body["severity"] ?? ""),
+          ups: String(body["ups"] ?? ""),
+          message: String(body["message"] ?? ""),
+        }]
+        : [];
+    } catch {
+      return []; // not the webhook body: nothing to count
+    }
+  });
+}
+
 /** One embed of a message to the fake Discord. */
 export interface ReceivedEmbed {
   /** The notification's title, e.g. `Not ready for an outage`. */

@@ -14,6 +14,17 @@ import { z } from "zod";
 import { TRIGGERS } from "../lib/power/state.ts";
 import { durationSchema, STEP_KINDS } from "../lib/config/schema.ts";
 import { checkFleet, fleetExpectSchema, fleetSchema } from "./profile_fleet.ts";
+import {
+  absentBeforeSchema,
+  checkUpses,
+  entryUpsSchema,
+  nutValue,
+  RIG_UPS,
+  upsesSchema,
+  upsValuesSchema,
+  varName,
+  webhookExpectsSchema,
+} from "./profile_upses.ts";
 
 /**
  * Faults the rig can cause: at upsd (see `NutServer` in `nut_server.ts`),
@@ -45,16 +56,6 @@ export type Fault = typeof FAULTS[number];
 /** A duration: seconds as a number or a string such as `"2s"`; parses to ms. */
 const duration = durationSchema();
 
-/** NUT values are strings on the wire; numbers in YAML are accepted. */
-const nutValue = z.union([z.string(), z.number()]).transform(String).refine(
-  (value) => /^[\x20-\x7e]*$/.test(value) && !/["\\#]/.test(value),
-  { message: 'expected printable ASCII without ", \\ and #' },
-);
-
-const varName = z.string().regex(/^[a-z0-9][a-z0-9._]*$/, {
-  message: "expected a NUT variable name such as battery.charge",
-});
-
 const rampSchema = z.strictObject({
   var: varName.describe("The variable to ramp."),
   from: z.number().describe("First value."),
@@ -74,6 +75,7 @@ const eventSchema = z.strictObject({
     "A variable moving linearly, expanded into SETs.",
   ),
   fault: z.enum(FAULTS).optional().describe("A fault to cause."),
+  ups: entryUpsSchema,
   mark: z.string().regex(/^[a-z][a-z0-9_-]*$/).optional().describe(
     "Names this moment, for expectation windows.",
   ),
@@ -134,8 +136,8 @@ const afterRollbackSchema = z.strictObject({
 });
 
 const expectSchema = z.strictObject({
-  trigger: z.enum([...TRIGGERS, "none"]).describe(
-    "The trigger that must fire, or none.",
+  trigger: z.enum([...TRIGGERS, "supplies", "none"]).describe(
+    "The trigger that must fire (supplies: too few supplies fed by safe UPSes, with upses), or none.",
   ),
   window: windowSchema.optional().describe("When the trigger must fire."),
   steps: z.array(z.enum(["fleet", ...STEP_KINDS])).default([]).describe(
@@ -147,9 +149,11 @@ const expectSchema = z.strictObject({
   "absent_events": z.array(z.string()).default([]).describe(
     "Events the program must not log.",
   ),
+  "absent_before": absentBeforeSchema,
   notifications: z.array(z.string()).default([]).describe(
     "Notification kinds (event names) that must arrive, in this order.",
   ),
+  webhook: webhookExpectsSchema,
   incident: z.boolean().default(false).describe(
     "The shutdown's steps reach the fake Discord as one incident message (posted with ?wait=true, edited in place) whose final table lists every step that ended, and no step is a Discord message of its own. Independently of it, a request past Discord's rate limit or an edit of an unknown message fails any scenario.",
   ),
@@ -185,9 +189,10 @@ export const profileSchema = z.strictObject({
   config: z.record(z.string(), z.unknown()).default({}).describe(
     "Config sections merged over the rig's scenario config.",
   ),
-  ups: z.record(varName, nutValue).describe(
-    "Initial values; declare every variable the timeline sets.",
+  ups: upsValuesSchema.describe(
+    `Initial values of the first UPS, "${RIG_UPS}"; declare every variable the timeline sets.`,
   ),
+  upses: upsesSchema,
   nas: z.boolean().default(false).describe(
     'Start the NAS container and configure it as the remote "nas" without checking the other side effects (expect.side_effects starts it too). Needs podman or docker.',
   ),
@@ -281,6 +286,8 @@ export function parseProfile(text: string, file: string): Profile {
         : issue.path;
       const { line, col } = issue.code === "unrecognized_keys"
         ? locateKey(doc, lineCounter, issue.path, issue.keys[0] ?? "")
+        : issue.code === "invalid_key"
+        ? locateKey(doc, lineCounter, path.slice(0, -1), String(path.at(-1)))
         : locate(doc, lineCounter, path);
       const key = path.map(String).join(".");
       return `${file}:${line}:${col}: ${key ? `${key}: ` : ""}${
@@ -288,14 +295,21 @@ export function parseProfile(text: string, file: string): Profile {
           ? `unknown key${issue.keys.length > 1 ? "s" : ""} "${
             issue.keys.join('", "')
           }"`
+          : issue.code === "invalid_key"
+          // A record's key: what its own schema said, not "Invalid key".
+          ? issue.issues[0]?.message ?? issue.message
           : issue.message
       }`;
     }));
   }
   const name = basename(file).replace(/\.ya?ml$/, "");
-  const problems = checkMarks(result.data).map((message) =>
-    `${file}: ${message}`
-  );
+  const problems = [
+    ...checkUpses(result.data).map(({ path, message }) => {
+      const { line, col } = locate(doc, lineCounter, path);
+      return `${file}:${line}:${col}: ${path.join(".")}: ${message}`;
+    }),
+    ...checkMarks(result.data).map((message) => `${file}: ${message}`),
+  ];
   if (problems.length > 0) throw new ProfileError(problems);
   return { ...result.data, name, file };
 }

@@ -136,3 +136,75 @@ Deno.test("parseProfile() reports problems as FILE:LINE:COL: key: message", () =
     });
   }
 });
+
+const TWO_UPSES = `description: Two UPSes
+ups: { ups.status: OL, battery.charge: 100 }
+upses:
+  rig2: { ups.status: OL, battery.charge: 100 }
+duration: 10s
+config: { power: { min_supplies: 1 } }
+timeline:
+  - { at: 1s, set: { ups.status: OB }, mark: outage }
+  - { at: 2s, ups: rig2, fault: link_down, mark: lost }
+expect:
+  trigger: supplies
+  window: { after: lost, min: 600ms, max: 5s }
+  absent_before: { shutdown.triggered: lost }
+  webhook: [{ event: supplies.degraded, severity: warning, message: '^UPS ' }]
+`;
+
+Deno.test("parseProfile() reads other UPSes, entries aimed at one, trigger supplies and their expectations", () => {
+  const profile = parseProfile(TWO_UPSES, "p.yaml");
+  assert.deepEqual(profile.upses, {
+    rig2: { "ups.status": "OL", "battery.charge": "100" },
+  });
+  assert.equal(profile.timeline[0]!.ups, undefined);
+  assert.equal(profile.timeline[1]!.ups, "rig2");
+  assert.equal(profile.expect.trigger, "supplies");
+  assert.deepEqual(profile.expect.absent_before, {
+    "shutdown.triggered": "lost",
+  });
+  assert.deepEqual(profile.expect.webhook, [
+    { event: "supplies.degraded", severity: "warning", message: "^UPS " },
+  ]);
+  const single = parseProfile(VALID, "p.yaml");
+  assert.deepEqual(single.upses, {});
+  assert.deepEqual(single.expect.absent_before, {});
+  assert.deepEqual(single.expect.webhook, []);
+});
+
+Deno.test("parseProfile() reports a UPS target or an absent_before mark that does not exist at FILE:LINE:COL", () => {
+  const cases: [string, string][] = [
+    [
+      TWO_UPSES.replace("ups: rig2, fault", "ups: rig3, fault"),
+      'p.yaml:9:20: timeline.1.ups: no UPS "rig3" (UPSes: "rig", "rig2")',
+    ],
+    [
+      `${TWO_UPSES.replace("fault: link_down", "fault: nas_rekey")}nas: true\n`,
+      'p.yaml:9:20: timeline.1.ups: the fault "nas_rekey" acts on no UPS',
+    ],
+    [
+      TWO_UPSES.replace("ups: rig2, fault: link_down, ", "ups: rig2, "),
+      "p.yaml:9:20: timeline.1.ups: expected a set, ramp or fault to aim",
+    ],
+    [
+      TWO_UPSES.replace("shutdown.triggered: lost", "shutdown.triggered: b"),
+      'p.yaml:13:40: expect.absent_before.shutdown.triggered: no mark "b" in the timeline (marks: "start", "outage", "lost")',
+    ],
+    [
+      TWO_UPSES.replace("  rig2: {", "  rig: {"),
+      'p.yaml:4:3: upses.rig: expected a name other than "rig" (the first UPS, ups:)',
+    ],
+    [
+      TWO_UPSES.replace("severity: warning", "severity: loud"),
+      'p.yaml:14:51: expect.webhook.0.severity: Invalid option: expected one of "critical"|"warning"|"quality"|"recovery"|"info"',
+    ],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => parseProfile(text, "p.yaml"), (error: unknown) => {
+      assert.ok(error instanceof ProfileError);
+      assert.equal(error.message, message);
+      return true;
+    });
+  }
+});

@@ -12,10 +12,11 @@ import { fleetTimelineHtml, formatFleetTimeline } from "./report_fleet.ts";
 
 /**
  * Events worth a marker on the chart (the rest is noise at this scale): a
- * readiness change, not every round; an abort and its rollback.
+ * readiness change, not every round; an abort and its rollback; a UPS of
+ * several turning unsafe or safe again (supplies.*).
  */
 const MARKED =
-  /^(power|battery|voltage|avr|ups|connection)\.|^readiness\.(not_)?ready$|^shutdown\.(aborted|rolled_back|point_of_no_return)$/;
+  /^(power|battery|voltage|avr|ups|connection|supplies)\.|^readiness\.(not_)?ready$|^shutdown\.(aborted|rolled_back|point_of_no_return)$/;
 
 /**
  * The terminal lines of one scenario.
@@ -127,7 +128,8 @@ export function markersOf(result: ScenarioResult): Marker[] {
     }
   }
   for (const f of result.faults) {
-    markers.push({ t: f.t, label: f.fault, kind: "fault" });
+    const label = f.ups === undefined ? f.fault : `${f.fault} ${f.ups}`;
+    markers.push({ t: f.t, label, kind: "fault" });
   }
   return markers;
 }

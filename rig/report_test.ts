@@ -155,6 +155,27 @@ Deno.test("markersOf() marks a readiness change and the rekey, not every round",
   ]);
 });
 
+Deno.test("markersOf() marks a UPS turning unsafe and a fault with the UPS it aimed at", () => {
+  const markers = markersOf({
+    ...result("supplies-link-lost", true),
+    events: [{
+      t: 3000,
+      event: "supplies.degraded",
+      msg: 'UPS "rig@127.0.0.1:4001" is unsafe',
+      fields: {},
+    }],
+    faults: [{ t: 5000, fault: "link_down", ups: "rig2" }, {
+      t: 6000,
+      fault: "pause",
+    }],
+  });
+  assert.deepEqual(markers, [
+    { t: 3000, label: "supplies.degraded", kind: "event" },
+    { t: 5000, label: "link_down rig2", kind: "fault" },
+    { t: 6000, label: "pause", kind: "fault" },
+  ]);
+});
+
 /** Runs headless Chromium on a file; returns stdout. */
 async function chromium(args: string[], profile: string): Promise<string> {
   const output = await new Deno.Command(CHROMIUM!, {

@@ -9,10 +9,8 @@
 import { serializeDurations } from "../lib/shutdown/durations.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { join } from "node:path";
-import { NutClient } from "../lib/nut/client.ts";
-import { systemClock } from "../lib/system/clock.ts";
+import type { NutClient } from "../lib/nut/client.ts";
 import { startRecordingServer } from "../lib/testing/http_server.ts";
-import { MemoryLogger } from "../lib/testing/memory_logger.ts";
 import type { Engine } from "./engine.ts";
 import { judge, type TimedEvent, type Verdict } from "./expect.ts";
 import { sequencePending } from "./expect_abort.ts";
@@ -21,19 +19,21 @@ import {
   discordIncidents,
   discordProblems,
   discordResponder,
+  webhookBodies,
   webhookKinds,
 } from "./fake_discord.ts";
 import type { RigImages } from "./image.ts";
-import { type NutServer, startNutServer } from "./nut_server.ts";
+import type { NutServer } from "./nut_server.ts";
 import type { Nas } from "./nas.ts";
 import { type Fault, NAS_FAULTS, type Profile } from "./profile.ts";
 import { type ProgramEvent, startSandboxed } from "./sandbox.ts";
 import {
   baseConfig,
   configYaml,
-  deepMerge,
+  mergeProfileConfig,
   rehearsalConfig,
 } from "./scenario_config.ts";
+import { programName, startRigUpses } from "./scenario_upses.ts";
 import { prepareSideEffects, type SideEffectFacts } from "./side_effects.ts";
 import type { FleetFacts } from "./expect_fleet.ts";
 import { type FleetRun, prepareFleet } from "./scenario_fleet.ts";
@@ -47,7 +47,7 @@ import {
 } from "./timeline.ts";
 
 /** The UPS name the rig serves. */
-export const RIG_UPS = "rig";
+export { RIG_UPS } from "./profile_upses.ts";
 
 /** What every scenario of a run shares. */
 export interface RunContext {
@@ -85,8 +85,8 @@ export interface ScenarioResult {
   events: TimedEvent[];
   /** Marks of the timeline. */
   marks: Record<string, number>;
-  /** Faults as played. */
-  faults: { t: number; fault: Fault }[];
+  /** Faults as played; `ups` when aimed at a UPS other than the first. */
+  faults: { t: number; fault: Fault; ups?: string }[];
   /** The side effects read back, if checked. */
   facts: SideEffectFacts | null;
   /** The fleet of stock upsmon hosts, read back, if the profile has one. */
@@ -152,18 +152,17 @@ async function run(
       if (!keep) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
-  await using server = await startNutServer({
+  await using upses = await startRigUpses(profile, {
     engine,
-    upses: [{ name: RIG_UPS, values: profile.ups }],
-    maxAge: profile.maxage,
+    images: context.images,
     keep,
-    ...(context.images ? { images: context.images } : {}),
   });
+  const { server } = upses.first;
   await using fleet = await prepareFleet(profile, {
     engine,
     images: context.images,
     server,
-    ups: RIG_UPS,
+    ups: upses.first.name,
     keep,
   });
   await using discord = startRecordingServer(discordResponder());
@@ -186,7 +185,8 @@ async function run(
   });
   const targets = {
     dir,
-    ups: fleet?.upsName ?? `${RIG_UPS}@127.0.0.1:${server.port}`,
+    ups: fleet?.upsName ?? programName(upses.first),
+    otherUpses: upses.others.map(programName),
     username: server.monitor.username,
     password: server.monitor.password,
     discordUrl: discord.url,
@@ -199,20 +199,10 @@ async function run(
   };
   const config = context.userConfig
     ? rehearsalConfig(context.userConfig, targets)
-    : deepMerge(baseConfig(targets), profile.config);
+    : mergeProfileConfig(baseConfig(targets), profile.config);
   await Deno.writeTextFile(join(configDir, "config.yaml"), configYaml(config));
   if (!rehearsal) await seedDurations(dir, profile);
 
-  await using admin = new NutClient({
-    address: { ups: RIG_UPS, host: "127.0.0.1", port: server.port },
-    username: server.admin.username,
-    password: server.admin.password,
-    replyTimeoutMs: 2000,
-    connectTimeoutMs: 2000,
-    reconnect: { initialDelayMs: 100, maxDelayMs: 500, factor: 2, jitter: 0 },
-    clock: systemClock,
-    logger: new MemoryLogger(),
-  });
   await using program = startSandboxed({
     configDir,
     logDir,
@@ -240,17 +230,18 @@ async function run(
   context.progress(`${profile.name}: started (upsd on port ${server.port})`);
   const stopTimeline = new AbortController();
   const timeline = playTimeline(expandTimeline(profile.timeline), {
-    set: async (values) => {
+    set: async (values, ups) => {
+      const { admin } = upses.get(ups);
       for (const [name, value] of Object.entries(values)) {
         // After upsd restarted, the first request finds the old link closed.
         await admin.setVar(name, value).catch(() => admin.setVar(name, value));
       }
     },
     // A rehearsal's remotes are the user's, not the rig's NAS.
-    fault: (fault) =>
+    fault: (fault, ups) =>
       rehearsal && NAS_FAULTS.includes(fault)
         ? Promise.resolve()
-        : applyFault(fault, { server, admin, nas: effects.nas, fleet }),
+        : applyFault(fault, { ...upses.get(ups), nas: effects.nas, fleet }),
   }, { startMs, signal: stopTimeline.signal });
 
   // The program may exit after its local shutdown, taking its namespace
@@ -317,6 +308,7 @@ async function run(
     events,
     marks: timeline.result.marks,
     notifications: webhookKinds(discord.requests),
+    webhookBodies: webhookBodies(discord.requests),
     discordProblems: discordProblems(discord.requests),
     discordEmbeds: discordEmbeds(discord.requests),
     discordIncidents: discordIncidents(discord.requests),
@@ -343,7 +335,15 @@ async function run(
     events,
     marks: timeline.result.marks,
     faults: played.flatMap((p) =>
-      p.action.kind === "fault" ? [{ t: p.doneMs, fault: p.action.fault }] : []
+      p.action.kind === "fault"
+        ? [{
+          t: p.doneMs,
+          fault: p.action.fault,
+          ...(p.action.ups && p.action.ups !== upses.first.name
+            ? { ups: p.action.ups }
+            : {}),
+        }]
+        : []
     ),
     facts,
     fleet: fleetFacts,
@@ -377,8 +377,9 @@ async function waitForEnd(
   if (triggered) await sleep(700);
 }
 
-/** What a fault acts on. */
+/** What a fault acts on: the aimed UPS's server and admin, NAS, fleet. */
 interface FaultTargets {
+  name: string;
   server: NutServer;
   admin: NutClient;
   nas: Nas | null;
@@ -387,7 +388,7 @@ interface FaultTargets {
 
 function applyFault(
   fault: Fault,
-  { server, admin, nas, fleet }: FaultTargets,
+  { name, server, admin, nas, fleet }: FaultTargets,
 ): Promise<void> {
   switch (fault) {
     case "pause":
@@ -403,13 +404,13 @@ function applyFault(
     case "start_upsd":
       return server.startUpsd();
     case "freeze_driver":
-      return server.freezeDriver(RIG_UPS);
+      return server.freezeDriver(name);
     case "thaw_driver":
-      return server.thawDriver(RIG_UPS);
+      return server.thawDriver(name);
     case "kill_driver":
-      return server.killDriver(RIG_UPS);
+      return server.killDriver(name);
     case "restart_driver":
-      return server.restartDriver(RIG_UPS);
+      return server.restartDriver(name);
     case "fsd":
       return admin.fsd().catch(() => admin.fsd());
     case "nas_rekey":

@@ -16,6 +16,11 @@ export interface ScenarioTargets {
   dir: string;
   /** `ups@127.0.0.1:PORT`. */
   ups: string;
+  /**
+   * The other UPSes of the profile (`upses:`), `name@127.0.0.1:PORT` each,
+   * listed after the first with the same settings. @default []
+   */
+  otherUpses?: readonly string[];
   /** The monitor user of the rig's upsd. */
   username: string;
   /** Its password. */
@@ -46,17 +51,22 @@ export const WEBHOOK_PATH = "/rig-webhook";
  * @returns The config as a plain object.
  */
 export function baseConfig(targets: ScenarioTargets): Record<string, unknown> {
+  const ups = (name: string) => ({
+    name,
+    username: targets.username,
+    password: targets.password,
+    tls: "off",
+    "check_interval": "200ms",
+    "connect_timeout": "500ms",
+    "reply_timeout": "1s",
+    "max_stale_data_tolerance": 3,
+  });
+  const others = targets.otherUpses ?? [];
   return {
-    ups: {
-      name: targets.ups,
-      username: targets.username,
-      password: targets.password,
-      tls: "off",
-      "check_interval": "200ms",
-      "connect_timeout": "500ms",
-      "reply_timeout": "1s",
-      "max_stale_data_tolerance": 3,
-    },
+    // One UPS stays a mapping, as most users write it.
+    ups: others.length === 0
+      ? ups(targets.ups)
+      : [targets.ups, ...others].map(ups),
     triggers: {
       "persistence_polls": 2,
       depletion: {
@@ -144,6 +154,31 @@ export function deepMerge(
   return out;
 }
 
+/**
+ * Merges a profile's `config` over the rig's: as {@linkcode deepMerge}, but
+ * where the rig lists several UPSes, a mapping under `ups` is merged into
+ * each of them and a list entry by entry (the first into the first UPS).
+ *
+ * @param base The rig's config.
+ * @param over The profile's `config` section.
+ * @returns A new object; neither input is changed.
+ */
+export function mergeProfileConfig(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const upses = base["ups"];
+  const upsOver = over["ups"];
+  if (!Array.isArray(upses) || upsOver === undefined) {
+    return deepMerge(base, over);
+  }
+  const merged = upses.map((entry: Record<string, unknown>, index) => {
+    const part = Array.isArray(upsOver) ? upsOver[index] : upsOver;
+    return isObject(part) ? deepMerge(entry, part) : entry;
+  });
+  return { ...deepMerge(base, { ...over, ups: null }), ups: merged };
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -163,19 +198,13 @@ export function rehearsalConfig(
   targets: ScenarioTargets,
 ): Record<string, unknown> {
   const base = baseConfig(targets);
-  const userUps = isObject(user["ups"]) ? user["ups"] : {};
   const shutdown = isObject(user["shutdown"]) ? user["shutdown"] : {};
   const notifications = isObject(user["notifications"])
     ? user["notifications"]
     : {};
   return {
     ...user,
-    ups: {
-      ...userUps,
-      ...(base["ups"] as Record<string, unknown>),
-      "password_file": null,
-      "ca_file": null,
-    },
+    ups: rehearsalUps(user["ups"], base["ups"]),
     notifications: {
       ...notifications,
       channels: (base["notifications"] as Record<string, unknown>)["channels"],
@@ -187,6 +216,26 @@ export function rehearsalConfig(
       file: "/var/log/ups-monitor.log",
     },
   };
+}
+
+/**
+ * The user's UPS settings pointed at the rig's UPSes: for each of the rig's
+ * UPSes the user's entry at the same place (the last one past the end of a
+ * shorter list, the mapping of a single UPS), its address and login the rig's.
+ */
+function rehearsalUps(user: unknown, rig: unknown): unknown {
+  const userList = Array.isArray(user) ? user : [user];
+  const rigList = Array.isArray(rig) ? rig : [rig];
+  const upses = rigList.map((entry: Record<string, unknown>, index) => {
+    const own = userList[Math.min(index, userList.length - 1)];
+    return {
+      ...(isObject(own) ? own : {}),
+      ...entry,
+      "password_file": null,
+      "ca_file": null,
+    };
+  });
+  return Array.isArray(rig) ? upses : upses[0];
 }
 
 /**

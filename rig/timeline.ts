@@ -6,11 +6,15 @@
  * @module
  */
 import type { Fault, TimelineEntry } from "./profile.ts";
+import { RIG_UPS } from "./profile_upses.ts";
 
-/** One thing to do at one time. */
+/**
+ * One thing to do at one time. `ups` names the UPS a set or fault acts on
+ * when its entry named one; without it, the first UPS.
+ */
 export type Action =
-  | { atMs: number; kind: "set"; values: Record<string, string> }
-  | { atMs: number; kind: "fault"; fault: Fault }
+  | { atMs: number; kind: "set"; values: Record<string, string>; ups?: string }
+  | { atMs: number; kind: "fault"; fault: Fault; ups?: string }
   | { atMs: number; kind: "mark"; name: string };
 
 /**
@@ -26,8 +30,9 @@ export function expandTimeline(entries: readonly TimelineEntry[]): Action[] {
   const push = (action: Action) =>
     actions.push({ action, order: actions.length });
   for (const entry of entries) {
+    const ups = entry.ups === undefined ? {} : { ups: entry.ups };
     if (entry.set) {
-      push({ atMs: entry.at, kind: "set", values: { ...entry.set } });
+      push({ atMs: entry.at, kind: "set", values: { ...entry.set }, ...ups });
     }
     if (entry.ramp) {
       const { var: name, from, to, over, step } = entry.ramp;
@@ -39,11 +44,12 @@ export function expandTimeline(entries: readonly TimelineEntry[]): Action[] {
           atMs: entry.at + offset,
           kind: "set",
           values: { [name]: formatNumber(value) },
+          ...ups,
         });
       }
     }
     if (entry.fault) {
-      push({ atMs: entry.at, kind: "fault", fault: entry.fault });
+      push({ atMs: entry.at, kind: "fault", fault: entry.fault, ...ups });
     }
     if (entry.mark) push({ atMs: entry.at, kind: "mark", name: entry.mark });
   }
@@ -61,12 +67,15 @@ export function formatNumber(value: number): string {
   return String(Math.round(value * 10) / 10);
 }
 
-/** What plays the actions: the admin connection and the server's faults. */
+/**
+ * What plays the actions: the admin connections and the servers' faults.
+ * `ups` is the action's UPS, undefined for the first.
+ */
 export interface TimelineDriver {
-  /** SETs the variables at upsd. */
-  set(values: Record<string, string>): Promise<void>;
-  /** Causes a fault. */
-  fault(fault: Fault): Promise<void>;
+  /** SETs the variables at the upsd of the UPS. */
+  set(values: Record<string, string>, ups?: string): Promise<void>;
+  /** Causes a fault at the upsd of the UPS (or elsewhere: NAS, fleet). */
+  fault(fault: Fault, ups?: string): Promise<void>;
 }
 
 /** One action as it happened. */
@@ -110,8 +119,10 @@ export function playTimeline(
       if (signal.aborted) return;
       let error: string | undefined;
       try {
-        if (action.kind === "set") await driver.set(action.values);
-        if (action.kind === "fault") await driver.fault(action.fault);
+        if (action.kind === "set") await driver.set(action.values, action.ups);
+        if (action.kind === "fault") {
+          await driver.fault(action.fault, action.ups);
+        }
       } catch (caught) {
         error = caught instanceof Error ? caught.message : String(caught);
       }
@@ -158,12 +169,14 @@ export interface Point {
  * @param name The variable, e.g. `battery.charge`.
  * @param initial The profile's initial values.
  * @param played The played actions.
+ * @param ups The UPS whose SETs count (those of `initial`). @default "rig"
  * @returns The points, or an empty list when the variable is never numeric.
  */
 export function seriesOf(
   name: string,
   initial: Readonly<Record<string, string>>,
   played: readonly Played[],
+  ups: string = RIG_UPS,
 ): Point[] {
   const points: Point[] = [];
   const first = Number(initial[name]);
@@ -172,6 +185,7 @@ export function seriesOf(
   }
   for (const { action, doneMs, error } of played) {
     if (action.kind !== "set" || error !== undefined) continue;
+    if ((action.ups ?? RIG_UPS) !== ups) continue;
     const value = action.values[name];
     if (value !== undefined && Number.isFinite(Number(value))) {
       points.push({ t: doneMs, v: Number(value) });

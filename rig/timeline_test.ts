@@ -63,3 +63,48 @@ Deno.test("playTimeline() records marks and failures and goes on after a failure
     [100, 90, 80],
   );
 });
+
+function twoUpsTimeline(yaml: string) {
+  return parseProfile(
+    `description: t\nups: { battery.charge: 100 }\nupses: { rig2: { battery.charge: 100 } }\nduration: 5s\nexpect: { trigger: none }\ntimeline:\n${yaml}`,
+    "t.yaml",
+  ).timeline;
+}
+
+Deno.test("playTimeline() hands each set and fault the UPS its entry aims at, and seriesOf() keeps one UPS's values", async () => {
+  const actions = expandTimeline(twoUpsTimeline([
+    "  - { at: 0s, set: { battery.charge: 90 } }",
+    "  - { at: 10ms, ups: rig2, ramp: { var: battery.charge, from: 50, to: 40, over: 20ms, step: 10ms } }",
+    "  - { at: 40ms, ups: rig2, fault: kill_driver }",
+    "  - { at: 50ms, ups: rig, set: { battery.charge: 80 } }",
+  ].join("\n")));
+  const seen: string[] = [];
+  const { result, done } = playTimeline(actions, {
+    set(values, ups) {
+      seen.push(`${ups} ${values["battery.charge"]}`);
+      return Promise.resolve();
+    },
+    fault(fault, ups) {
+      seen.push(`${ups} ${fault}`);
+      return Promise.resolve();
+    },
+  }, { startMs: performance.now(), signal: new AbortController().signal });
+  await done;
+  assert.deepEqual(seen, [
+    "undefined 90",
+    "rig2 50",
+    "rig2 45",
+    "rig2 40",
+    "rig2 kill_driver",
+    "rig 80",
+  ]);
+  const initial = { "battery.charge": "100" };
+  assert.deepEqual(
+    seriesOf("battery.charge", initial, result.played).map((p) => p.v),
+    [100, 90, 80],
+  );
+  assert.deepEqual(
+    seriesOf("battery.charge", initial, result.played, "rig2").map((p) => p.v),
+    [100, 50, 45, 40],
+  );
+});
