@@ -321,6 +321,5 @@ Options:
         : renderSeveral(several, render),
     );
     return several.upses.every((entry) => "ups" in entry) ? 0 : 1;
-    return 0;
   },
 };
