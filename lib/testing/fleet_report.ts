@@ -189,8 +189,8 @@ export function formatFleetReport(report: FleetReport): string {
     "How: CPU = Δ on-CPU ns summed over /proc/PID/task/*/schedstat of the daemon (threads read every second); (stat) = Δ(utime+stime) of /proc/PID/stat, 10 ms ticks;",
     "CPU ms/poll = CPU ms per second per UPS; wake-ups = Δ(voluntary+nonvoluntary ctxt switches) over its threads; RSS = VmRSS at the window's end, peak = VmHWM.",
     "Start = spawn until every UPS's state file holds a reading. Jitter = start of a poll − start of the previous − check_interval (1 s), from each UPS's",
-    'state file ("timing.jitter_ms": median and max over its last 60 polls), read right after the window: a changed load served to every UPS makes the',
-    "daemon rewrite the files (on line power it rewrites them only on a change, else once a minute). Median/max across UPSes of those per-UPS figures.",
+    'state file ("timing.jitter_ms": median and max over its last 60 polls, so the last 60 s of a longer window), read right after the window: a changed',
+    "load served to every UPS makes the daemon rewrite the files (on line power only a change does, else once a minute). Median/max across UPSes.",
     "",
   ].join("\n");
 }
