@@ -96,11 +96,13 @@ Deno.test({
       "polls",
       "poll_ms",
       "decide_ms",
+      "jitter_ms",
     ]);
     assert.deepEqual(Object.keys(fromCli.timing), [
       "polls",
       "poll_ms",
       "decide_ms",
+      "jitter_ms",
     ]);
     delete fromDaemon.timing;
     delete fromCli.timing;

@@ -31,6 +31,7 @@ import {
 } from "./power/state.ts";
 import {
   addTiming,
+  pollJitter,
   type PollTiming,
   summarizeTiming,
   type TimingSummary,
@@ -115,6 +116,8 @@ export class Monitor {
   #writeFailed = new Set<string>();
   #written: WrittenMemo = NOTHING_WRITTEN;
   #timing: PollTiming[] = [];
+  /** Monotonic start of the previous poll, for the jitter; null before one. */
+  #lastPollStartMs: number | null = null;
   #power: PowerConfig;
 
   /** @param options The config and collaborators. */
@@ -136,7 +139,7 @@ export class Monitor {
     return this.#power;
   }
 
-  /** Median and maximum poll and decision times of the last polls. */
+  /** Median and maximum poll, decision and start jitter times of the last polls. */
   get timing(): TimingSummary | null {
     return summarizeTiming(this.#timing);
   }
@@ -217,6 +220,12 @@ export class Monitor {
     const config = this.#power;
     let input: PollInput;
     const asked = clock.monotonic();
+    const jitterMs = pollJitter(
+      asked,
+      this.#lastPollStartMs,
+      this.#options.config.ups.check_interval,
+    );
+    this.#lastPollStartMs = asked;
     try {
       const vars = await client.poll(READING_VARIABLES);
       input = {
@@ -239,6 +248,7 @@ export class Monitor {
     this.#timing = addTiming(this.#timing, {
       pollMs: monoMs - asked,
       decideMs: clock.monotonic() - monoMs,
+      jitterMs,
     });
     this.#options.stats?.record(
       monoMs - asked,

@@ -193,3 +193,46 @@ Deno.test(
     assert.equal(monitor.timing?.polls, 5);
   },
 );
+
+Deno.test(
+  "Monitor.run() records how late each poll started against check_interval",
+  async () => {
+    await using dir = await makeTempDir();
+    const config = shutdownConfig(dir.path, {}, {
+      ups: { name: "ups@127.0.0.1", "check_interval": "1s" },
+    });
+    const clock = new FakeClock();
+    // How long each poll takes on the fake clock: the third overruns the
+    // interval by 500 ms, so the fourth starts 500 ms late.
+    const pollMs = [5, 5, 1500, 5, 5, 5];
+    const startedAt: number[] = [];
+    const stop = new AbortController();
+    const monitor = new Monitor({
+      config,
+      client: {
+        async poll() {
+          startedAt.push(clock.monotonic());
+          await clock.advance(pollMs[startedAt.length - 1]!);
+          if (startedAt.length === pollMs.length) stop.abort();
+          return VARS;
+        },
+      },
+      notifier: new LogNotifier(new MemoryLogger()),
+      logger: new MemoryLogger(),
+      clock,
+      bootId: "jitter-test",
+      onDecision() {},
+    });
+    await clock.drive(monitor.run(stop.signal));
+    assert.deepEqual(startedAt, [0, 1000, 2000, 3500, 4500, 5500]);
+    assert.deepEqual(monitor.timing, {
+      polls: 6,
+      "poll_ms": { median: 5, max: 1500 },
+      "decide_ms": { median: 0, max: 0 },
+      "jitter_ms": { median: 0, max: 500 },
+    });
+    const written = JSON.parse(await Deno.readTextFile(config.paths.state));
+    assert.equal(written.timing.polls, 1, "written at the first poll only");
+    assert.equal(written.timing["jitter_ms"], null);
+  },
+);

@@ -1,7 +1,8 @@
 /**
  * How long the loop's own work takes, for `status --json` (and later the
- * metrics): the poll on the wire and the time from the reply to the
- * decision, over the last polls. Pure.
+ * metrics): the poll on the wire, the time from the reply to the decision
+ * and how late each poll started against `ups.check_interval`, over the
+ * last polls. Pure.
  *
  * @pure
  * @module
@@ -16,6 +17,12 @@ export interface PollTiming {
   readonly pollMs: number;
   /** From the reply to the decision: the power core's step and the events. */
   readonly decideMs: number;
+  /**
+   * Start of this poll minus the start of the previous one minus
+   * `ups.check_interval`: how late the poll came (negative when early);
+   * null for a loop's first poll.
+   */
+  readonly jitterMs: number | null;
 }
 
 /** Median and maximum of one measure, ms, rounded to µs. */
@@ -30,6 +37,8 @@ export interface TimingSummary {
   readonly polls: number;
   readonly "poll_ms": TimingStats;
   readonly "decide_ms": TimingStats;
+  /** Poll start jitter; null until two polls (or from an older daemon). */
+  readonly "jitter_ms": TimingStats | null;
 }
 
 /**
@@ -56,11 +65,35 @@ export function summarizeTiming(
   window: readonly PollTiming[],
 ): TimingSummary | null {
   if (window.length === 0) return null;
+  const jitters: number[] = [];
+  for (const { jitterMs } of window) {
+    if (jitterMs !== null) jitters.push(jitterMs);
+  }
   return {
     polls: window.length,
     "poll_ms": stats(window.map((t) => t.pollMs)),
     "decide_ms": stats(window.map((t) => t.decideMs)),
+    "jitter_ms": jitters.length === 0 ? null : stats(jitters),
   };
+}
+
+/**
+ * How late a poll started: the time since the previous poll's start less
+ * the interval the loop meant to keep.
+ *
+ * @param startMs This poll's start, monotonic ms.
+ * @param previousStartMs The previous poll's start; null for the first.
+ * @param intervalMs `ups.check_interval`, ms.
+ * @returns The jitter, ms; null for the first poll.
+ */
+export function pollJitter(
+  startMs: number,
+  previousStartMs: number | null,
+  intervalMs: number,
+): number | null {
+  return previousStartMs === null
+    ? null
+    : startMs - previousStartMs - intervalMs;
 }
 
 function stats(values: number[]): TimingStats {
@@ -77,7 +110,8 @@ function micro(ms: number): number {
 }
 
 /**
- * The timings of a parsed state file, if it holds a valid summary.
+ * The timings of a parsed state file, if it holds a valid summary. A file
+ * of a daemon from before the jitter was recorded reads `jitter_ms: null`.
  *
  * @param stateFile The parsed state file, whatever it holds.
  * @returns The summary, or null.
@@ -90,8 +124,17 @@ export function timingOf(stateFile: unknown): TimingSummary | null {
     Number.isFinite((v as TimingStats).max);
   if (typeof timing !== "object" || timing === null) return null;
   const t = timing as Record<string, unknown>;
-  return Number.isInteger(t["polls"]) && valid(t["poll_ms"]) &&
-      valid(t["decide_ms"])
-    ? timing as TimingSummary
-    : null;
+  const jitter = t["jitter_ms"] ?? null;
+  if (
+    !Number.isInteger(t["polls"]) || !valid(t["poll_ms"]) ||
+    !valid(t["decide_ms"]) || (jitter !== null && !valid(jitter))
+  ) {
+    return null;
+  }
+  return {
+    polls: t["polls"] as number,
+    "poll_ms": t["poll_ms"],
+    "decide_ms": t["decide_ms"],
+    "jitter_ms": jitter,
+  };
 }

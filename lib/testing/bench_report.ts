@@ -85,7 +85,13 @@ function ratio(a: number, b: number): string {
   return b > 0 ? `${(a / b).toFixed(1)}×` : "–";
 }
 
-function table(rows: string[][]): string {
+/**
+ * Rows as left-aligned columns two spaces apart.
+ *
+ * @param rows Cells by row; the first row sets the column count.
+ * @returns Lines ending in a newline.
+ */
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) =>
     Math.max(...rows.map((r) => (r[i] ?? "").length))
   );
