@@ -168,7 +168,18 @@ async function runSession(
     logger,
     tell,
     monitor: (watcher, index) =>
-      monitorFor({ options, life, notifier, join, neededMs }, watcher, index),
+      monitorFor(
+        {
+          options,
+          life,
+          notifier,
+          join,
+          neededMs,
+          upsCount: config.upses.length,
+        },
+        watcher,
+        index,
+      ),
   });
   const parts: SessionParts = { options, config, life, ups, notifier, tell };
   const session = new AbortController();

@@ -59,6 +59,13 @@ export interface PollingClient {
 
 /** Collaborators of {@linkcode Monitor}. */
 export interface MonitorOptions {
+  /**
+   * Added once to the wait after the first poll, ms: the loops of several
+   * UPSes spread their polls over the interval instead of all asking at
+   * the same moment (their one event loop, often their one upsd).
+   * @default 0
+   */
+  phaseMs?: number;
   config: Config;
   client: PollingClient;
   notifier: Notifier;
@@ -191,13 +198,16 @@ export class Monitor {
    */
   async run(signal: AbortSignal): Promise<void> {
     const { clock, config } = this.#options;
+    // Polls at once, then shifts to its phase once (see MonitorOptions.phaseMs).
+    let phase = this.#options.phaseMs ?? 0;
     while (!signal.aborted) {
       const started = clock.monotonic();
       await this.pollOnce();
       const wait = config.ups.check_interval - (clock.monotonic() - started);
-      await clock.sleep(Math.max(0, wait), signal).catch(
+      await clock.sleep(Math.max(0, wait) + phase, signal).catch(
         () => {/* stopping */},
       );
+      phase = 0;
     }
   }
 

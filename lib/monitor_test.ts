@@ -236,3 +236,34 @@ Deno.test(
     assert.equal(written.timing["jitter_ms"], null);
   },
 );
+
+Deno.test(
+  "Monitor.run() polls at once, then shifts to its phase once and keeps the interval",
+  async () => {
+    await using dir = await makeTempDir();
+    const config = shutdownConfig(dir.path, {}, {
+      ups: { name: "ups@127.0.0.1", "check_interval": "1s" },
+    });
+    const clock = new FakeClock();
+    const startedAt: number[] = [];
+    const stop = new AbortController();
+    const monitor = new Monitor({
+      config,
+      client: {
+        poll() {
+          startedAt.push(clock.monotonic());
+          if (startedAt.length === 4) stop.abort();
+          return Promise.resolve(VARS);
+        },
+      },
+      notifier: new LogNotifier(new MemoryLogger()),
+      logger: new MemoryLogger(),
+      clock,
+      bootId: "phase-test",
+      phaseMs: 250,
+      onDecision() {},
+    });
+    await clock.drive(monitor.run(stop.signal));
+    assert.deepEqual(startedAt, [0, 1250, 2250, 3250]);
+  },
+);

@@ -23,6 +23,8 @@ export interface LoopParts {
   notifier: Notifier;
   join: PowerJoin;
   neededMs: number;
+  /** How many UPSes the session watches. */
+  upsCount: number;
 }
 
 /** One UPS's poll loop: decisions, polls and re-arms go to the join. */
@@ -36,8 +38,13 @@ export function monitorFor(
   const { clock } = options;
   const uptimeMs = options.host.uptimeMs();
   const power = { ...config, neededMs };
+  const count = parts.upsCount;
   const monitor: Monitor = new Monitor({
     config,
+    // Spread over the interval after a first poll at once.
+    phaseMs: count > 1
+      ? Math.floor(index * config.ups.check_interval / count)
+      : 0,
     client: watcher.login.polling,
     notifier: parts.notifier,
     logger: options.logger,
