@@ -13,6 +13,7 @@ import type { Document } from "yaml";
 import { z } from "zod";
 import { TRIGGERS } from "../lib/power/state.ts";
 import { durationSchema, STEP_KINDS } from "../lib/config/schema.ts";
+import { checkMarks } from "./profile_marks.ts";
 import { checkFleet, fleetExpectSchema, fleetSchema } from "./profile_fleet.ts";
 import {
   absentBeforeSchema,
@@ -346,51 +347,6 @@ function locateKey(
   return locate(doc, lineCounter, path);
 }
 
-/** Problems no schema sees: a window after a mark that does not exist. */
-function checkMarks(profile: ProfileData): string[] {
-  const marks = new Set(["start"]);
-  for (const entry of profile.timeline) if (entry.mark) marks.add(entry.mark);
-  const problems: string[] = [];
-  const after = profile.expect.window?.after;
-  if (after !== undefined && !marks.has(after)) {
-    problems.push(
-      `expect.window.after: no mark "${after}" in the timeline (marks: "${
-        [...marks].join('", "')
-      }")`,
-    );
-  }
-  if (profile.expect.trigger === "none" && profile.expect.window) {
-    problems.push("expect.window: a window needs a trigger other than none");
-  }
-  for (const [index, entry] of profile.expect.during.entries()) {
-    if (entry.mark !== undefined && !marks.has(entry.mark)) {
-      problems.push(
-        `expect.during.${index}.mark: no mark "${entry.mark}" in the timeline`,
-      );
-    }
-  }
-  if (
-    profile.expect.after_rollback?.containers !== undefined &&
-    !hasSideEffects(profile.expect)
-  ) {
-    problems.push(
-      "expect.after_rollback.containers: the scenario's containers need side_effects",
-    );
-  }
-  const withNas = profile.nas || hasSideEffects(profile.expect);
-  for (const [index, entry] of profile.timeline.entries()) {
-    if (entry.fault && NAS_FAULTS.includes(entry.fault) && !withNas) {
-      problems.push(
-        `timeline.${index}.fault: "${entry.fault}" needs the NAS: set nas: true`,
-      );
-    }
-  }
-  problems.push(...checkFleet({
-    ...profile,
-    faults: profile.timeline.flatMap((entry) => entry.fault ?? []),
-  }));
-  return problems;
-}
 
 /**
  * Reads and validates a profile file.

@@ -36,7 +36,8 @@ import {
 import { programName, startRigUpses } from "./scenario_upses.ts";
 import { prepareSideEffects, type SideEffectFacts } from "./side_effects.ts";
 import type { FleetFacts } from "./expect_fleet.ts";
-import { type FleetRun, prepareFleet } from "./scenario_fleet.ts";
+import { prepareFleet } from "./scenario_fleet.ts";
+import { applyFault } from "./faults.ts";
 import {
   expandTimeline,
   type Played,
@@ -375,54 +376,6 @@ async function waitForEnd(
   }
   // Notifications of the last step arrive just after it.
   if (triggered) await sleep(700);
-}
-
-/** What a fault acts on: the aimed UPS's server and admin, NAS, fleet. */
-interface FaultTargets {
-  name: string;
-  server: NutServer;
-  admin: NutClient;
-  nas: Nas | null;
-  fleet: FleetRun | null;
-}
-
-function applyFault(
-  fault: Fault,
-  { name, server, admin, nas, fleet }: FaultTargets,
-): Promise<void> {
-  switch (fault) {
-    case "pause":
-      return server.pause();
-    case "unpause":
-      return server.unpause();
-    case "link_down":
-      return server.linkDown();
-    case "link_up":
-      return server.linkUp();
-    case "stop_upsd":
-      return server.stopUpsd();
-    case "start_upsd":
-      return server.startUpsd();
-    case "freeze_driver":
-      return server.freezeDriver(name);
-    case "thaw_driver":
-      return server.thawDriver(name);
-    case "kill_driver":
-      return server.killDriver(name);
-    case "restart_driver":
-      return server.restartDriver(name);
-    case "fsd":
-      return admin.fsd().catch(() => admin.fsd());
-    case "nas_rekey":
-      if (nas === null) {
-        return Promise.reject(new Error("there is no NAS in this scenario"));
-      }
-      return nas.rekey().then(() => {});
-    case "fleet_fsd":
-      return fleet === null
-        ? Promise.reject(new Error("there is no fleet in this scenario"))
-        : fleet.fsd();
-  }
 }
 
 function describeAction({ action }: Played): string {

@@ -41,10 +41,8 @@ export function monitorFor(
   const count = parts.upsCount;
   const monitor: Monitor = new Monitor({
     config,
-    // Spread over the interval after a first poll at once.
-    phaseMs: count > 1
-      ? Math.floor(index * config.ups.check_interval / count)
-      : 0,
+    // After a first poll at once, the loops spread over the interval.
+    phaseMs: phaseOf(index, count, config.ups.check_interval),
     client: watcher.login.polling,
     notifier: parts.notifier,
     logger: options.logger,
@@ -116,3 +114,27 @@ export function joinFor(
 export function pollsOf(life: DaemonLife, index: number): PollStats {
   return life.polls[index] ??= new PollStats();
 }
+
+/**
+ * Phases of the UPS loops, ms after a first poll at once: at most
+ * {@linkcode PHASES} groups spread over the interval. One group per UPS
+ * (64 apart) kept every poll on time but cost twice the CPU (each poll its
+ * own wake-up); all at once (one group) queued 64 requests at one upsd and
+ * one event loop.
+ *
+ * @param index The UPS's index.
+ * @param count How many UPSes the session watches.
+ * @param intervalMs Its `check_interval`.
+ * @returns The phase.
+ */
+export function phaseOf(
+  index: number,
+  count: number,
+  intervalMs: number,
+): number {
+  const groups = Math.min(count, PHASES);
+  return groups <= 1 ? 0 : Math.floor((index % groups) * intervalMs / groups);
+}
+
+/** Most groups the UPS loops are spread in. */
+export const PHASES = 8;
