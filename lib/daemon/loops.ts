@@ -116,11 +116,12 @@ export function pollsOf(life: DaemonLife, index: number): PollStats {
 }
 
 /**
- * Phases of the UPS loops, ms after a first poll at once: at most
- * {@linkcode PHASES} groups spread over the interval. One group per UPS
- * (64 apart) kept every poll on time but cost twice the CPU (each poll its
- * own wake-up); all at once (one group) queued 64 requests at one upsd and
- * one event loop.
+ * The phase of a UPS loop, ms after a first poll at once: the loops spread
+ * evenly over the interval. Measured with 64 UPSes on one upsd (120 s and
+ * 60 s windows): all in one phase, the polls queued at upsd and in the one
+ * event loop (worst poll 14.5 ms late, 2.0 % CPU); in 8 groups, 16 ms late
+ * and 3.0 %; one phase each, 2.9 ms (a single UPS: 2.2 ms) and 4.7 %, each
+ * poll being its own wake-up. Keeping every poll on time is the point.
  *
  * @param index The UPS's index.
  * @param count How many UPSes the session watches.
@@ -132,9 +133,5 @@ export function phaseOf(
   count: number,
   intervalMs: number,
 ): number {
-  const groups = Math.min(count, PHASES);
-  return groups <= 1 ? 0 : Math.floor((index % groups) * intervalMs / groups);
+  return count <= 1 ? 0 : Math.floor(index * intervalMs / count);
 }
-
-/** Most groups the UPS loops are spread in. */
-export const PHASES = 8;
