@@ -58,4 +58,3 @@ export class EngineUnavailableError extends Error {
     this.name = "EngineUnavailableError";
   }
 }
-

@@ -64,4 +64,3 @@ export function applyFault(
         : fleet.fsd();
   }
 }
-

@@ -14,7 +14,7 @@ import { z } from "zod";
 import { TRIGGERS } from "../lib/power/state.ts";
 import { durationSchema, STEP_KINDS } from "../lib/config/schema.ts";
 import { checkMarks } from "./profile_marks.ts";
-import { checkFleet, fleetExpectSchema, fleetSchema } from "./profile_fleet.ts";
+import { fleetExpectSchema, fleetSchema } from "./profile_fleet.ts";
 import {
   absentBeforeSchema,
   checkUpses,
@@ -346,7 +346,6 @@ function locateKey(
   }
   return locate(doc, lineCounter, path);
 }
-
 
 /**
  * Reads and validates a profile file.

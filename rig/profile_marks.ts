@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { ProfileData } from "./profile.ts";
+import { hasSideEffects, NAS_FAULTS, type ProfileData } from "./profile.ts";
+import { checkFleet } from "./profile_fleet.ts";
 
 /**
  * Problems no schema sees: a mark an expectation names that the timeline

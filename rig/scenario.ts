@@ -9,7 +9,6 @@
 import { serializeDurations } from "../lib/shutdown/durations.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { join } from "node:path";
-import type { NutClient } from "../lib/nut/client.ts";
 import { startRecordingServer } from "../lib/testing/http_server.ts";
 import type { Engine } from "./engine.ts";
 import { judge, type TimedEvent, type Verdict } from "./expect.ts";
@@ -23,8 +22,6 @@ import {
   webhookKinds,
 } from "./fake_discord.ts";
 import type { RigImages } from "./image.ts";
-import type { NutServer } from "./nut_server.ts";
-import type { Nas } from "./nas.ts";
 import { type Fault, NAS_FAULTS, type Profile } from "./profile.ts";
 import { type ProgramEvent, startSandboxed } from "./sandbox.ts";
 import {
