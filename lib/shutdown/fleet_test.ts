@@ -111,7 +111,9 @@ async function stockSecondary(
   await writeUpsmonConfig(dir, upsd, {
     shutdownCmd: down,
     notifyCmd: notify,
-    finalDelay: 0,
+    // NOTIFYCMD runs in a child of upsmon's: FINALDELAY keeps its records
+    // before the SHUTDOWNCMD's.
+    finalDelay: 1,
   });
   return { upsmon: spawnUpsmon(dir, false, privileged), record };
 }
