@@ -194,7 +194,13 @@ function timingText(report: StatusReport): string {
     ? ""
     : `, poll ${fmt(t.poll_ms.median, 2)} ms median (max ${
       fmt(t.poll_ms.max, 2)
-    } ms), reply to decision ${fmt(t.decide_ms.median, 3)} ms`;
+    } ms), reply to decision ${fmt(t.decide_ms.median, 3)} ms${
+      t.jitter_ms === null
+        ? ""
+        : `, poll start ${fmt(t.jitter_ms.median, 2)} ms late median (max ${
+          fmt(t.jitter_ms.max, 2)
+        } ms)`
+    }`;
 }
 
 /**

@@ -242,6 +242,7 @@ export class HttpEndpoint implements AsyncDisposable {
       reading: ups.monitor.state.last,
       snap: assessState(ups.monitor.state, ups.monitor.power, now).snap,
       polls: ups.polls,
+      timing: ups.monitor.timing,
     }));
     return renderMetrics(metricFamilies({
       version: VERSION,

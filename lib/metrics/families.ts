@@ -14,6 +14,7 @@ import type { Reading, Value } from "../power/reading.ts";
 import { STATUS_FLAGS, valueOf } from "../power/reading.ts";
 import type { PowerSnapshot } from "../power/snapshot.ts";
 import type { ReadinessState } from "../readiness/state.ts";
+import type { TimingSummary } from "../power/timing.ts";
 import type { LastSequence } from "./last_sequence.ts";
 import {
   POLL_BUCKETS_S,
@@ -58,6 +59,8 @@ export interface MetricsInput {
   readonly lastSequence: LastSequence | null;
   /** Connections the HTTP endpoint turned away, by reason. */
   readonly httpRejections: HttpRejections;
+  /** The poll loop's recent timings (jitter included); null before any. */
+  readonly timing?: TimingSummary | null;
   /** The other UPSes of a host with several, each under its `ups` label. */
   readonly others?: readonly UpsMetrics[];
 }
@@ -65,7 +68,7 @@ export interface MetricsInput {
 /** The part of {@linkcode MetricsInput} each UPS has of its own. */
 export type UpsMetrics = Pick<
   MetricsInput,
-  "ups" | "identity" | "reading" | "snap" | "polls"
+  "ups" | "identity" | "reading" | "snap" | "polls" | "timing"
 >;
 
 function gauge(name: string, help: string, samples: Sample[]): ScalarFamily {
@@ -291,6 +294,17 @@ function pollFamilies(input: MetricsInput, ups: Labels): MetricFamily[] {
         sum: polls.sumS,
       }],
     },
+    gauge(
+      "ups_monitor_poll_start_late_seconds",
+      "How late the recent polls started against check_interval: median and max over the last 60 polls",
+      ["median", "max"].flatMap((stat) => {
+        const jitter = input.timing?.jitter_ms;
+        return jitter === null || jitter === undefined ? [] : [{
+          labels: { ...ups, stat },
+          value: (stat === "median" ? jitter.median : jitter.max) / 1000,
+        }];
+      }),
+    ),
     counter(
       "ups_monitor_poll_failures_total",
       "Polls without a valid reading, by kind",

@@ -206,9 +206,17 @@ Deno.test("metricFamilies() shows the loop, readiness, queues, the last sequence
       steps: [{ id: "vms", ms: 12_300 }],
     },
     httpRejections: { busy: 1, deadline: 2 },
+    timing: {
+      polls: 60,
+      "poll_ms": { median: 0.5, max: 2 },
+      "decide_ms": { median: 0.01, max: 0.1 },
+      "jitter_ms": { median: 0.8, max: 2.5 },
+    },
   })));
   for (
     const line of [
+      'ups_monitor_poll_start_late_seconds{ups="rack",stat="median"} 0.0008',
+      'ups_monitor_poll_start_late_seconds{ups="rack",stat="max"} 0.0025',
       'ups_monitor_poll_duration_seconds_bucket{ups="rack",le="0.0005"} 1',
       'ups_monitor_poll_duration_seconds_bucket{ups="rack",le="2.5"} 1',
       'ups_monitor_poll_duration_seconds_bucket{ups="rack",le="5"} 2',
