@@ -30,7 +30,10 @@ export function applyConfigLogging(
     level: config.logging.level,
   });
   context.logger.addSecrets(secretsOf(config));
-  if (loaded.nutPassword) context.logger.addSecrets([loaded.nutPassword]);
+  // Every UPS's password, from the config or its password_file.
+  for (const { nutPassword } of loaded.upsSecrets) {
+    if (nutPassword) context.logger.addSecrets([nutPassword]);
+  }
   if (loaded.powerCyclePassword) {
     context.logger.addSecrets([loaded.powerCyclePassword]);
   }

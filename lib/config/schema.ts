@@ -246,7 +246,9 @@ export function configJsonSchema(): Record<string, unknown> {
  */
 export function secretsOf(config: Config): string[] {
   const secrets: string[] = [];
-  if (config.ups.password !== null) secrets.push(config.ups.password);
+  for (const ups of config.upses) {
+    if (ups.password !== null) secrets.push(ups.password);
+  }
   const cycle = config.shutdown.power_cycle;
   if (cycle.password !== null) secrets.push(cycle.password);
   for (const channel of config.notifications.channels) {

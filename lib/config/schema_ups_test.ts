@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "./errors.ts";
 import { parseConfig } from "./load.ts";
-import { effectiveConfig } from "./schema.ts";
+import { effectiveConfig, secretsOf } from "./schema.ts";
 
 const TWO = `ups:
   - name: a@127.0.0.1:3493
@@ -90,4 +90,22 @@ power: {min_supplies: 9}
   assert.deepEqual(problems("ups: []\n"), [
     "1:ups: expected at least 1 item(s)",
   ]);
+});
+
+Deno.test("every UPS's password is a secret: masked by check and known to the logger", () => {
+  const config = parseConfig(
+    `ups:
+  - {name: a@127.0.0.1, username: u, password: first-secret}
+  - {name: b@127.0.0.1, username: u, password: second-secret}
+`,
+    "s.yaml",
+  );
+  assert.deepEqual(
+    secretsOf(config).filter((s) => s.endsWith("-secret")),
+    ["first-secret", "second-secret"],
+  );
+  const shown = JSON.stringify(effectiveConfig(config));
+  assert.ok(
+    !shown.includes("first-secret") && !shown.includes("second-secret"),
+  );
 });
