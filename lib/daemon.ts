@@ -13,7 +13,7 @@ import type { Config } from "./config/schema.ts";
 import { announceSession, type Tell, warnAboutSetup } from "./daemon/banner.ts";
 import { watchFlag } from "./daemon/flag_watcher.ts";
 import { HttpEndpoint } from "./daemon/http.ts";
-import { joinFor, monitorFor, pollsOf } from "./daemon/loops.ts";
+import { joinFor, monitorFor, pollsOf, prunePolls } from "./daemon/loops.ts";
 import {
   type ReadinessMemory,
   runReadiness,
@@ -70,7 +70,7 @@ export interface DaemonLife {
   /** READY, WATCHDOG, STATUS and STOPPING for systemd (issue 18). */
   systemd: SystemdNotifier;
   /** Each UPS's poll counters for /metrics (by index), kept across reloads. */
-  polls: PollStats[];
+  polls: Map<string, PollStats>;
   /** The HTTP endpoint (`http.listen`), kept across reloads. */
   http: HttpEndpoint;
 }
@@ -101,7 +101,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   // Each session attaches its own shell before anything happens.
   const crisis = new CrisisController(clock);
   const readiness: ReadinessMemory = { state: {} };
-  const polls: PollStats[] = [];
+  const polls = new Map<string, PollStats>();
   await using http = new HttpEndpoint({
     pid: options.host.pid,
     crisis,
@@ -161,7 +161,7 @@ async function runSession(
   const { neededMs } = buildPlan(config, { durations });
   const join = joinFor(
     { options, config, life, notifier, halt, dryRun },
-    () => ups.watchers.map(({ monitor }) => monitor.state),
+    () => ups,
   );
   await using ups = new UpsSet(loaded, {
     clock,
@@ -181,6 +181,7 @@ async function runSession(
         index,
       ),
   });
+  prunePolls(life, config.upses.map((entry) => entry.name));
   const parts: SessionParts = { options, config, life, ups, notifier, tell };
   const session = new AbortController();
   const sequence: SequenceOptions = {
@@ -221,11 +222,11 @@ async function runSession(
     scheduleReadiness(parts, halt, session.signal),
     life.http.serve({
       config,
-      upses: ups.watchers.map(({ loaded, monitor, login }, index) => ({
+      upses: ups.watchers.map(({ loaded, monitor, login }) => ({
         config: loaded.config,
         monitor,
         client: login.polling,
-        polls: pollsOf(life, index),
+        polls: pollsOf(life, loaded.config.ups.name),
       })),
       notifier,
       durations,

@@ -177,6 +177,49 @@ http: {listen: "127.0.0.1:0"}
         b.signalUpsd("SIGCONT");
       }
       await daemon.waitFor((e) => e.event === "shutdown.complete", { from });
+      const back = daemon.events.length;
+      await set(a, online);
+      await waitForRearms(daemon, back);
+    },
+  );
+
+  await t.step(
+    "both links lost on line, no trigger of their own: the host shuts down, re-arms when they are back, and shuts down again",
+    async () => {
+      for (let round = 0; round < 2; round++) {
+        const from = daemon.events.length;
+        a.signalUpsd("SIGSTOP");
+        b.signalUpsd("SIGSTOP");
+        try {
+          const fired = await daemon.waitFor(
+            (e) => e.event === "shutdown.triggered",
+            { from, timeoutMs: 30_000 },
+          );
+          assert.equal(fired["reason"], "supplies", `round ${round}`);
+        } finally {
+          a.signalUpsd("SIGCONT");
+          b.signalUpsd("SIGCONT");
+        }
+        await daemon.waitFor((e) => e.event === "shutdown.complete", { from });
+        // Before the fix nothing had disarmed: no UPS re-armed, and crisis
+        // mode stayed done, dropping the second round's trigger.
+        await waitForRearms(daemon, from);
+      }
     },
   );
 });
+
+/** Waits until both UPSes' triggers re-armed after `from`. */
+async function waitForRearms(
+  daemon: ReturnType<typeof startDaemon>,
+  from: number,
+) {
+  const end = performance.now() + 20_000;
+  while (
+    daemon.events.slice(from).filter((e) => e.event === "shutdown.rearmed")
+      .length < 2
+  ) {
+    assert.ok(performance.now() < end, "both UPSes re-arm");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -39,17 +39,21 @@ export interface SeveralReport {
  *
  * @param config The config (`upses`, `power`).
  * @param upses The reports, in config order.
+ * @param safeties What the daemon holds of each UPS (its fired triggers,
+ *   its lost links), instead of what one reading suggests. @default from
+ *   the reports
  * @returns The supplies part of the report.
  */
 export function suppliesOf(
   config: Config,
   upses: readonly (StatusReport | UnreadUps)[],
+  safeties?: readonly UpsSafety[],
 ): SeveralReport["supplies"] {
   const verdict = weighSupplies(
     config.upses.map((ups, index) => ({
       name: ups.name,
       supplies: ups.supplies,
-      safety: safetyOfReport(upses[index]),
+      safety: safeties?.[index] ?? safetyOfReport(upses[index]),
     })),
     {
       minSupplies: config.power.min_supplies,

@@ -18,6 +18,7 @@ import { httpSchema } from "./schema_http.ts";
 import { powerCycleDelayProblem, shutdownSchema } from "./schema_shutdown.ts";
 import { mergeTriggers, triggersSchema } from "./schema_triggers.ts";
 import { MAX_UPSES, powerSchema, upsSchema } from "./schema_ups.ts";
+import { formatEndpoint, parseUpsAddress } from "./ups_address.ts";
 
 export { durationSchema, nutCredentialProblem } from "./schema_fields.ts";
 export {
@@ -192,13 +193,18 @@ function crossProblems(
         message: problem,
       });
     }
-    if (seen.has(ups.name)) {
+    // One UPS however it is spelled: "ups@NAS" and "ups@nas:3493" alike.
+    const address = parseUpsAddress(ups.name);
+    const key = address.ok
+      ? `${address.value.ups}@${formatEndpoint(address.value).toLowerCase()}`
+      : ups.name;
+    if (seen.has(key)) {
       problems.push({
         path: [...at, "name"],
         message: `"${ups.name}" is listed twice`,
       });
     }
-    seen.add(ups.name);
+    seen.add(key);
   });
   const total = config.upses.reduce((sum, ups) => sum + ups.supplies, 0);
   if (config.power.min_supplies > total) {
@@ -206,6 +212,13 @@ function crossProblems(
       path: ["power", "min_supplies"],
       message:
         `${config.power.min_supplies} is more than the ${total} supplies the UPSes feed (the sum of their supplies): the host would shut down at once`,
+    });
+  }
+  if (config.shutdown.power_cycle.enabled && several) {
+    problems.push({
+      path: ["shutdown", "power_cycle", "enabled"],
+      message:
+        `the power cycle commands one UPS: with several it would cut the output of "${config.ups.name}" even when another UPS's drain started the shutdown; turn it off, or keep one UPS in the list`,
     });
   }
   // Across steps: the power cycle's delay against the local shutdown's time.

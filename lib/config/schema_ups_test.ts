@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ConfigError } from "./errors.ts";
 import { parseConfig } from "./load.ts";
 import { effectiveConfig, secretsOf } from "./schema.ts";
+import { fileSuffix } from "./ups_view.ts";
 
 const TWO = `ups:
   - name: a@127.0.0.1:3493
@@ -108,4 +109,31 @@ Deno.test("every UPS's password is a secret: masked by check and known to the lo
   assert.ok(
     !shown.includes("first-secret") && !shown.includes("second-secret"),
   );
+});
+
+Deno.test("several UPSes: one UPS spelled twice is refused, and so is the power cycle", () => {
+  assert.deepEqual(
+    problems(`ups:
+  - name: ups@NAS
+  - name: ups@nas:3493
+`),
+    ['3:ups.1.name: "ups@nas:3493" is listed twice'],
+  );
+  assert.deepEqual(
+    problems(`ups:
+  - name: a@nas
+  - name: b@nas
+shutdown:
+  power_cycle: {enabled: true, username: admin, password: pw}
+`),
+    [
+      '5:shutdown.power_cycle.enabled: the power cycle commands one UPS: with several it would cut the output of "a@nas" even when another UPS\'s drain started the shutdown; turn it off, or keep one UPS in the list',
+    ],
+  );
+});
+
+Deno.test("fileSuffix() keeps UPS names apart in file names", () => {
+  assert.equal(fileSuffix("ups@nas:3493"), "ups@nas%3A3493");
+  assert.notEqual(fileSuffix("a@h:1"), fileSuffix("a@h_1"));
+  assert.equal(fileSuffix("a@[::1]:3493").includes("/"), false);
 });

@@ -35,12 +35,13 @@ export function configForUps(config: Config, index: number): Config {
 }
 
 /**
- * A UPS name as a file name suffix: `ups@nas:3493` → `ups@nas_3493`;
- * anything but letters, digits, `.`, `-`, `_` and `@` becomes `_`.
+ * A UPS name as a file name suffix: `ups@nas:3493` → `ups@nas%3A3493`, as
+ * `encodeURIComponent` writes it but with `@` kept, so two names never share
+ * a file and no `/` gets in.
  *
  * @param name `ups.name`.
  * @returns The suffix.
  */
 export function fileSuffix(name: string): string {
-  return name.replace(/[^A-Za-z0-9._@-]/g, "_");
+  return encodeURIComponent(name).replaceAll("%40", "@");
 }

@@ -46,6 +46,7 @@ import {
   statusReport,
 } from "../cli/status_report.ts";
 import { suppliesOf } from "../cli/status_several.ts";
+import { safetyOf } from "../power/supplies.ts";
 
 /** Time between two tries to read the UPS's make and model, ms. */
 const IDENTIFY_RETRY_MS = 30_000;
@@ -266,7 +267,12 @@ export class HttpEndpoint implements AsyncDisposable {
     );
     const body = reports.length === 1 ? reports[0] : {
       upses: reports,
-      supplies: suppliesOf(session.config, reports),
+      // The daemon's own verdict: fired triggers and lost links included.
+      supplies: suppliesOf(
+        session.config,
+        reports,
+        session.upses.map((ups) => safetyOf(ups.monitor.state)),
+      ),
     };
     return JSON.stringify(body, null, 2) + "\n";
   }

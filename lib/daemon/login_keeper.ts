@@ -24,6 +24,8 @@ export class LoginKeeper {
   #tell: Tell;
   #pending: boolean;
   #refused: string | null = null;
+  /** upsd accepted LOGIN (whether or not PRIMARY was granted after it). */
+  #loggedIn = false;
 
   /**
    * @param client The session's NUT client.
@@ -106,7 +108,8 @@ export class LoginKeeper {
    * when logged in but the address is unknown; null when not logged in.
    */
   ownAddress(): string | null {
-    if (this.#pending || this.#refused !== null) return null;
+    // LOGIN alone decides: a refused PRIMARY leaves the login in place.
+    if (!this.#loggedIn) return null;
     return this.#client.localAddress ?? "";
   }
 
@@ -114,6 +117,7 @@ export class LoginKeeper {
     const { ups } = this.#config;
     try {
       await this.#client.login();
+      this.#loggedIn = true;
       // PRIMARY only checks the right to set FSD: a primary without it
       // would learn so during the outage.
       if (ups.role === "primary") await this.#client.primary();

@@ -12,9 +12,8 @@ import { Monitor } from "../monitor.ts";
 import { notificationOf } from "../notify/from_event.ts";
 import type { Notifier } from "../notify/notification.ts";
 import { snapshot } from "../power/snapshot.ts";
-import type { PowerState } from "../power/state.ts";
 import { PowerJoin } from "./power_join.ts";
-import type { UpsWatcher } from "./ups_set.ts";
+import type { UpsSet, UpsWatcher } from "./ups_set.ts";
 
 /** What one UPS's poll loop reports to. */
 export interface LoopParts {
@@ -49,7 +48,7 @@ export function monitorFor(
     clock,
     bootId: life.bootId,
     neededMs,
-    stats: pollsOf(life, index),
+    stats: pollsOf(life, config.ups.name),
     ...(uptimeMs === undefined ? {} : { uptimeMs }),
     onRearmed: () => join.rearmed(),
     extraState: () => ({ readiness: life.readiness.state }),
@@ -75,7 +74,7 @@ export function joinFor(
     halt: Halt;
     dryRun: boolean;
   },
-  states: () => readonly PowerState[],
+  upses: () => Pick<UpsSet, "watchers" | "disarm">,
 ): PowerJoin {
   const { options, config, life, notifier, halt, dryRun } = parts;
   const { clock, logger } = options;
@@ -93,26 +92,50 @@ export function joinFor(
       });
     },
     powerBack: () => void crisis.dispatch({ kind: "power_back" }),
+    disarm: () => upses().disarm(),
     powerStable: () =>
       void crisis.dispatch({ kind: "power_stable", nowMs: clock.now() }),
     report: (event) => {
       logger[event.level](event.name, event.message, { ...event.fields });
-      notifier.notify(notificationOf(event, config.ups.name, clock.now()));
+      // The UPS the event is about, not the session's first.
+      const ups = event.fields["ups"];
+      notifier.notify(
+        notificationOf(
+          event,
+          typeof ups === "string" ? ups : config.ups.name,
+          clock.now(),
+        ),
+      );
     },
-    states,
+    states: () => upses().watchers.map(({ monitor }) => monitor.state),
     running: () => crisis.mode.mode === "running",
   });
 }
 
 /**
- * The poll counters of the UPS at `index`, made on first use.
+ * The poll counters of a UPS, by its name: they follow the UPS across
+ * reloads that add, remove or reorder UPSes.
  *
  * @param life What lives as long as the daemon.
- * @param index The UPS's index in `config.upses`.
- * @returns Its counters.
+ * @param name The UPS's `ups.name`.
+ * @returns Its counters, made on first use.
  */
-export function pollsOf(life: DaemonLife, index: number): PollStats {
-  return life.polls[index] ??= new PollStats();
+export function pollsOf(life: DaemonLife, name: string): PollStats {
+  let stats = life.polls.get(name);
+  if (stats === undefined) life.polls.set(name, stats = new PollStats());
+  return stats;
+}
+
+/**
+ * Forgets the counters of UPSes the config no longer lists.
+ *
+ * @param life What lives as long as the daemon.
+ * @param names The session's UPS names.
+ */
+export function prunePolls(life: DaemonLife, names: readonly string[]): void {
+  for (const name of life.polls.keys()) {
+    if (!names.includes(name)) life.polls.delete(name);
+  }
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   type SupplyMemo,
 } from "../power/supplies.ts";
 import { holdReached, lineHoldSince } from "../shutdown/abort_hold.ts";
+import { NEVER_ABORTED } from "../shutdown/crisis_machine.ts";
 import type { SequenceReason } from "../shutdown/crisis_types.ts";
 
 /** What the join tells crisis mode and the notifier. */
@@ -31,6 +32,8 @@ export interface JoinHooks {
   powerBack(): void;
   /** Line power has held for `shutdown.abort.hold` while a sequence may run. */
   powerStable(): void;
+  /** Holds every UPS's triggers until each re-arms on line power. */
+  disarm(): void;
   /** A UPS turned unsafe (or safe again) without a shutdown. */
   report(event: PowerEvent): void;
   /** Each UPS's power state now, in `config.upses` order. */
@@ -126,6 +129,16 @@ export class PowerJoin {
     this.#memo = step.memo;
     for (const event of step.events) this.#hooks.report(event);
     if (step.trigger !== null) {
+      // As one UPS's decision disarms it: each re-arms on line power, and
+      // the host with them (a UPS that was only unknown never fired).
+      this.#hooks.disarm();
+      // FSD or a fail-safe among them: power that seems back does not
+      // abort, as with one UPS (crisis_machine.ts, NEVER_ABORTED).
+      const fired = states.flatMap((state) =>
+        !state.armed && state.lastTrigger !== null
+          ? [state.lastTrigger.decision.trigger]
+          : []
+      );
       this.#hooks.triggered({
         trigger: "supplies",
         message: step.trigger,
@@ -134,6 +147,9 @@ export class PowerJoin {
           total: step.verdict.total,
           "min_supplies": step.verdict.minSupplies,
         },
+        ...(fired.some((name) => NEVER_ABORTED.includes(name))
+          ? { abortable: false }
+          : {}),
       });
     }
   }

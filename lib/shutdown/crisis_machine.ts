@@ -268,7 +268,8 @@ function committed(
 function powerStable(mode: CrisisMode, nowMs: number): CrisisTransition {
   if (
     mode.mode !== "running" || mode.committed ||
-    NEVER_ABORTED.includes(mode.flag.reason.trigger)
+    NEVER_ABORTED.includes(mode.flag.reason.trigger) ||
+    mode.flag.reason.abortable === false
   ) {
     return same(mode);
   }

@@ -47,6 +47,12 @@ export interface SequenceReason {
   message: string;
   /** The numbers behind it (charge, runtime, rate…). */
   fields?: Record<string, string | number>;
+  /**
+   * False when power that seems back must not abort the sequence although
+   * the trigger's name allows it: several UPSes, one of them by FSD or its
+   * fail-safe. @default true
+   */
+  abortable?: boolean;
 }
 
 /** The content of the flag file while a sequence runs or after it ran. */

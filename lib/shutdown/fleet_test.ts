@@ -37,7 +37,7 @@ Deno.test("a primary's plan starts with FSD and the wait, its point of no return
   const first = plan.steps[0]!;
   assert.equal(first.kind, "fleet");
   assert.equal(first.title, "FSD to the other hosts");
-  assert.equal(first.worstCaseMs, 10_000 + 2 * 2000);
+  assert.equal(first.worstCaseMs, 10_000 + 4 * 2000);
   assert.equal(plan.pointOfNoReturn, 0);
   assert.match(
     formatPlan(plan),
@@ -187,7 +187,7 @@ upsdTest(
         /^1 other client logged out of "dev1" in \d+\.\d s after FSD$/,
       );
       assert.deepEqual(actions, [
-        'Setting FSD on "dev1": 1 other client (127.0.0.1) start their shutdown',
+        'Setting FSD on "dev1" so that the other clients shut down',
       ]);
       assert.ok(ms < 15_000, `waited ${ms} ms`);
       const record = await Deno.readTextFile(secondary.record);
@@ -259,6 +259,8 @@ upsdTest(
       'Cannot claim the primary role for UPS "dev1": access denied; upsd.users needs [mon] with its password and "upsmon primary" (a primary sets FSD for the other hosts)';
     assert.deepEqual(check, { ready: false, detail });
     assert.deepEqual(told, [detail]);
-    assert.equal(keeper.ownAddress(), null);
+    // LOGIN itself was accepted: this host's login is still its own, not
+    // another client to wait for.
+    assert.equal(keeper.ownAddress(), "127.0.0.1");
   },
 );

@@ -32,10 +32,10 @@ export const fleetKind: PureStepKind = {
         enabled: true,
       },
       {
-        // The UPSes in parallel: the longest wait, plus one request for FSD
-        // and one read after it.
+        // The UPSes in parallel: the longest wait, plus FSD and the last
+        // read, each perhaps queued behind a poll on the same connection.
         worstCaseMs: Math.max(
-          ...primaries.map((ups) => ups.hostsync + 2 * ups.reply_timeout),
+          ...primaries.map((ups) => ups.hostsync + 4 * ups.reply_timeout),
         ),
         details: primaries.flatMap((ups) => {
           const address = parseUpsAddress(ups.name);

@@ -58,34 +58,40 @@ async function fleetOfUps(
   link: FleetLink,
 ): Promise<StepOutcome & { status: "done" | "timeout" | "failed" }> {
   const { ups } = link;
+  if (context.runner.dryRun) {
+    // Read-only: who would be told.
+    const listed = await others(link).then(whoText, () => "the other clients");
+    context.action(
+      `Would set FSD on "${ups}" at upsd so that ${listed} shut down`,
+      { ups },
+    );
+    return { status: "done", summary: "FSD logged (dry-run)", details: [] };
+  }
+  // FSD first, as upsmon does: every secondary starts at once.
+  context.action(
+    `Setting FSD on "${ups}" so that the other clients shut down`,
+    {
+      ups,
+    },
+  );
+  try {
+    await link.fsd();
+  } catch (error) {
+    return failed(`${errorMessage(error)}${fsdFix(error, link.user)}`);
+  }
   let before: OtherClients | null = null;
   try {
     before = await others(link);
+    context.logger.info(
+      "fleet.fsd_set",
+      `FSD set on "${ups}": ${whoText(before)} logged in`,
+      { ups, clients: before.names.join(",") },
+    );
   } catch (error) {
     context.logger.warning(
       "fleet.clients_unknown",
       `Cannot list the clients of "${ups}": ${errorMessage(error)}`,
     );
-  }
-  const who = before === null
-    ? "the other clients"
-    : `${before.count} other client${before.count === 1 ? "" : "s"}${
-      before.names.length > 0 ? ` (${before.names.join(", ")})` : ""
-    }`;
-  if (context.runner.dryRun) {
-    context.action(
-      `Would set FSD on "${ups}" at upsd so that ${who} shut down`,
-      { ups },
-    );
-    return { status: "done", summary: "FSD logged (dry-run)", details: [] };
-  }
-  context.action(`Setting FSD on "${ups}": ${who} start their shutdown`, {
-    ups,
-  });
-  try {
-    await link.fsd();
-  } catch (error) {
-    return failed(`${errorMessage(error)}${fsdFix(error, link.user)}`);
   }
   return await waitForLogouts(context, link, before?.count ?? 0);
 }
@@ -129,6 +135,13 @@ async function waitForLogouts(
     }
     await clock.sleep(Math.min(FLEET_POLL_MS, hostsyncMs - waitedMs));
   }
+}
+
+/** `2 other clients (10.0.0.5, 10.0.0.6)`. */
+function whoText(clients: OtherClients): string {
+  return `${clients.count} other client${clients.count === 1 ? "" : "s"}${
+    clients.names.length > 0 ? ` (${clients.names.join(", ")})` : ""
+  }`;
 }
 
 async function others(link: FleetLink): Promise<OtherClients> {
