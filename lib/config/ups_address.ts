@@ -110,3 +110,15 @@ export function formatEndpoint(
   const host = address.host.includes(":") ? `[${address.host}]` : address.host;
   return `${host}:${address.port}`;
 }
+
+/**
+ * The UPS's name on its server: `ups` of `ups@nas:3493`. A name that does
+ * not parse (the schema refuses it) is returned whole.
+ *
+ * @param name `ups.name`.
+ * @returns The name upsd knows.
+ */
+export function upsNameOf(name: string): string {
+  const address = parseUpsAddress(name);
+  return address.ok ? address.value.ups : name;
+}

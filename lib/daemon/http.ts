@@ -16,7 +16,7 @@ import {
   parseListenAddress,
 } from "../config/listen_address.ts";
 import type { Config } from "../config/schema.ts";
-import { parseUpsAddress } from "../config/ups_address.ts";
+import { parseUpsAddress, upsNameOf } from "../config/ups_address.ts";
 import { errorMessage } from "../errors.ts";
 import {
   type LastSequence,
@@ -313,17 +313,12 @@ export class HttpEndpoint implements AsyncDisposable {
  * `ups.name` where two servers use the same name.
  */
 function upsLabels(configs: readonly Config[]): string[] {
-  const short = configs.map(upsName);
+  const short = configs.map((config) => upsNameOf(config.ups.name));
   return short.map((name, index) =>
     short.indexOf(name) === short.lastIndexOf(name)
       ? name
       : configs[index]!.ups.name
   );
-}
-
-function upsName(config: Config): string {
-  const address = parseUpsAddress(config.ups.name);
-  return address.ok ? address.value.ups : config.ups.name;
 }
 
 function lowerFirst(text: string): string {

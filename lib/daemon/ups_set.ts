@@ -8,7 +8,7 @@
  * @module
  */
 import { type LoadedConfig, loadedForUps } from "../config/load.ts";
-import { parseUpsAddress } from "../config/ups_address.ts";
+import { upsNameOf } from "../config/ups_address.ts";
 import type { Monitor } from "../monitor.ts";
 import type { NutClient } from "../nut/client.ts";
 import { clientForConfig } from "../nut/configured.ts";
@@ -110,9 +110,8 @@ export class UpsSet implements AsyncDisposable {
       loaded.config.ups.role === "primary"
     ).map(({ loaded, client, login }) => {
       const { ups } = loaded.config;
-      const address = parseUpsAddress(ups.name);
       return {
-        ups: address.ok ? address.value.ups : ups.name,
+        ups: upsNameOf(ups.name),
         hostsyncMs: ups.hostsync,
         user: ups.username,
         fsd: () => client.fsd(),

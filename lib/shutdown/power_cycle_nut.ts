@@ -18,7 +18,7 @@
 import { errorMessage } from "../errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
-import { parseUpsAddress } from "../config/ups_address.ts";
+import { upsNameOf } from "../config/ups_address.ts";
 import type { NutClient } from "../nut/client.ts";
 import { clientOf, type ClientSecrets } from "../nut/configured.ts";
 import { NutError } from "../nut/errors.ts";
@@ -84,8 +84,7 @@ export function cycleClient(
 
 /** The configured UPS's name on its server. */
 export function upsOf(config: Config): string {
-  const address = parseUpsAddress(config.ups.name);
-  return address.ok ? address.value.ups : config.ups.name;
+  return upsNameOf(config.ups.name);
 }
 
 /** Whether the UPS offers the command, and what it offers. */

@@ -9,7 +9,7 @@
  * @pure
  */
 import { formatDuration } from "../../config/duration.ts";
-import { parseUpsAddress } from "../../config/ups_address.ts";
+import { upsNameOf } from "../../config/ups_address.ts";
 import { plannedStep, type PureStepKind } from "./kind.ts";
 
 /** Time between two `LIST CLIENT` reads while waiting, as upsmon polls NUMLOGINS. */
@@ -38,8 +38,7 @@ export const fleetKind: PureStepKind = {
           ...primaries.map((ups) => ups.hostsync + 4 * ups.reply_timeout),
         ),
         details: primaries.flatMap((ups) => {
-          const address = parseUpsAddress(ups.name);
-          const name = address.ok ? address.value.ups : ups.name;
+          const name = upsNameOf(ups.name);
           return [
             `FSD ${name} at upsd${dry}`,
             `wait up to ${
