@@ -79,6 +79,7 @@ async function fleetOfUps(
   } catch (error) {
     return failed(`${errorMessage(error)}${fsdFix(error, link.user)}`);
   }
+  const started = context.clock.monotonic();
   let before: OtherClients | null = null;
   try {
     before = await others(link);
@@ -93,22 +94,29 @@ async function fleetOfUps(
       `Cannot list the clients of "${ups}": ${errorMessage(error)}`,
     );
   }
-  return await waitForLogouts(context, link, before?.count ?? 0);
+  return await waitForLogouts(context, link, { started, before });
 }
 
-/** Lists the clients until only this host is left or hostsync passes. */
+/**
+ * Lists the clients until only this host is left or hostsync passes,
+ * counted from FSD.
+ */
 async function waitForLogouts(
   context: StepContext,
   link: FleetLink,
-  before: number,
+  since: { started: number; before: OtherClients | null },
 ): Promise<StepOutcome & { status: "done" | "timeout" | "failed" }> {
   const { clock } = context;
   const { ups, hostsyncMs } = link;
-  const started = clock.monotonic();
+  const { started } = since;
+  const before = since.before?.count ?? 0;
+  // The listing made right after FSD is the wait's first look.
+  let seen = since.before;
   for (;;) {
     let left: OtherClients;
     try {
-      left = await others(link);
+      left = seen ?? await others(link);
+      seen = null;
     } catch (error) {
       // As upsmon when NUMLOGINS fails: stop waiting, the host goes on.
       return failed(
