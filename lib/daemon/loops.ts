@@ -108,6 +108,7 @@ export function joinFor(
       );
     },
     states: () => upses().watchers.map(({ monitor }) => monitor.state),
+    state: (index) => upses().watchers[index]?.monitor.state,
     running: () => crisis.mode.mode === "running",
   });
 }

@@ -38,6 +38,8 @@ export interface JoinHooks {
   report(event: PowerEvent): void;
   /** Each UPS's power state now, in `config.upses` order. */
   states(): readonly PowerState[];
+  /** One UPS's power state now. */
+  state(index: number): PowerState | undefined;
   /** Whether a sequence runs (the abort hold counts only then). */
   running(): boolean;
 }
@@ -99,7 +101,18 @@ export class PowerJoin {
     ) {
       this.#hooks.powerStable();
     }
-    if (this.#several) this.#weigh();
+    if (this.#several && this.#kindChanged(index)) this.#weigh();
+  }
+
+  /**
+   * Whether the polled UPS turned safe, unsafe or unknown since the last
+   * weighing: the supplies change only then, so the other polls (nearly
+   * all of them) skip weighing every UPS.
+   */
+  #kindChanged(index: number): boolean {
+    const state = this.#hooks.state(index);
+    const kind = state === undefined ? "safe" : safetyOf(state).kind;
+    return kind !== (this.#memo.kinds[index] ?? "safe");
   }
 
   /** A UPS's triggers re-armed on line power. */
