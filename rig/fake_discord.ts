@@ -17,7 +17,12 @@ import {
 import type { RecordedRequest, Responder } from "../lib/testing/http_server.ts";
 import { DISCORD_PATH, WEBHOOK_PATH } from "./scenario_config.ts";
 
-/** Discord's limits (developer docs, "Embed Limits"). */
+/**
+ * Discord's limits (developer docs, "Embed Limits"). Written here again on
+ * purpose, not imported from the program's DISCORD_LIMITS: the fake checks
+ * the program against the docs, and a wrong number in the program must not
+ * make the check agree with it.
+ */
 const LIMITS = {
   embeds: 10,
   message: 6000,
@@ -200,14 +205,7 @@ function firstDescription(body: string): string {
  * @returns The kinds of notification.
  */
 export function webhookKinds(requests: readonly RecordedRequest[]): string[] {
-  return posts(requests, WEBHOOK_PATH).flatMap((r) => {
-    try {
-      const event = JSON.parse(r.body)["event"];
-      return typeof event === "string" ? [event] : [];
-    } catch {
-      return []; // not the webhook body: nothing to count
-    }
-  });
+  return webhookBodies(requests).map((body) => body.event);
 }
 
 /** What the generic webhook channel received for one notification. */
