@@ -16,7 +16,6 @@
  */
 import { parseArgs } from "node:util";
 import { MAX_UPSES } from "./config/schema_ups.ts";
-import { errorMessage } from "./errors.ts";
 import { monitorCommand } from "./testing/bench_subjects.ts";
 import {
   type FleetConfig,
@@ -31,6 +30,8 @@ import {
   type FleetResult,
   formatFleetReport,
 } from "./testing/fleet_report.ts";
+import { runBench } from "./testing/bench_report.ts";
+import { loadAverage } from "./testing/proc_stats.ts";
 import { makeRunDir } from "./testing/temp_dir.ts";
 import { DEFAULT_DEV, startUpsd, type Upsd } from "./testing/upsd.ts";
 
@@ -114,12 +115,6 @@ async function measureSubject(
   }
 }
 
-function loadAverage(): string {
-  return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(
-    " ",
-  );
-}
-
 /**
  * Runs the benchmark and prints its table on stdout.
  *
@@ -156,13 +151,4 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main(Deno.args);
-  } catch (error) {
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(`${errorMessage(error)}\n`),
-    );
-    Deno.exitCode = 1;
-  }
-}
+if (import.meta.main) await runBench(main);

@@ -15,12 +15,12 @@
  *
  * @module
  */
-import { errorMessage } from "./errors.ts";
 import { parseArgs } from "node:util";
 import {
   type BenchOptions,
   formatReport,
   type OneShots,
+  runBench,
   type WindowResult,
 } from "./testing/bench_report.ts";
 import {
@@ -36,7 +36,7 @@ import {
   writeUpsmonConfig,
 } from "./testing/bench_upsmon.ts";
 import { dumpToDev, NUT_DDL_DIR, NUT_DDL_PRESENT } from "./testing/nut_ddl.ts";
-import { TreeMeter } from "./testing/proc_stats.ts";
+import { loadAverage, TreeMeter } from "./testing/proc_stats.ts";
 import { makeRunDir, makeTempDir } from "./testing/temp_dir.ts";
 import { DEFAULT_DEV, startUpsd, type Upsd } from "./testing/upsd.ts";
 
@@ -175,12 +175,6 @@ async function measureOneShots(
   return results;
 }
 
-function loadAverage(): string {
-  return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(
-    " ",
-  );
-}
-
 /**
  * Runs the benchmark and prints its table on stdout.
  *
@@ -216,13 +210,4 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main(Deno.args);
-  } catch (error) {
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(`${errorMessage(error)}\n`),
-    );
-    Deno.exitCode = 1;
-  }
-}
+if (import.meta.main) await runBench(main);

@@ -14,10 +14,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { errorMessage } from "../errors.ts";
 import { startMonitor, writeMonitorConfig } from "../testing/bench_subjects.ts";
 import type { JsonProcess } from "../testing/json_process.ts";
 import { dumpToDev, NUT_DDL_DIR, NUT_DDL_PRESENT } from "../testing/nut_ddl.ts";
+import { runBench } from "../testing/bench_report.ts";
 import { TreeMeter, type TreeUsage } from "../testing/proc_stats.ts";
 import { makeRunDir } from "../testing/temp_dir.ts";
 import { DEFAULT_DEV, startUpsd } from "../testing/upsd.ts";
@@ -192,13 +192,4 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main(Deno.args);
-  } catch (error) {
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(`${errorMessage(error)}\n`),
-    );
-    Deno.exitCode = 1;
-  }
-}
+if (import.meta.main) await runBench(main);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import type { OneShot, UpscLoop } from "./bench_subjects.ts";
 import type { TreeUsage } from "./proc_stats.ts";
 
@@ -268,4 +269,23 @@ export function formatReport(report: BenchReport): string {
     "One-shots: wall measured around /usr/bin/time -v; CPU = its user+system (10 ms steps); max RSS from it.",
     "",
   ].join("\n");
+}
+
+/**
+ * Runs a benchmark's `main` as a program: its number is the exit code, an
+ * error is one line on stderr and exit 1.
+ *
+ * @param main The benchmark, given the command line.
+ */
+export async function runBench(
+  main: (args: string[]) => Promise<number>,
+): Promise<void> {
+  try {
+    Deno.exitCode = await main(Deno.args);
+  } catch (error) {
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`${errorMessage(error)}\n`),
+    );
+    Deno.exitCode = 1;
+  }
 }

@@ -26,6 +26,26 @@ export function monitorCommand(
 }
 
 /**
+ * The part of a benchmark config after `ups`: a dry run with every shutdown
+ * step off, runtime files in `dir`, no log file.
+ *
+ * @param dir The runtime files' directory.
+ * @returns YAML text.
+ */
+export function quietConfigTail(dir: string): string {
+  return `shutdown:
+  dry_run: true
+  vms: {enabled: false}
+  containers: {enabled: false}
+  sync: {enabled: false}
+  filesystems: {enabled: false}
+  local: {enabled: false}
+paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
+logging: {file: null}
+`;
+}
+
+/**
  * Writes the daemon's config: a 1 s poll of the upsd as the `mon` user,
  * dry run, every shutdown step off, runtime files in `dir`.
  *
@@ -47,16 +67,7 @@ export async function writeMonitorConfig(
   password: ${USERS.mon.password}
   tls: off
   check_interval: 1s
-shutdown:
-  dry_run: true
-  vms: {enabled: false}
-  containers: {enabled: false}
-  sync: {enabled: false}
-  filesystems: {enabled: false}
-  local: {enabled: false}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
-logging: {file: null}
-`,
+${quietConfigTail(dir)}`,
   );
   return path;
 }

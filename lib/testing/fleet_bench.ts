@@ -8,7 +8,7 @@
  */
 import { fileSuffix } from "../config/ups_view.ts";
 import { timingOf, type TimingSummary } from "../power/timing.ts";
-import { monitorCommand } from "./bench_subjects.ts";
+import { monitorCommand, quietConfigTail } from "./bench_subjects.ts";
 import { type JsonProcess, spawnJsonProcess } from "./json_process.ts";
 import { TreeMeter, type TreeUsage } from "./proc_stats.ts";
 import { DEFAULT_DEV, type Upsd } from "./upsd.ts";
@@ -48,16 +48,7 @@ export async function writeFleetConfig(
   await Deno.writeTextFile(
     config,
     `ups:
-${list}shutdown:
-  dry_run: true
-  vms: {enabled: false}
-  containers: {enabled: false}
-  sync: {enabled: false}
-  filesystems: {enabled: false}
-  local: {enabled: false}
-paths: {state: ${dir}/state, flag: ${dir}/flag, history: ${dir}/history, durations: ${dir}/durations, pid: ${dir}/pid}
-logging: {file: null}
-`,
+${list}${quietConfigTail(dir)}`,
   );
   // One UPS keeps the plain paths; several get `<path>.<ups>` (ups_view.ts).
   const states = names.length === 1

@@ -349,3 +349,14 @@ export function reapedChildrenCpuMs(): number {
   );
   return (cutime + cstime) * 1000 / TICKS_PER_S;
 }
+
+/**
+ * The load average over 1, 5 and 15 minutes, as `/proc/loadavg` says it.
+ *
+ * @returns E.g. `0.85 1.14 1.29`.
+ */
+export function loadAverage(): string {
+  return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(
+    " ",
+  );
+}
