@@ -150,7 +150,7 @@ export const configSchema = configFileSchema.transform((file, ctx) => {
  * `power.min_supplies` resolved.
  */
 function withUpsList(file: z.output<typeof configFileSchema>) {
-  const list = Array.isArray(file.ups) ? file.ups : [file.ups];
+  const list = upsAsWritten(file);
   const upses = list.map((entry) => ({
     ...entry,
     triggers: mergeTriggers(file.triggers, entry.triggers),
@@ -167,12 +167,17 @@ function withUpsList(file: z.output<typeof configFileSchema>) {
   };
 }
 
+/** The UPSes as the file lists them: one mapping is a list of one. */
+function upsAsWritten(file: z.output<typeof configFileSchema>) {
+  return Array.isArray(file.ups) ? file.ups : [file.ups];
+}
+
 /** Problems across sections, each at its key. */
 function crossProblems(
   config: ReturnType<typeof withUpsList>,
   file: z.output<typeof configFileSchema>,
 ): { path: PropertyKey[]; message: string }[] {
-  const written = Array.isArray(file.ups) ? file.ups : [file.ups];
+  const written = upsAsWritten(file);
   const problems: { path: PropertyKey[]; message: string }[] = [];
   const several = config.upses.length > 1;
   const seen = new Set<string>();
