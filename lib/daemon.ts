@@ -236,6 +236,10 @@ async function runSession(
     await ups.run(session.signal);
   } finally {
     options.signal.removeEventListener("abort", stop);
+    // However the loops ended (a stop, a reload, an error), the session is
+    // over: its background tasks end with it, or the daemon would wait on
+    // them forever, deaf to SIGTERM.
+    session.abort();
     halt.now();
     await Promise.all(background);
   }

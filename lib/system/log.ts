@@ -313,6 +313,19 @@ export class ConsoleLogger implements Logger {
     this.#file = null;
   }
 
+  /**
+   * Writes a line to the console. A console that is gone (journald
+   * restarted, the parent that read stderr died: EPIPE) must not stop the
+   * monitor: the line is dropped, the log file still gets it.
+   */
+  #console(line: string): void {
+    try {
+      this.#write(line);
+    } catch {
+      // Nowhere left to say so but the log file, which gets every line.
+    }
+  }
+
   #log(level: Level, event: string, msg: string, fields: Fields = {}): void {
     if (LEVEL_ORDER[level] < LEVEL_ORDER[this.#level]) return;
     const path = this.#filePath;
@@ -328,13 +341,13 @@ export class ConsoleLogger implements Logger {
       JSON.stringify({ ts, level, event, msg, ...fields }, jsonReplacer),
       this.#secretForms,
     ));
-    if (this.#format === "json") {
-      this.#write(json);
-    } else if (this.#journald) {
-      this.#write(`<${SYSLOG_PRIORITY[level]}>${text}`);
-    } else {
-      this.#write(`${ts} ${level.toUpperCase().padEnd(7)} ${text}`);
-    }
+    this.#console(
+      this.#format === "json"
+        ? json
+        : this.#journald
+        ? `<${SYSLOG_PRIORITY[level]}>${text}`
+        : `${ts} ${level.toUpperCase().padEnd(7)} ${text}`,
+    );
     if (this.#file && path !== null) {
       const line = this.#format === "json"
         ? json

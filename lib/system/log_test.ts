@@ -229,3 +229,22 @@ Deno.test("ConsoleLogger.openFile() does not follow a symlink or open a FIFO", a
   }
   assert.equal(await Deno.readTextFile(target), "");
 });
+
+Deno.test("ConsoleLogger keeps going when the console is gone (EPIPE): the log file still gets every line", async () => {
+  await using dir = await makeTempDir();
+  const logger = new ConsoleLogger({
+    journald: true,
+    now: () => new Date("2026-11-27T10:00:00.000Z"),
+    write: () => {
+      throw new Deno.errors.BrokenPipe("Broken pipe (os error 32)");
+    },
+  });
+  const path = dir.join("ups.log");
+  assert.equal(logger.openFile(path), true);
+  logger.warning("power.on_battery", "On battery");
+  logger.close();
+  assert.equal(
+    await Deno.readTextFile(path),
+    "2026-11-27T10:00:00.000Z WARNING On battery event=power.on_battery\n",
+  );
+});
