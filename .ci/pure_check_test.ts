@@ -72,17 +72,25 @@ Deno.test("findImportViolations() rejects a pure file importing a shell file", a
     "lib/core/reading.ts": `${PURE_HEADER}export type Reading = number;\n`,
     "lib/system/clock.ts": `${SHELL_HEADER}export const systemClock = {};\n`,
     "lib/core/files.ts": `${PURE_HEADER}import { readFile } from "node:fs";\n`,
+    "lib/core/yaml.ts": PURE_HEADER +
+      'export * from "../../node_modules/yaml/browser/index.js";\n' +
+      'export * from "../../node_modules/left-pad/index.js";\n',
   });
   const pureFiles = await findPureFiles(dir.path);
   assert.deepEqual(pureFiles, [
     "lib/core/files.ts",
     "lib/core/reading.ts",
     "lib/core/rules.ts",
+    "lib/core/yaml.ts",
   ]);
   const violations = await findImportViolations(dir.path, pureFiles);
   assert.deepEqual(violations, [
     { file: "lib/core/files.ts", specifier: "node:fs" },
     { file: "lib/core/rules.ts", specifier: "../system/clock.ts" },
+    {
+      file: "lib/core/yaml.ts",
+      specifier: "../../node_modules/left-pad/index.js",
+    },
   ]);
   assert.equal(
     formatViolation(violations[1]!),

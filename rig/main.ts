@@ -10,7 +10,7 @@
 // deno-lint-ignore-file no-console
 import { errorMessage } from "../lib/errors.ts";
 import { parseArgs } from "node:util";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml } from "../lib/config/yaml.ts";
 import { createRunner } from "../lib/system/exec.ts";
 import {
   detectEngine,

@@ -8,8 +8,14 @@
  */
 import { errorMessage } from "../lib/errors.ts";
 import { basename } from "node:path";
-import { isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
-import type { Document } from "yaml";
+import {
+  isMap,
+  isNode,
+  isScalar,
+  LineCounter,
+  parseDocument,
+} from "../lib/config/yaml.ts";
+import type { Document } from "../lib/config/yaml.ts";
 import { z } from "zod";
 import { TRIGGERS } from "../lib/power/state.ts";
 import { durationSchema, STEP_KINDS } from "../lib/config/schema.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { stringify } from "yaml";
+import { stringify } from "../lib/config/yaml.ts";
 
 /** Where and what a scenario's program talks to. */
 export interface ScenarioTargets {

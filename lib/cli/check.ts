@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { stringify } from "yaml";
+import { stringify } from "../config/yaml.ts";
 import {
   ConfigError,
   DEFAULT_CONFIG_PATH,

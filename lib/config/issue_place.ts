@@ -6,8 +6,8 @@
  * @pure
  * @module
  */
-import { isMap, isNode, LineCounter, parseDocument } from "yaml";
-import type { Document, Node } from "yaml";
+import { isMap, isNode, LineCounter, parseDocument } from "./yaml.ts";
+import type { Document, Node } from "./yaml.ts";
 import type { z } from "zod";
 import type { ConfigIssue } from "./errors.ts";
 import { closest, describeIssue } from "./issue_text.ts";

@@ -5,7 +5,7 @@
  * @pure
  * @module
  */
-import { type Document, isMap, isNode } from "yaml";
+import { type Document, isMap, isNode } from "./yaml.ts";
 import type { z } from "zod";
 
 /**

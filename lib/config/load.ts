@@ -7,7 +7,7 @@
  */
 import { configForUps } from "./ups_view.ts";
 import { errorMessage } from "../errors.ts";
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "./yaml.ts";
 import { type Config, configSchema, nutCredentialProblem } from "./schema.ts";
 import { FileError, READ_LIMITS, readTextBounded } from "../system/files.ts";
 import { placeOf, toIssues } from "./issue_place.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
-import { stringify } from "yaml";
+import { stringify } from "./yaml.ts";
 import { formatDuration } from "./duration.ts";
 import { migrateRemote } from "./migrate_remote.ts";
 import { evaluatePython, isComplete, type PyValue } from "./py_expr.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parse } from "yaml";
+import { parse } from "./yaml.ts";
 import { parseConfig } from "./load.ts";
 import { migrateScript } from "./migrate.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { isMap, isSeq, parseDocument } from "yaml";
-import type { Node } from "yaml";
+import { isMap, isSeq, parseDocument } from "./yaml.ts";
+import type { Node } from "./yaml.ts";
 import { parseConfig } from "./load.ts";
 import {
   configJsonSchema,

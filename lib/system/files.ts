@@ -8,7 +8,6 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
 import type { Logger } from "./log.ts";
 
 /** Options of {@linkcode FileError}. */
@@ -102,11 +101,15 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: WriteOptions = {},
 ): Promise<void> {
-  const dir = dirname(path);
+  const slash = path.lastIndexOf("/");
+  const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
   const random = crypto.getRandomValues(new Uint8Array(6));
   const suffix = Array.from(random, (b) => b.toString(16).padStart(2, "0"))
     .join("");
-  const temp = join(dir, `.${basename(path)}.${suffix}.tmp`);
+  // Beside the target, so the rename stays on one file system.
+  const temp = `${path.slice(0, slash + 1)}.${
+    path.slice(slash + 1)
+  }.${suffix}.tmp`;
   const bytes = typeof data === "string"
     ? new TextEncoder().encode(data)
     : data;
