@@ -292,34 +292,51 @@ export class Link {
    * One loop for all timing, so a request costs no timer of its own (timers
    * and abort signals per request doubled the poll time at 1 s cadence):
    * expires a request waiting longer than the reply timeout, and sends
-   * `NETVER` on a connection idle for the keep-alive time.
+   * `NETVER` on a connection idle for the keep-alive time. It sleeps until
+   * the next of these is due, and at most one reply timeout while idle: a
+   * request that starts during that sleep is still expired on time, since
+   * the sleep ends before its timeout would and the next one is measured to
+   * it. Each wake-up of a timer costs the process two context switches, so
+   * this wakes 5 times less often than a fixed tick of a quarter timeout
+   * (issue 19).
    */
   async #watch(): Promise<void> {
-    const { clock, keepAliveMs, replyTimeoutMs } = this.#settings;
+    const { clock, replyTimeoutMs } = this.#settings;
     const signal = this.#stop.signal;
-    const tick = Math.max(
-      5,
-      Math.min(replyTimeoutMs, keepAliveMs > 0 ? keepAliveMs : Infinity) / 4,
-    );
     while (!signal.aborted) {
+      const now = clock.monotonic();
+      const busy = this.#busy;
+      let wake = now + replyTimeoutMs;
+      if (busy) {
+        const due = busy.since + replyTimeoutMs;
+        if (due <= now) busy.session.expire();
+        else wake = due;
+      } else {
+        const keepAliveDue = this.#keepAliveDue(now);
+        if (keepAliveDue <= now) {
+          this.#keepAlive = this.run(() => this.#ping()).finally(() => {
+            this.#keepAlive = null;
+          });
+          // Its reply is traffic: the next one is due a keep-alive later.
+          wake = Math.min(wake, now + this.#settings.keepAliveMs);
+        } else wake = Math.min(wake, keepAliveDue);
+      }
       try {
-        await clock.sleep(tick, signal);
+        await clock.sleep(Math.max(5, wake - now), signal);
       } catch {
         return; // stopped by close()
       }
-      const now = clock.monotonic();
-      const busy = this.#busy;
-      if (busy) {
-        if (now - busy.since >= replyTimeoutMs) busy.session.expire();
-      } else if (
-        keepAliveMs > 0 && this.session && !this.#keepAlive &&
-        now - this.#lastTraffic >= keepAliveMs
-      ) {
-        this.#keepAlive = this.run(() => this.#ping()).finally(() => {
-          this.#keepAlive = null;
-        });
-      }
     }
+  }
+
+  /**
+   * When the connection is due a keep-alive; without one, the earliest a
+   * connection opened from now could be; Infinity when none is sent.
+   */
+  #keepAliveDue(now: number): number {
+    const { keepAliveMs } = this.#settings;
+    if (keepAliveMs <= 0 || this.#keepAlive) return Infinity;
+    return (this.session ? this.#lastTraffic : now) + keepAliveMs;
   }
 
   async #ping(): Promise<void> {

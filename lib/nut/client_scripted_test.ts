@@ -308,6 +308,24 @@ Deno.test("NutClient.primary() falls back to MASTER on an old server", async () 
   assert.deepEqual(server.received, ["PRIMARY dev1", "MASTER dev1"]);
 });
 
+Deno.test("NutClient times out a request that starts while the watch sleeps, on time", async () => {
+  // The watch sleeps up to one reply timeout while idle; a request sent 600
+  // ms into that sleep must still fail 1000 ms after it was sent, not when a
+  // fresh sleep from the watch's wake-up ends (1400 ms).
+  await using server = new ScriptedServer(async (conn) => {
+    await conn.readLine();
+    await conn.write(STATUS);
+    while (await conn.readLine() !== null) { /* silent from now on */ }
+  });
+  await using c = client(server, { replyTimeoutMs: 1000 });
+  assert.equal(await c.getVar("ups.status"), "OL");
+  await pause(600);
+  const started = performance.now();
+  await assert.rejects(c.getVar("ups.status"), NutTimeoutError);
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed >= 990 && elapsed < 1300, `took ${Math.round(elapsed)} ms`);
+});
+
 Deno.test("NutClient keeps an idle connection alive with NETVER", async () => {
   // Like upsd's 60 s idle close, shortened: a line must come within 300 ms.
   await using server = new ScriptedServer(async (conn) => {
