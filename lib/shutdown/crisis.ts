@@ -12,6 +12,7 @@ import {
   writeJsonAtomic,
 } from "../system/files.ts";
 import type { Runner } from "../system/exec.ts";
+import { readProcFile } from "../system/proc_file.ts";
 import type { Logger } from "../system/log.ts";
 import { z } from "zod";
 import { BOOT_ID_PATH } from "../system/permissions.ts";
@@ -153,23 +154,19 @@ export async function clearCrisisFlag(path: string): Promise<boolean> {
 }
 
 /**
- * Reads this boot's id. Deno reads `/proc` only with all permissions, so
- * `cat` reads it, as a query.
+ * Reads this boot's id (see proc_file.ts for how `/proc` is read).
  *
- * @param runner The runner.
+ * @param runner Runs `cat` when libc cannot be used.
  * @returns The boot id, e.g. `0b5c…`.
  * @throws {Error} When it cannot be read: `Cannot read the boot id: …`.
  */
 export async function readBootId(runner: Runner): Promise<string> {
-  const result = await runner.run("cat", [BOOT_ID_PATH], {
-    kind: "query",
-    timeoutMs: 5000,
-  });
-  const id = result.stdout.trim();
-  if (result.code !== 0 || id === "") {
+  const read = await readProcFile(BOOT_ID_PATH, runner);
+  const id = "text" in read ? read.text.trim() : "";
+  if (id === "") {
     throw new Error(
       `Cannot read the boot id from "${BOOT_ID_PATH}": ${
-        result.stderr.trim() || `exit code ${result.code}`
+        "error" in read ? read.error : "it is empty"
       }`,
     );
   }

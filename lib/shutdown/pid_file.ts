@@ -10,6 +10,7 @@ import {
   writeFileAtomic,
 } from "../system/files.ts";
 import type { Runner } from "../system/exec.ts";
+import { readProcFile } from "../system/proc_file.ts";
 
 /** Another daemon holds the pid file. */
 export class PidFileError extends Error {
@@ -82,8 +83,8 @@ export async function readPidFile(path: string): Promise<number | null> {
 }
 
 /**
- * Whether a process is alive (a zombie counts as dead). Deno reads `/proc`
- * only with all permissions, so `cat` reads `/proc/<pid>/stat`, as a query.
+ * Whether a process is alive (a zombie counts as dead), from
+ * `/proc/<pid>/stat` (see proc_file.ts for how `/proc` is read).
  *
  * @param pid The process id.
  * @param runner The runner.
@@ -93,18 +94,15 @@ export async function isProcessAlive(
   pid: number,
   runner: Runner,
 ): Promise<boolean> {
-  const result = await runner.run("cat", [`/proc/${pid}/stat`], {
-    kind: "query",
-    timeoutMs: 5000,
-  });
-  if (result.code !== 0) return false;
+  const read = await readProcFile(`/proc/${pid}/stat`, runner);
+  if (!("text" in read)) return false;
   // "pid (comm) S …": the state follows the last ")".
-  const state = result.stdout.slice(result.stdout.lastIndexOf(")") + 2)[0];
+  const state = read.text.slice(read.text.lastIndexOf(")") + 2)[0];
   return state !== undefined && state !== "Z";
 }
 
 /**
- * The command line of a process, read with `cat` from `/proc/<pid>/cmdline`.
+ * The command line of a process, from `/proc/<pid>/cmdline`.
  *
  * @param pid The process id.
  * @param runner The runner.
@@ -114,13 +112,10 @@ export async function commandLineOf(
   pid: number,
   runner: Runner,
 ): Promise<string[] | null> {
-  const result = await runner.run("cat", [`/proc/${pid}/cmdline`], {
-    kind: "query",
-    timeoutMs: 5000,
-  });
-  if (result.code !== 0 || result.stdout === "") return null;
+  const read = await readProcFile(`/proc/${pid}/cmdline`, runner);
+  if (!("text" in read) || read.text === "") return null;
   // Each word ends with a NUL.
-  return result.stdout.replace(/\0$/, "").split("\0");
+  return read.text.replace(/\0$/, "").split("\0");
 }
 
 /**

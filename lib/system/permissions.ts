@@ -24,8 +24,10 @@ export interface PermissionNeed {
 export const BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id";
 
 /**
- * Deno 2.9 grants files under /proc only with --allow-all, so the boot id is
- * read by running `cat` through the runner.
+ * Deno 2.9 grants files under /proc only with --allow-all: the boot id is
+ * read through libc (the `ffi` permission) or, without it, by running `cat`
+ * (proc_file.ts). `cat` is the need listed: FFI is the faster path, not a
+ * requirement.
  */
 const PROC_READER = "cat";
 

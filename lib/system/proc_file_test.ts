@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { readProcFile } from "./proc_file.ts";
+import { createRunner } from "./exec.ts";
+import { SILENT_LOGGER } from "./log.ts";
+import { BOOT_ID_PATH } from "./permissions.ts";
+import { makeTempDir } from "../testing/temp_dir.ts";
+
+const runner = createRunner({ logger: SILENT_LOGGER, dryRun: false });
+
+async function cat(path: string): Promise<string> {
+  const result = await runner.run("cat", [path], {
+    kind: "query",
+    timeoutMs: 5000,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  return result.stdout;
+}
+
+Deno.test({
+  name: "readProcFile() reads /proc through libc as cat reads it",
+  ignore: Deno.permissions.querySync({ name: "ffi" }).state !== "granted",
+}, async () => {
+  // The test process's own files: the same bytes for both readers.
+  const paths = [BOOT_ID_PATH, `/proc/${Deno.pid}/cmdline`];
+  for (const path of paths) {
+    assert.deepEqual(await readProcFile(path, runner), {
+      text: await cat(path),
+    });
+  }
+  // Larger than one read of /proc: the whole file, as cat sees it.
+  const maps = await readProcFile("/proc/self/maps", runner);
+  assert.ok("text" in maps && maps.text.split("\n").length > 10);
+  assert.deepEqual(await readProcFile("/proc/999999999/stat", runner), {
+    error: "No such file or directory",
+  });
+});
+
+Deno.test("readProcFile() without FFI runs cat and names why a file cannot be read", async () => {
+  await using dir = await makeTempDir({ prefix: "ups-monitor-proc-" });
+  const script = dir.join("read.ts");
+  const module = (name: string) => JSON.stringify(import.meta.resolve(name));
+  await Deno.writeTextFile(
+    script,
+    `import { readProcFile } from ${module("./proc_file.ts")};
+     import { createRunner } from ${module("./exec.ts")};
+     import { SILENT_LOGGER } from ${module("./log.ts")};
+     const runner = createRunner({ logger: SILENT_LOGGER, dryRun: false });
+     console.log(JSON.stringify([
+       await readProcFile("${BOOT_ID_PATH}", runner),
+       await readProcFile("/proc/999999999/stat", runner),
+     ]));`,
+  );
+  // Only `cat` may run; no ffi.
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", "--allow-run=cat", script],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const output = await child.output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr);
+  const [boot, missing] = JSON.parse(new TextDecoder().decode(output.stdout));
+  assert.deepEqual(boot, { text: await cat(BOOT_ID_PATH) });
+  assert.match(
+    missing.error,
+    /cat: \/proc\/999999999\/stat: No such file or directory$/,
+  );
+});
