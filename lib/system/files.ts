@@ -203,11 +203,20 @@ export async function readTextBounded(
   }
   using handle = file;
   try {
-    checkType(await handle.stat());
-    // One byte more than allowed tells a file that grew since the stat.
-    const buffer = new Uint8Array(maxBytes + 1);
+    const info = await handle.stat();
+    checkType(info);
+    // Sized to the file, not the limit (a 300-byte state file read with an
+    // 8 MiB limit held 8 MiB until the next garbage collection); one byte
+    // more tells a file that grew since the stat, and the buffer grows up
+    // to one byte more than allowed.
+    let buffer = new Uint8Array(info.size + 1);
     let length = 0;
-    while (length < buffer.length) {
+    while (length <= maxBytes) {
+      if (length === buffer.length) {
+        const grown = new Uint8Array(Math.min(maxBytes + 1, length * 2));
+        grown.set(buffer);
+        buffer = grown;
+      }
       const read = await handle.read(buffer.subarray(length));
       if (read === null) break;
       length += read;
