@@ -272,17 +272,14 @@ export class Monitor {
   /** Writes the state snapshot and the outage file when the policy says so. */
   async #writeFiles(monoMs: number, wallMs: number): Promise<void> {
     const { config, bootId } = this.#options;
-    const snap = {
-      ...snapshot(this.#state, monoMs, this.#power),
-      timing: this.timing,
-      ...this.#options.extraState?.(),
-    };
-    const plan = planWrites(this.#written, snap, monoMs);
+    const power = snapshot(this.#state, monoMs, this.#power);
+    const extra = this.#options.extraState?.();
+    const plan = planWrites(this.#written, { ...power, ...extra }, monoMs);
     let memo = plan.memo;
-    if (
-      plan.state &&
-      !await this.#write(config.paths.state, JSON.stringify(snap) + "\n")
-    ) {
+    // The timings are summarised only for a write: most polls write nothing.
+    const text = () =>
+      JSON.stringify({ ...power, timing: this.timing, ...extra }) + "\n";
+    if (plan.state && !await this.#write(config.paths.state, text())) {
       const { stateKey, urgentKey, stateAtMs } = this.#written;
       memo = { ...memo, stateKey, urgentKey, stateAtMs };
     }
