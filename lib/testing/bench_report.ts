@@ -111,6 +111,7 @@ function figures(usages: TreeUsage[], starts: number[]) {
     wakeups: usages.map((u) => u.wakeupsPerS),
     rss: usages.map((u) => u.rssMib),
     hwm: usages.map((u) => u.hwmMib),
+    anon: usages.map((u) => u.anonMib),
     start: starts,
   };
 }
@@ -138,7 +139,9 @@ function processTable(report: BenchReport): string {
     spread(f.statCpu, 2),
     spread(f.cpuMsPerS, 2),
     spread(f.wakeups, 1),
-    `${median(f.rss).toFixed(1)} (${Math.max(...f.hwm).toFixed(1)})`,
+    `${median(f.rss).toFixed(1)} (${Math.max(...f.hwm).toFixed(1)}) ${
+      median(f.anon).toFixed(1)
+    }`,
     spread(f.start, 1),
   ];
   const m = (values: number[]) => median(values);
@@ -149,7 +152,7 @@ function processTable(report: BenchReport): string {
       "(stat)",
       "CPU ms/poll",
       "wake-ups/s",
-      "RSS MiB (peak)",
+      "RSS MiB (peak) anon",
       "start to 1st poll, ms",
     ],
     row("ups-monitor", monitor),
@@ -260,7 +263,8 @@ export function formatReport(report: BenchReport): string {
     "How: CPU = Δ on-CPU ns summed over /proc/PID/task/*/schedstat of the process tree; (stat) = Δ(utime+stime+cutime+cstime)",
     `of /proc/PID/stat (10 ms ticks, counts exited threads too); threads are read every second, so the ${ended} thread(s) of ups-monitor that ended count up to then;`,
     "wake-ups = Δ(voluntary+nonvoluntary ctxt switches) summed over /proc/PID/task/*/status of the tree;",
-    "RSS = Σ VmRSS of /proc/PID/status at the window's end, peak = VmHWM. upsmon = privileged parent + child.",
+    "RSS = Σ VmRSS of /proc/PID/status at the window's end, peak = VmHWM, anon = RssAnon (private: heaps and stacks; the rest is the",
+    "mapped executable and libraries, clean pages of the page cache). upsmon = privileged parent + child.",
     `ups-monitor start = spawn until the state file first holds a reading (it logs no event at its first poll); nut.connected after ${
       connected.length ? median(connected).toFixed(1) : "–"
     } ms; ${median(windows.map((w) => w.monitor.threads))} threads.`,

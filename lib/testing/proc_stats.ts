@@ -60,6 +60,8 @@ export interface ProcStatus {
   vmRssKb: number;
   /** Peak resident set size, KiB. */
   vmHwmKb: number;
+  /** Anonymous part of the resident set (heap, stacks; not the mapped executable), KiB. */
+  rssAnonKb: number;
   /** Voluntary context switches (this task only). */
   voluntary: number;
   /** Involuntary context switches (this task only). */
@@ -80,6 +82,7 @@ export function parseStatus(text: string): ProcStatus {
   return {
     vmRssKb: field("VmRSS"),
     vmHwmKb: field("VmHWM"),
+    rssAnonKb: field("RssAnon"),
     voluntary: field("voluntary_ctxt_switches"),
     nonvoluntary: field("nonvoluntary_ctxt_switches"),
   };
@@ -101,6 +104,8 @@ export interface TreeSample {
   rssKb: number;
   /** Σ VmHWM, KiB. */
   hwmKb: number;
+  /** Σ RssAnon, KiB. */
+  anonKb: number;
 }
 
 function readOrNull(path: string): string | null {
@@ -179,6 +184,7 @@ export function sampleTree(root: number): TreeSample {
     taskCpuNs: new Map(),
     rssKb: 0,
     hwmKb: 0,
+    anonKb: 0,
   };
   for (const pid of pids) {
     const stat = readOrNull(`/proc/${pid}/stat`);
@@ -189,6 +195,7 @@ export function sampleTree(root: number): TreeSample {
     const memory = parseStatus(status);
     sample.rssKb += memory.vmRssKb;
     sample.hwmKb += memory.vmHwmKb;
+    sample.anonKb += memory.rssAnonKb;
     readTasks(pid, sample);
   }
   return sample;
@@ -301,6 +308,8 @@ export interface TreeUsage {
   rssMib: number;
   /** VmHWM (peak RSS) at the end, MiB. */
   hwmMib: number;
+  /** RssAnon at the end, MiB: the private part of the RSS. */
+  anonMib: number;
 }
 
 /**
@@ -334,6 +343,7 @@ export function usageBetween(start: TreeSample, end: TreeSample): TreeUsage {
     wakeupsPerS: switches / seconds,
     rssMib: end.rssKb / 1024,
     hwmMib: end.hwmKb / 1024,
+    anonMib: end.anonKb / 1024,
   };
 }
 

@@ -34,17 +34,20 @@ Deno.test("parseStat() rejects a line that is not a stat line", () => {
 
 Deno.test("parseStatus() reads memory and context switches; an absent field reads 0", () => {
   const text = "Name:\tupsmon\nVmHWM:\t    5600 kB\nVmRSS:\t    5412 kB\n" +
+    "RssAnon:\t     812 kB\nRssFile:\t    4600 kB\n" +
     "Threads:\t1\nvoluntary_ctxt_switches:\t120\n" +
     "nonvoluntary_ctxt_switches:\t3\n";
   assert.deepEqual(parseStatus(text), {
     vmRssKb: 5412,
     vmHwmKb: 5600,
+    rssAnonKb: 812,
     voluntary: 120,
     nonvoluntary: 3,
   });
   assert.deepEqual(parseStatus("Name:\tzombie\nState:\tZ\n"), {
     vmRssKb: 0,
     vmHwmKb: 0,
+    rssAnonKb: 0,
     voluntary: 0,
     nonvoluntary: 0,
   });
@@ -65,6 +68,7 @@ function sample(
     taskCpuNs: new Map(entries.map(([t, [, ns]]) => [t, ns])),
     rssKb,
     hwmKb: rssKb,
+    anonKb: rssKb / 2,
   };
 }
 
@@ -80,6 +84,7 @@ Deno.test("usageBetween() counts a new thread from zero and reports one that end
   assert.equal(usage.threads, 2);
   assert.equal(usage.endedThreads, 1);
   assert.equal(usage.rssMib, 2);
+  assert.equal(usage.anonMib, 1);
 });
 
 Deno.test("addEndedThreads() counts a thread that ended up to its last observation", () => {
