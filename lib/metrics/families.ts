@@ -14,7 +14,7 @@ import type { Reading, Value } from "../power/reading.ts";
 import { STATUS_FLAGS, valueOf } from "../power/reading.ts";
 import type { PowerSnapshot } from "../power/snapshot.ts";
 import type { ReadinessState } from "../readiness/state.ts";
-import type { TimingSummary } from "../power/timing.ts";
+import type { TimingStats, TimingSummary } from "../power/timing.ts";
 import type { LastSequence } from "./last_sequence.ts";
 import {
   POLL_BUCKETS_S,
@@ -278,6 +278,18 @@ function powerFamilies(input: MetricsInput, ups: Labels): MetricFamily[] {
   ];
 }
 
+/** A timing summary's median and max as seconds; none before it exists. */
+function timingSeries(
+  stats: TimingStats | null | undefined,
+  ups: Labels,
+): { labels: Labels; value: number }[] {
+  if (stats === null || stats === undefined) return [];
+  return [
+    { labels: { ...ups, stat: "median" }, value: stats.median / 1000 },
+    { labels: { ...ups, stat: "max" }, value: stats.max / 1000 },
+  ];
+}
+
 /** The poll loop's own counters. */
 function pollFamilies(input: MetricsInput, ups: Labels): MetricFamily[] {
   const { polls } = input;
@@ -297,13 +309,12 @@ function pollFamilies(input: MetricsInput, ups: Labels): MetricFamily[] {
     gauge(
       "ups_monitor_poll_start_late_seconds",
       "How late the recent polls started against check_interval: median and max over the last 60 polls",
-      ["median", "max"].flatMap((stat) => {
-        const jitter = input.timing?.jitter_ms;
-        return jitter === null || jitter === undefined ? [] : [{
-          labels: { ...ups, stat },
-          value: (stat === "median" ? jitter.median : jitter.max) / 1000,
-        }];
-      }),
+      timingSeries(input.timing?.jitter_ms, ups),
+    ),
+    gauge(
+      "ups_monitor_poll_decide_seconds",
+      "Time from a poll's reply to its decision (the power core's step and the events): median and max over the last 60 polls",
+      timingSeries(input.timing?.decide_ms, ups),
     ),
     counter(
       "ups_monitor_poll_failures_total",

@@ -217,6 +217,8 @@ Deno.test("metricFamilies() shows the loop, readiness, queues, the last sequence
     const line of [
       'ups_monitor_poll_start_late_seconds{ups="rack",stat="median"} 0.0008',
       'ups_monitor_poll_start_late_seconds{ups="rack",stat="max"} 0.0025',
+      'ups_monitor_poll_decide_seconds{ups="rack",stat="median"} 0.00001',
+      'ups_monitor_poll_decide_seconds{ups="rack",stat="max"} 0.0001',
       'ups_monitor_poll_duration_seconds_bucket{ups="rack",le="0.0005"} 1',
       'ups_monitor_poll_duration_seconds_bucket{ups="rack",le="2.5"} 1',
       'ups_monitor_poll_duration_seconds_bucket{ups="rack",le="5"} 2',
