@@ -83,7 +83,10 @@ export function parseCommandArgs<T extends OptionSpec>(
 function optionName(spec: OptionSpec, written: string): string {
   const name = written.startsWith("--")
     ? written.slice(2)
-    : Object.keys(spec).find((long) => `-${spec[long]!.short}` === written);
+    : Object.keys(spec).find((long) => {
+      const short = spec[long]!.short;
+      return short !== undefined && `-${short}` === written;
+    });
   if (name === undefined || !Object.hasOwn(spec, name)) {
     throw new UsageError(`Unknown option "${written}"`);
   }

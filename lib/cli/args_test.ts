@@ -35,6 +35,7 @@ Deno.test("parseCommandArgs() names what is wrong", () => {
   const cases: [string[], string][] = [
     [["--bogus"], 'Unknown option "--bogus"'],
     [["-x"], 'Unknown option "-x"'],
+    [["-undefined", "json"], 'Unknown option "-undefined"'],
     [["--constructor"], 'Unknown option "--constructor"'],
     [["--config"], 'Option "--config" needs a value'],
     [["--config", "--json"], 'Option "--config" needs a value'],

@@ -310,7 +310,12 @@ export class Link {
       if (busy) {
         const due = busy.since + replyTimeoutMs;
         if (due <= now) busy.session.expire();
-        else wake = due;
+        // The reply may come at any moment; a keep-alive is due one
+        // keep-alive after it at the earliest.
+        else {
+          const { keepAliveMs } = this.#settings;
+          wake = keepAliveMs > 0 ? Math.min(due, now + keepAliveMs) : due;
+        }
       } else {
         const keepAliveDue = this.#keepAliveDue(now);
         if (keepAliveDue <= now) {

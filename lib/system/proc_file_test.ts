@@ -27,9 +27,25 @@ Deno.test({
       text: await cat(path),
     });
   }
-  // Larger than one read of /proc: the whole file, as cat sees it.
-  const maps = await readProcFile("/proc/self/maps", runner);
-  assert.ok("text" in maps && maps.text.split("\n").length > 10);
+  // Larger than one read of /proc (a page): the whole file, as cat sees it.
+  // The environment of a sleeping child holds still and is as large as given.
+  const sleeper = new Deno.Command("sleep", {
+    args: ["30"],
+    env: { FILLER: "x".repeat(20_000) },
+  }).spawn();
+  try {
+    const environ = `/proc/${sleeper.pid}/environ`;
+    // Until sleep has replaced the forked child.
+    while (!(await cat(environ)).includes("FILLER=")) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const read = await readProcFile(environ, runner);
+    assert.ok("text" in read && read.text.length > 20_000, "several pages");
+    assert.deepEqual(read, { text: await cat(environ) });
+  } finally {
+    sleeper.kill("SIGKILL");
+    await sleeper.status;
+  }
   assert.deepEqual(await readProcFile("/proc/999999999/stat", runner), {
     error: "No such file or directory",
   });
