@@ -51,6 +51,30 @@ Deno.test({
   });
 });
 
+Deno.test({
+  name:
+    "readProcFile() through libc reads on until the end, however the kernel splits it",
+  ignore: Deno.permissions.querySync({ name: "ffi" }).state !== "granted",
+}, async () => {
+  // A FIFO whose writer sends two pieces 200 ms apart: two reads and the end.
+  await using dir = await makeTempDir({ prefix: "ups-monitor-proc-" });
+  const fifo = dir.join("pieces");
+  const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  assert.equal(made.code, 0);
+  const writer = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `const f = await Deno.open(${JSON.stringify(fifo)}, { write: true });
+       await f.write(new TextEncoder().encode("first "));
+       await new Promise((resolve) => setTimeout(resolve, 200));
+       await f.write(new TextEncoder().encode("second"));
+       f.close();`,
+    ],
+  }).spawn();
+  assert.deepEqual(await readProcFile(fifo, runner), { text: "first second" });
+  assert.equal((await writer.status).code, 0);
+});
+
 Deno.test("readProcFile() without FFI runs cat and names why a file cannot be read", async () => {
   await using dir = await makeTempDir({ prefix: "ups-monitor-proc-" });
   const script = dir.join("read.ts");
