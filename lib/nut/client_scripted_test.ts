@@ -326,23 +326,34 @@ Deno.test("NutClient times out a request that starts while the watch sleeps, on 
   assert.ok(elapsed >= 990 && elapsed < 1300, `took ${Math.round(elapsed)} ms`);
 });
 
-Deno.test("NutClient keeps the connection alive after a request that took long, with a reply timeout above the keep-alive", async () => {
-  // The watch slept towards the slow request's deadline (2 s away) and missed
-  // the keep-alive due 150 ms after its reply; this server drops a client
-  // silent for 700 ms.
-  await using server = new ScriptedServer(async (conn) => {
+/**
+ * A server that closes a connection silent for `idleMs` (upsd's idle close,
+ * shortened) and answers `NETVER` after `netverDelayMs`, anything else with
+ * the status.
+ */
+function idleClosingServer(idleMs: number, netverDelayMs = 0): ScriptedServer {
+  return new ScriptedServer(async (conn) => {
     for (;;) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const line = await Promise.race([
         conn.readLine(),
-        new Promise<null>((resolve) => timer = setTimeout(resolve, 700, null)),
+        new Promise<null>((resolve) =>
+          timer = setTimeout(resolve, idleMs, null)
+        ),
       ]);
       clearTimeout(timer);
       if (!line) return conn.close();
-      if (line === "NETVER") await pause(250);
+      if (line === "NETVER") await pause(netverDelayMs);
       await conn.write(line === "NETVER" ? "1.3\n" : STATUS);
     }
   });
+}
+
+Deno.test("NutClient keeps the connection alive after a request that took long, with a reply timeout above the keep-alive", async () => {
+  // The watch slept towards the slow request's deadline (2 s away) and missed
+  // the keep-alive due 150 ms after its reply; this server drops a client
+  // silent for 700 ms.
+  await using server = idleClosingServer(700, 250);
   await using c = client(server, { keepAliveMs: 150, replyTimeoutMs: 2000 });
   assert.equal(await c.getVar("ups.status"), "OL");
   await pause(2500);
@@ -356,18 +367,7 @@ Deno.test("NutClient keeps the connection alive after a request that took long, 
 
 Deno.test("NutClient keeps an idle connection alive with NETVER", async () => {
   // Like upsd's 60 s idle close, shortened: a line must come within 300 ms.
-  await using server = new ScriptedServer(async (conn) => {
-    for (;;) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const line = await Promise.race([
-        conn.readLine(),
-        new Promise<null>((resolve) => timer = setTimeout(resolve, 300, null)),
-      ]);
-      clearTimeout(timer);
-      if (!line) return conn.close();
-      await conn.write(line === "NETVER" ? "1.3\n" : STATUS);
-    }
-  });
+  await using server = idleClosingServer(300);
   await using c = client(server, { keepAliveMs: 100 });
   assert.equal(await c.getVar("ups.status"), "OL");
   await pause(800);
