@@ -144,6 +144,29 @@ async function measureWindow(
   }
 }
 
+/**
+ * Starts the daemon `runs` more times, each until its first poll and then
+ * stopped: a start varies by tens of milliseconds, more than one per window
+ * can settle.
+ */
+async function measureStarts(
+  config: string,
+  options: BenchOptions,
+): Promise<number[]> {
+  const starts: number[] = [];
+  for (let run = 0; run < options.runs; run++) {
+    const started = await startMonitor(config, options.binary);
+    const code = await started.process.stop("SIGTERM");
+    if (code !== 0) {
+      throw new Error(
+        `Cannot measure ups-monitor's start: it exited with code ${code} on SIGTERM`,
+      );
+    }
+    starts.push(started.startMs);
+  }
+  return starts;
+}
+
 /** Each one-shot command `runs` times under `/usr/bin/time -v`. */
 async function measureOneShots(
   upsd: Upsd,
@@ -196,6 +219,7 @@ export async function main(args: string[]): Promise<number> {
       await measureWindow(upsd, { config, upsmonDir: upsmonDir.path }, options),
     );
   }
+  const starts = await measureStarts(config, options);
   const oneShots = await measureOneShots(upsd, config, options);
   const command = monitorCommand(["run"], options.binary).flat().join(" ");
   const text = formatReport({
@@ -205,6 +229,7 @@ export async function main(args: string[]): Promise<number> {
     load: `${loadBefore} before, ${loadAverage()} after`,
     windows,
     oneShots,
+    starts,
   });
   Deno.stdout.writeSync(new TextEncoder().encode(text));
   return 0;
