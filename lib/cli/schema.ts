@@ -1,7 +1,8 @@
 /**
  * `ups-monitor schema`: the JSON Schema of the config, for editors. It prints
- * the schema written at build time (json_schema_file.ts), which a test keeps
- * equal to the zod schema's: building and converting the zod schema took
+ * the committed lib/config/config.schema.json (regenerated with `deno task
+ * schema:write`, see json_schema_file.ts), which a test keeps equal to the
+ * zod schema's: building and converting the zod schema took
  * two thirds of the command's 80 ms (issue 19).
  *
  * @module

@@ -12,6 +12,7 @@ import type { Logger } from "../system/log.ts";
 import {
   encodeRequest,
   type Expect,
+  NutConnectionError,
   NutProtocolError,
   NutTimeoutError,
   type Reply,
@@ -148,7 +149,9 @@ export class Link {
     try {
       return await this.#exchange(session, line, expect, action);
     } catch (error) {
-      const retry = idempotent && reused &&
+      // Not once closed: close() ends the read under the request, and a
+      // resend would wait on a new connection that no watch times out.
+      const retry = idempotent && reused && !this.#stop.signal.aborted &&
         !(error instanceof NutTimeoutError) &&
         !(error instanceof NutProtocolError);
       if (!retry) throw error;
@@ -173,6 +176,11 @@ export class Link {
    */
   async ensure(): Promise<Session> {
     if (this.session) return this.session;
+    if (this.#stop.signal.aborted) {
+      throw new NutConnectionError(
+        `Cannot reach upsd at "${this.#settings.endpoint}": the client is closed`,
+      );
+    }
     this.#watchdog ??= this.#watch();
     if (this.#lastError && this.#settings.clock.monotonic() < this.#retryAt) {
       throw this.#lastError;

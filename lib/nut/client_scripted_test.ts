@@ -425,6 +425,30 @@ Deno.test("NutClient.close() ends at once while a keep-alive waits on a silent s
   assert.ok(elapsed < 1000, `close took ${Math.round(elapsed)} ms`);
 });
 
+Deno.test("NutClient.close() ends a request waiting on a silent server without resending it", async () => {
+  await using server = new ScriptedServer(async (conn) => {
+    await conn.readLine();
+    await conn.write(STATUS);
+    while (await conn.readLine() !== null) { /* silent from now on */ }
+  });
+  const c = client(server, { replyTimeoutMs: 60_000 });
+  assert.equal(await c.getVar("ups.status"), "OL");
+  const request = c.getVar("ups.status");
+  const failed = assert.rejects(request, NutConnectionError);
+  await pause(100); // the request waits for its reply
+  const started = performance.now();
+  await c.close();
+  await failed;
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < 1000, `close took ${Math.round(elapsed)} ms`);
+  assert.equal(server.accepted, 1, `resent on a new connection`);
+  await assert.rejects(c.getVar("ups.status"), {
+    name: "NutConnectionError",
+    message:
+      `Cannot reach upsd at "127.0.0.1:${server.port}": the client is closed`,
+  });
+});
+
 Deno.test({
   name:
     "NutClient.close() ends a request still waiting in the handshake on a silent server",

@@ -27,8 +27,9 @@ Deno.test({
       text: await cat(path),
     });
   }
-  // Larger than one read of /proc (a page): the whole file, as cat sees it.
-  // The environment of a sleeping child holds still and is as large as given.
+  // A file of several pages, as cat sees it (the kernel hands this one over
+  // in one read; the FIFO test below covers reading in pieces). The
+  // environment of a sleeping child holds still and is as large as given.
   const sleeper = new Deno.Command("sleep", {
     args: ["30"],
     env: { FILLER: "x".repeat(20_000) },
