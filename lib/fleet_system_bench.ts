@@ -30,7 +30,8 @@ import {
   type FleetResult,
   formatFleetReport,
 } from "./testing/fleet_report.ts";
-import { runBench } from "./testing/bench_report.ts";
+import { positiveOption, runBench } from "./testing/bench_report.ts";
+import { pause } from "./testing/scripted_server.ts";
 import { loadAverage } from "./testing/proc_stats.ts";
 import { makeRunDir } from "./testing/temp_dir.ts";
 import { DEFAULT_DEV, startUpsd, type Upsd } from "./testing/upsd.ts";
@@ -50,17 +51,7 @@ function parseOptions(args: string[]): FleetOptions {
       binary: { type: "string" },
     },
   });
-  const number = (text: string | undefined, fallback: number, name: string) => {
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!(value > 0)) {
-      throw new RangeError(
-        `Cannot use ${name} "${text}": it must be a positive number`,
-      );
-    }
-    return value;
-  };
-  const upses = number(values.upses, 64, "--upses");
+  const upses = positiveOption(values.upses, 64, "--upses");
   if (!Number.isInteger(upses) || upses < 2 || upses > MAX_UPSES) {
     throw new RangeError(
       `Cannot use --upses "${values.upses}": it must be a whole number from 2 to ${MAX_UPSES}`,
@@ -70,14 +61,10 @@ function parseOptions(args: string[]): FleetOptions {
   const binary = values.binary ?? Deno.env.get("UPS_BENCH_BINARY");
   return {
     upses,
-    windowS: number(values.window, short ? 5 : 120, "--window"),
-    settleS: number(values.settle, short ? 2 : 5, "--settle"),
+    windowS: positiveOption(values.window, short ? 5 : 120, "--window"),
+    settleS: positiveOption(values.settle, short ? 2 : 5, "--settle"),
     ...(binary ? { binary } : {}),
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Starts a daemon on `fleet`, settles, measures a window, reads the jitter. */
@@ -91,7 +78,7 @@ async function measureSubject(
   let exited = false;
   daemon.exited.then(() => exited = true);
   try {
-    await sleep(options.settleS * 1000);
+    await pause(options.settleS * 1000);
     const usage = await measureTree(daemon.pid, options.windowS);
     await serveLoad(upsd, { upses: fleet.upses, load: fleet.load });
     const timings = await freshTimings(fleet, {

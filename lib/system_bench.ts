@@ -20,6 +20,7 @@ import {
   type BenchOptions,
   formatReport,
   type OneShots,
+  positiveOption,
   runBench,
   type WindowResult,
 } from "./testing/bench_report.ts";
@@ -38,6 +39,7 @@ import {
 import { dumpToDev, NUT_DDL_DIR, NUT_DDL_PRESENT } from "./testing/nut_ddl.ts";
 import { loadAverage, TreeMeter } from "./testing/proc_stats.ts";
 import { makeRunDir, makeTempDir } from "./testing/temp_dir.ts";
+import { pause } from "./testing/scripted_server.ts";
 import { DEFAULT_DEV, startUpsd, type Upsd } from "./testing/upsd.ts";
 
 /** A 46-variable UPS of the NUT device dump library (read in place, never copied). */
@@ -58,31 +60,21 @@ function parseOptions(args: string[]): BenchOptions {
     },
   });
   const env = (name: string) => Deno.env.get(name);
-  const number = (text: string | undefined, fallback: number, name: string) => {
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!(value > 0)) {
-      throw new RangeError(
-        `Cannot use ${name} "${text}": it must be a positive number`,
-      );
-    }
-    return value;
-  };
   const short = values.short;
   const binary = values.binary ?? env("UPS_BENCH_BINARY");
   return {
-    windowS: number(
+    windowS: positiveOption(
       values.window ?? env("UPS_BENCH_WINDOW_S"),
       short ? 5 : 60,
       "--window",
     ),
-    repeats: number(
+    repeats: positiveOption(
       values.repeats ?? env("UPS_BENCH_REPEATS"),
       short ? 1 : 3,
       "--repeats",
     ),
-    settleS: number(values.settle, short ? 1 : 5, "--settle"),
-    runs: number(values.runs, short ? 1 : 5, "--runs"),
+    settleS: positiveOption(values.settle, short ? 1 : 5, "--settle"),
+    runs: positiveOption(values.runs, short ? 1 : 5, "--runs"),
     ...(binary ? { binary } : {}),
   };
 }
@@ -99,10 +91,6 @@ async function upsDev(): Promise<{ dev: string; label: string }> {
   return { dev, label: `${DUMP} (${names.length} variables)` };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** One window: start both daemons, settle, measure while the upsc loop runs. */
 async function measureWindow(
   upsd: Upsd,
@@ -114,7 +102,7 @@ async function measureWindow(
   const monitor = started.process;
   try {
     await using upsmon = spawnUpsmon(paths.upsmonDir, false);
-    await sleep(options.settleS * 1000);
+    await pause(options.settleS * 1000);
     const meters = [new TreeMeter(monitor.pid), new TreeMeter(upsmon.pid)];
     const upsc = await runUpscLoop(upsd.target(), options.windowS, () => {
       for (const meter of meters) meter.observe();

@@ -17,7 +17,8 @@ import { parseArgs } from "node:util";
 import { startMonitor, writeMonitorConfig } from "../testing/bench_subjects.ts";
 import type { JsonProcess } from "../testing/json_process.ts";
 import { dumpToDev, NUT_DDL_DIR, NUT_DDL_PRESENT } from "../testing/nut_ddl.ts";
-import { runBench } from "../testing/bench_report.ts";
+import { positiveOption, runBench } from "../testing/bench_report.ts";
+import { pause } from "../testing/scripted_server.ts";
 import { TreeMeter, type TreeUsage } from "../testing/proc_stats.ts";
 import { makeRunDir } from "../testing/temp_dir.ts";
 import { DEFAULT_DEV, startUpsd } from "../testing/upsd.ts";
@@ -45,22 +46,15 @@ function parseOptions(args: string[]): Options {
       binary: { type: "string" },
     },
   });
-  const positive = (text: string | undefined, fallback: number) => {
-    const value = text === undefined ? fallback : Number(text);
-    if (!(value > 0)) {
-      throw new RangeError(`Cannot use "${text}": expected a positive number`);
-    }
-    return value;
-  };
   return {
-    windowS: positive(values.window, values.short ? 10 : 30),
-    scrapes: positive(values.scrapes, values.short ? 100 : 300),
+    windowS: positiveOption(values.window, values.short ? 10 : 30, "--window"),
+    scrapes: positiveOption(
+      values.scrapes,
+      values.short ? 100 : 300,
+      "--scrapes",
+    ),
     ...(values.binary ? { binary: values.binary } : {}),
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function scrape(url: string): Promise<number> {
@@ -140,11 +134,11 @@ export async function main(args: string[]): Promise<number> {
     if (listening === null) throw new Error("Cannot find the HTTP address");
     const base = `http://${listening["address"]}`;
     for (let i = 0; i < WARMUP_SCRAPES; i++) await scrape(`${base}/metrics`);
-    await sleep(2000);
+    await pause(2000);
     const pollsBefore = await pollCount(base);
     const idle = await measure(
       monitor.pid,
-      () => sleep(options.windowS * 1000),
+      () => pause(options.windowS * 1000),
     );
     const polls = await pollCount(base) - pollsBefore;
     const idleMsPerS = idle.cpuMs / idle.seconds;

@@ -283,6 +283,30 @@ export function formatReport(report: BenchReport): string {
 }
 
 /**
+ * A benchmark flag that must be a positive number.
+ *
+ * @param text The flag's value as given; undefined when absent.
+ * @param fallback The value when absent.
+ * @param name The flag, for the message, e.g. `--window`.
+ * @returns The number.
+ * @throws {RangeError} When the value is not a positive number.
+ */
+export function positiveOption(
+  text: string | undefined,
+  fallback: number,
+  name: string,
+): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!(value > 0)) {
+    throw new RangeError(
+      `Cannot use ${name} "${text}": it must be a positive number`,
+    );
+  }
+  return value;
+}
+
+/**
  * Runs a benchmark's `main` as a program: its number is the exit code, an
  * error is one line on stderr and exit 1.
  *

@@ -12,6 +12,7 @@ import { monitorCommand, quietConfigTail } from "./bench_subjects.ts";
 import { type JsonProcess, spawnJsonProcess } from "./json_process.ts";
 import { TreeMeter, type TreeUsage } from "./proc_stats.ts";
 import { DEFAULT_DEV, type Upsd } from "./upsd.ts";
+import { pause } from "./scripted_server.ts";
 
 /** Bound of the start until every UPS was polled once, ms. */
 const START_TIMEOUT_MS = 60_000;
@@ -68,10 +69,6 @@ async function readState(
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * Waits until every state file satisfies `done`, checking every 50 ms.
  *
@@ -94,7 +91,7 @@ async function waitForStates(
     if (found.every((state) => state !== null)) {
       return found as Record<string, unknown>[];
     }
-    await sleep(50);
+    await pause(50);
   }
   return null;
 }
@@ -162,7 +159,7 @@ export async function measureTree(
   const meter = new TreeMeter(pid);
   const timer = setInterval(() => meter.observe(), 1000);
   try {
-    await sleep(windowS * 1000);
+    await pause(windowS * 1000);
   } finally {
     clearInterval(timer);
   }
