@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../config/load.ts";
 import { systemClock } from "../system/clock.ts";
 import { startRecordingServer } from "../testing/http_server.ts";
+import { idleWithin } from "../testing/channel_harness.ts";
 import { MemoryLogger } from "../testing/memory_logger.ts";
+import { pause } from "../testing/scripted_server.ts";
 import { ChannelSender, type ChannelSenderOptions } from "./channel.ts";
 import type { Notification, Severity } from "./notification.ts";
 
@@ -34,17 +36,6 @@ function note(severity: Severity, title: string): Notification {
   return { event: "t", severity, title, message: "m", ups: "u", timeMs: 0 };
 }
 
-/** Resolves once the sender is idle or `ms` passed; says which. */
-async function idleWithin(channel: ChannelSender, ms: number) {
-  const timer = new AbortController();
-  const stop = setTimeout(() => timer.abort(), ms);
-  await channel.waitIdle(timer.signal);
-  clearTimeout(stop);
-  return channel.idle;
-}
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** 429 with `retry_after` seconds for the first `limited` requests, then 204. */
 function rateLimited(retryAfter: number, limited = 1) {
   return (_request: unknown, index: number) =>
@@ -63,7 +54,7 @@ Deno.test(
     await using server = startRecordingServer(rateLimited(3e6, Infinity));
     const channel = sender(server.url);
     channel.enqueue(note("info", "one"));
-    await delay(600);
+    await pause(600);
     await channel.close();
     assert.equal(
       server.requests.length,
@@ -85,7 +76,7 @@ Deno.test(
     const channel = sender(server.url, { backoffMs: 1000 });
     channel.setCrisis();
     channel.enqueue(note("critical", "one"));
-    await delay(600);
+    await pause(600);
     await channel.close();
     // One send, then a backoff (at most 2 s in a crisis), not a hot loop.
     assert.equal(
@@ -123,7 +114,7 @@ Deno.test(
     const channel = sender(server.url, { crisisTimeoutMs: 500 });
     channel.enqueue(note("info", "before"));
     await server.waitForRequests(1);
-    await delay(100);
+    await pause(100);
     channel.setCrisis();
     channel.enqueue(note("critical", "shutdown"));
     assert.equal(await idleWithin(channel, 3000), true);

@@ -10,7 +10,9 @@ import {
   type Responder,
   startRecordingServer,
 } from "../testing/http_server.ts";
+import { idleWithin } from "../testing/channel_harness.ts";
 import { MemoryLogger } from "../testing/memory_logger.ts";
+import { pause } from "../testing/scripted_server.ts";
 import { ChannelSender, type ChannelSenderOptions } from "./channel.ts";
 import type { Embed } from "./discord.ts";
 import type { Notification, StepProgress } from "./notification.ts";
@@ -74,17 +76,6 @@ function step(id: string, phase: StepProgress["phase"]): Notification {
   };
 }
 
-/** Resolves once the sender is idle or `ms` passed; says which. */
-async function idleWithin(channel: ChannelSender, ms: number) {
-  const timer = new AbortController();
-  const stop = setTimeout(() => timer.abort(), ms);
-  await channel.waitIdle(timer.signal);
-  clearTimeout(stop);
-  return channel.idle;
-}
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Titles of the embeds of the messages of their own (posts without `wait`). */
 function messageTitles(requests: readonly RecordedRequest[]): string[] {
   return requests.filter((r) => r.method === "POST" && r.query === "")
@@ -113,10 +104,10 @@ Deno.test(
     channel.setCrisis();
     channel.enqueue(note("shutdown.triggered", "Shutdown triggered"));
     channel.enqueue(step("vms", "start"));
-    await delay(100);
+    await pause(100);
     channel.enqueue(step("vms", "done"));
     channel.enqueue(step("sync", "start"));
-    await delay(100);
+    await pause(100);
     channel.enqueue(step("sync", "failed"));
     channel.enqueue(note("shutdown.summary", "Shutting down this host"));
     assert.equal(await idleWithin(channel, 10_000), true);
@@ -162,9 +153,9 @@ Deno.test(
     // 24 updates over 2.4 s: one every 100 ms.
     for (let i = 0; i < 12; i++) {
       channel.enqueue(step(`s${i}`, "start"));
-      await delay(100);
+      await pause(100);
       channel.enqueue(step(`s${i}`, "done"));
-      await delay(100);
+      await pause(100);
     }
     channel.enqueue(note("shutdown.summary", "Shutting down this host"));
     assert.equal(await idleWithin(channel, 15_000), true);
@@ -219,7 +210,7 @@ Deno.test(
     channel.enqueue(step("vms", "start"));
     await server.waitForRequests(2);
     channel.enqueue(step("vms", "done"));
-    await delay(200);
+    await pause(200);
     channel.enqueue(step("sync", "start"));
     channel.enqueue(note("shutdown.summary", "Shutting down this host"));
     assert.equal(await idleWithin(channel, 10_000), true);

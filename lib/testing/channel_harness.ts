@@ -78,3 +78,19 @@ export async function deliver(
   await sender.close();
   return { logger, idle };
 }
+
+/**
+ * Waits until a sender is idle, at most `ms`.
+ *
+ * @returns Whether it is idle: false when `ms` passed first.
+ */
+export async function idleWithin(
+  channel: ChannelSender,
+  ms: number,
+): Promise<boolean> {
+  const timer = new AbortController();
+  const stop = setTimeout(() => timer.abort(), ms);
+  await channel.waitIdle(timer.signal);
+  clearTimeout(stop);
+  return channel.idle;
+}
