@@ -37,6 +37,7 @@ import {
   writeUpsmonConfig,
 } from "./testing/bench_upsmon.ts";
 import { dumpToDev, NUT_DDL_DIR, NUT_DDL_PRESENT } from "./testing/nut_ddl.ts";
+import type { JsonProcess } from "./testing/json_process.ts";
 import { loadAverage, TreeMeter } from "./testing/proc_stats.ts";
 import { makeRunDir, makeTempDir } from "./testing/temp_dir.ts";
 import { pause } from "./testing/scripted_server.ts";
@@ -91,6 +92,16 @@ async function upsDev(): Promise<{ dev: string; label: string }> {
   return { dev, label: `${DUMP} (${names.length} variables)` };
 }
 
+/** Stops the daemon with SIGTERM; anything but a clean exit voids the figures. */
+async function stopCleanly(daemon: JsonProcess): Promise<void> {
+  const code = await daemon.stop("SIGTERM");
+  if (code !== 0) {
+    throw new Error(
+      `Cannot measure ups-monitor: it exited with code ${code} on SIGTERM`,
+    );
+  }
+}
+
 /** One window: start both daemons, settle, measure while the upsc loop runs. */
 async function measureWindow(
   upsd: Upsd,
@@ -113,12 +124,7 @@ async function measureWindow(
         `Cannot measure upsc: ${upsc.failed} of ${upsc.calls} calls failed`,
       );
     }
-    const code = await monitor.stop("SIGTERM");
-    if (code !== 0) {
-      throw new Error(
-        `Cannot measure ups-monitor: it exited with code ${code} on SIGTERM`,
-      );
-    }
+    await stopCleanly(monitor);
     return {
       monitor: monitorUsage!,
       monitorStartMs: started.startMs,
@@ -144,12 +150,7 @@ async function measureStarts(
   const starts: number[] = [];
   for (let run = 0; run < options.runs; run++) {
     const started = await startMonitor(config, options.binary);
-    const code = await started.process.stop("SIGTERM");
-    if (code !== 0) {
-      throw new Error(
-        `Cannot measure ups-monitor's start: it exited with code ${code} on SIGTERM`,
-      );
-    }
+    await stopCleanly(started.process);
     starts.push(started.startMs);
   }
   return starts;
