@@ -69,7 +69,7 @@ export interface DaemonLife {
   readiness: ReadinessMemory;
   /** READY, WATCHDOG, STATUS and STOPPING for systemd (issue 18). */
   systemd: SystemdNotifier;
-  /** Each UPS's poll counters for /metrics (by index), kept across reloads. */
+  /** Each UPS's poll counters for /metrics, by its name, kept across reloads. */
   polls: Map<string, PollStats>;
   /** The HTTP endpoint (`http.listen`), kept across reloads. */
   http: HttpEndpoint;
