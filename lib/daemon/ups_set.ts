@@ -63,11 +63,6 @@ export class UpsSet implements AsyncDisposable {
     });
   }
 
-  /** The first UPS (`config.ups`). */
-  get first(): UpsWatcher {
-    return this.watchers[0]!;
-  }
-
   /** Logs every UPS in (those with credentials) and restores their outages. */
   async start(): Promise<void> {
     await Promise.all(this.watchers.map(async ({ login, monitor }) => {
