@@ -19,17 +19,10 @@ export const JSON_SCHEMA_FILE = new URL(
   import.meta.url,
 );
 
-/**
- * The file's text for the current schema.
- *
- * @returns Pretty-printed JSON with a final newline, as `schema` prints it.
- */
-export function jsonSchemaText(): string {
-  return JSON.stringify(configJsonSchema(), null, 2) + "\n";
-}
-
 if (import.meta.main) {
-  await Deno.writeTextFile(JSON_SCHEMA_FILE, jsonSchemaText());
+  // Pretty-printed with a final newline, as `schema` prints it.
+  const text = JSON.stringify(configJsonSchema(), null, 2) + "\n";
+  await Deno.writeTextFile(JSON_SCHEMA_FILE, text);
   Deno.stdout.writeSync(
     new TextEncoder().encode(`Wrote ${JSON_SCHEMA_FILE.pathname}\n`),
   );
