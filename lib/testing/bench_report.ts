@@ -1,6 +1,7 @@
 /**
  * The system benchmark's results and their table: medians (min–max) over
- * the windows, ratios of ups-monitor to upsmon, and issue 19's targets.
+ * the windows, ratios of ups-monitor to upsmon, and issue 19's targets; and
+ * what every system benchmark's entry shares (`runBench`, `positiveOption`).
  * Test support only.
  *
  * @module
