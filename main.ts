@@ -19,7 +19,7 @@ import { ConsoleLogger, underJournald } from "./lib/system/log.ts";
 /**
  * Every subcommand by name; `run` is the default. Each is loaded only when
  * it runs (or its help is asked for): a one-shot command does not pay for
- * the modules of the others, nor `version` for YAML and zod.
+ * the modules of the others, nor `version` for YAML and the config schema.
  */
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import("./lib/cli/run.ts")).runCommand,

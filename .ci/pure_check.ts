@@ -3,7 +3,7 @@
  * module JSDoc has a line ` * @pure`; this script finds every such file,
  * type-checks them without Deno's types (`deno check --config
  * deno.pure.json`), and fails when a pure file imports anything but another
- * pure file, zod or yaml (by name, or a file of the package in
+ * pure file, yaml (by name, or a file of the package in
  * `node_modules`). The marker is the one list of pure files: a new
  * pure file joins the gate by carrying it.
  *
@@ -19,7 +19,7 @@ import { dirname, join, relative, resolve } from "node:path";
  * their types check without Deno's. `yaml` is here for `stringify` in
  * lib/config/migrate.ts.
  */
-const ALLOWED_PACKAGES = ["zod", "yaml"];
+const ALLOWED_PACKAGES = ["yaml"];
 
 /** An import of a pure file that the rule forbids. */
 export interface ImportViolation {
@@ -86,7 +86,7 @@ export async function findPureFiles(root: string): Promise<string[]> {
 
 /**
  * The imports of pure files that reach neither another pure file nor an
- * allowed package (zod, yaml).
+ * allowed package (yaml).
  *
  * @param root The repository root.
  * @param pureFiles The pure files, relative to the root.

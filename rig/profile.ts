@@ -1,7 +1,7 @@
 /**
  * Outage profiles (`fixtures/profiles/*.yaml`): config overrides, the UPS's
  * initial values, a timeline of values and faults, and what must happen.
- * The zod schema is the reference of the format; the loader reports every
+ * The schema below is the reference of the format; the loader reports every
  * problem as `FILE:LINE:COL: key.path: message`, as the config loader does.
  *
  * @module
@@ -16,7 +16,7 @@ import {
   parseDocument,
 } from "../lib/config/yaml.ts";
 import type { Document } from "../lib/config/yaml.ts";
-import { z } from "zod";
+import { z } from "../lib/schema/mod.ts";
 import { TRIGGERS } from "../lib/power/state.ts";
 import { durationSchema, STEP_KINDS } from "../lib/config/schema.ts";
 import { checkMarks } from "./profile_marks.ts";

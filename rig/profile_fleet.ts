@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "../lib/schema/mod.ts";
 import { durationSchema, STEP_KINDS } from "../lib/config/schema.ts";
 
 const duration = durationSchema();

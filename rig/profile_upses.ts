@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "../lib/schema/mod.ts";
 
 /** The name of the profile's first UPS (`ups:`), served by the rig's upsd. */
 export const RIG_UPS = "rig";

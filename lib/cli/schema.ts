@@ -2,7 +2,7 @@
  * `ups-monitor schema`: the JSON Schema of the config, for editors. It prints
  * the committed lib/config/config.schema.json (regenerated with `deno task
  * schema:write`, see json_schema_file.ts), which a test keeps equal to the
- * zod schema's: building and converting the zod schema took
+ * config schema's: building and converting the schema (then with zod) took
  * two thirds of the command's 80 ms (issue 19).
  *
  * @module

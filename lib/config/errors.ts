@@ -1,7 +1,7 @@
 /**
  * What a config problem is and how it is told: the issue with its place,
  * the error that carries them, and the default path. Kept apart from the
- * loader so `main.ts` can tell a config error without loading YAML and zod.
+ * loader so `main.ts` can tell a config error without loading YAML and the schema.
  *
  * @module
  * @pure

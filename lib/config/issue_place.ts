@@ -8,7 +8,7 @@
  */
 import { isMap, isNode, LineCounter, parseDocument } from "./yaml.ts";
 import type { Document, Node } from "./yaml.ts";
-import type { z } from "zod";
+import type { z } from "../schema/mod.ts";
 import type { ConfigIssue } from "./errors.ts";
 import { closest, describeIssue } from "./issue_text.ts";
 import { knownKeysAt } from "./schema.ts";
@@ -20,7 +20,7 @@ import { knownKeysAt } from "./schema.ts";
  *
  * @returns Those issues, or null when the issue is no such union's.
  */
-function matchingBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | null {
+function matchingBranch(issue: z.Issue): z.Issue[] | null {
   if (issue.code !== "invalid_union") return null;
   const shaped = issue.errors.filter((errors) =>
     !errors.some((inner) =>
@@ -33,14 +33,14 @@ function matchingBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | null {
 /**
  * A schema issue as the config's problems, placed in the document.
  *
- * @param issue The zod issue.
+ * @param issue The schema issue.
  * @param doc The parsed YAML.
  * @param lineCounter Its line counter.
  * @param file The file name for the message.
  * @returns One problem, or one per unknown key.
  */
 export function toIssues(
-  issue: z.core.$ZodIssue,
+  issue: z.Issue,
   doc: Document,
   lineCounter: LineCounter,
   file: string,

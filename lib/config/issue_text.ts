@@ -1,21 +1,21 @@
 /**
- * A zod issue in the words of a config file's reader: what was expected and
+ * A schema issue in the words of a config file's reader: what was expected and
  * what the file holds, and the known key a typo is nearest to. Pure.
  *
  * @pure
  * @module
  */
 import { type Document, isMap, isNode } from "./yaml.ts";
-import type { z } from "zod";
+import type { z } from "../schema/mod.ts";
 
 /**
  * The message of one schema issue, looked up in the YAML document.
  *
- * @param issue The zod issue.
+ * @param issue The schema issue.
  * @param doc The parsed document (for what the file holds at the path).
  * @returns Lower-case text without the place.
  */
-export function describeIssue(issue: z.core.$ZodIssue, doc: Document): string {
+export function describeIssue(issue: z.Issue, doc: Document): string {
   switch (issue.code) {
     case "invalid_type": {
       const present = doc.hasIn(issue.path);
@@ -54,8 +54,6 @@ export function describeIssue(issue: z.core.$ZodIssue, doc: Document): string {
       return issue.format === "url"
         ? "expected an http or https URL"
         : issue.message;
-    case "not_multiple_of":
-      return `expected a multiple of ${issue.divisor}`;
     case "invalid_union":
       return issue.message.startsWith("Invalid input")
         ? "value has the wrong shape"

@@ -1,8 +1,8 @@
 /**
  * The config's JSON Schema as a file of the repository,
- * `lib/config/config.schema.json`, written from the zod schema by
+ * `lib/config/config.schema.json`, written from the config schema by
  * `deno task schema:write`. `ups-monitor schema` prints that file instead of
- * building the zod schema and converting it on every run: 80 → 34 ms
+ * building the schema and converting it on every run: 80 → 34 ms
  * (issue 19). `json_schema_file_test.ts` fails when the file no longer
  * matches the schema.
  *

@@ -6,7 +6,7 @@
  * @pure
  * @module
  */
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import { minSamplesProblem } from "./depletion_fit.ts";
 import {
   absolutePath,
@@ -252,7 +252,7 @@ export type RemoteConfig = Config["shutdown"]["remotes"][number];
  * @returns A draft 2020-12 JSON Schema object.
  */
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
+  return z.toJSONSchema(configSchema);
 }
 
 /**

@@ -6,7 +6,7 @@
  * @pure
  * @module
  */
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import { parseDuration } from "./duration.ts";
 
 /**
@@ -73,7 +73,7 @@ export function absolutePath(description: string) {
 
 /**
  * A number of the config. YAML reads `1e400` as Infinity and `.nan` as NaN:
- * numbers to YAML, but no setting means them, and zod's own words for them
+ * numbers to YAML, but no setting means them, and the default words for them
  * ("expected number, received Infinity") read as a contradiction.
  *
  * @returns The schema, to refine further (`.int()`, `.min()`).

@@ -5,7 +5,7 @@
  * @pure
  * @module
  */
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import { parseListenAddress } from "./listen_address.ts";
 
 /** The `http` section. */

@@ -5,7 +5,7 @@
  * @pure
  * @module
  */
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import { count, duration, finiteNumber } from "./schema_fields.ts";
 /** The `triggers` section. */
 export const triggersSchema = z.strictObject({

@@ -7,7 +7,7 @@
  * @pure
  * @module
  */
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import {
   count,
   duration,
@@ -25,25 +25,27 @@ export const MAX_UPSES = 128;
  * The schema with every default removed and every key optional, nested
  * objects included: what an override may say, and nothing it does not say.
  */
-function overridesOf(schema: z.ZodType): z.ZodType {
+function overridesOf(schema: z.Schema): z.Schema {
   const inner = withoutDefault(schema);
-  if (!(inner instanceof z.ZodObject)) return inner;
-  const shape: Record<string, z.ZodType> = {};
+  if (!(inner instanceof z.ObjectSchema)) return inner;
+  const shape: Record<string, z.Schema> = {};
   for (const [key, field] of Object.entries(inner.shape)) {
-    shape[key] = overridesOf(field as z.ZodType).optional();
+    shape[key] = overridesOf(field as z.Schema).optional();
   }
   return z.strictObject(shape);
 }
 
-function withoutDefault(schema: z.ZodType): z.ZodType {
+function withoutDefault(schema: z.Schema): z.Schema {
   let inner = schema;
-  while (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault) {
-    inner = inner.unwrap() as z.ZodType;
+  while (
+    inner instanceof z.DefaultSchema || inner instanceof z.PrefaultSchema
+  ) {
+    inner = inner.unwrap() as z.Schema;
   }
   return inner;
 }
 
-const triggerOverridesSchema = overridesOf(triggersSchema) as z.ZodType<
+const triggerOverridesSchema = overridesOf(triggersSchema) as z.Schema<
   Record<string, unknown>
 >;
 

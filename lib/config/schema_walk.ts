@@ -6,7 +6,7 @@
  * @pure
  * @module
  */
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import { channelKindOf } from "../notify/channel_kinds.ts";
 import { formatDuration } from "./duration.ts";
 import { type Config, configSchema } from "./schema.ts";
@@ -42,16 +42,16 @@ export function effectiveConfig(config: Config): Record<string, unknown> {
 }
 
 /** Walks value and schema together and formats every duration as text. */
-function durationsAsText(value: unknown, schema: z.ZodType): unknown {
+function durationsAsText(value: unknown, schema: z.Schema): unknown {
   const inner = unwrap(schema);
-  if (inner instanceof z.ZodUnion) {
+  if (inner instanceof z.UnionSchema) {
     // A duration (number or text), or `ups` (a mapping or a list).
     if (typeof value === "number") return formatDuration(value);
     const option = shapedOption(inner, Array.isArray(value));
     return option ? durationsAsText(value, option) : value;
   }
-  if (inner instanceof z.ZodObject && isRecord(value)) {
-    const shape = inner.shape as Record<string, z.ZodType>;
+  if (inner instanceof z.ObjectSchema && isRecord(value)) {
+    const shape = inner.shape as Record<string, z.Schema>;
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       const child = shape[key];
@@ -59,19 +59,19 @@ function durationsAsText(value: unknown, schema: z.ZodType): unknown {
     }
     return out;
   }
-  if (inner instanceof z.ZodArray && Array.isArray(value)) {
+  if (inner instanceof z.ArraySchema && Array.isArray(value)) {
     return value.map((item) =>
-      durationsAsText(item, inner.element as z.ZodType)
+      durationsAsText(item, inner.element as z.Schema)
     );
   }
-  if (inner instanceof z.ZodDiscriminatedUnion && isRecord(value)) {
-    const option = (inner.options as z.ZodType[]).find((o) => {
-      const shape = (unwrap(o) as z.ZodObject).shape as Record<
+  if (inner instanceof z.DiscriminatedUnionSchema && isRecord(value)) {
+    const option = (inner.options as z.Schema[]).find((o) => {
+      const shape = (unwrap(o) as z.ObjectSchema<z.Shape>).shape as Record<
         string,
-        z.ZodType
+        z.Schema
       >;
       const kind = shape["kind"];
-      return kind instanceof z.ZodLiteral && kind.value === value["kind"];
+      return kind instanceof z.LiteralSchema && kind.value === value["kind"];
     });
     return option ? durationsAsText(value, option) : value;
   }
@@ -83,13 +83,13 @@ function durationsAsText(value: unknown, schema: z.ZodType): unknown {
  * or the one that takes a mapping; undefined for other unions.
  */
 function shapedOption(
-  union: z.ZodUnion,
+  union: z.UnionSchema<readonly z.AnySchema[]>,
   list: boolean,
-): z.ZodType | undefined {
-  return (union.options as z.ZodType[]).find((option) =>
+): z.Schema | undefined {
+  return (union.options as z.Schema[]).find((option) =>
     list
-      ? unwrap(option) instanceof z.ZodArray
-      : unwrap(option) instanceof z.ZodObject
+      ? unwrap(option) instanceof z.ArraySchema
+      : unwrap(option) instanceof z.ObjectSchema
   );
 }
 
@@ -104,16 +104,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * @param schema Any schema of the config.
  * @returns The innermost shaping schema (object, array, union, …).
  */
-export function unwrap(schema: z.ZodType): z.ZodType {
-  let current: z.ZodType = schema;
+export function unwrap(schema: z.Schema): z.Schema {
+  let current: z.Schema = schema;
   for (let i = 0; i < 20; i++) {
     if (
-      current instanceof z.ZodDefault || current instanceof z.ZodPrefault ||
-      current instanceof z.ZodOptional || current instanceof z.ZodNullable
+      current instanceof z.DefaultSchema ||
+      current instanceof z.PrefaultSchema ||
+      current instanceof z.OptionalSchema || current instanceof z.NullableSchema
     ) {
-      current = current.unwrap() as z.ZodType;
-    } else if (current instanceof z.ZodPipe) {
-      current = current.in as z.ZodType;
+      current = current.unwrap() as z.Schema;
+    } else if (current instanceof z.PipeSchema) {
+      current = current.in as z.Schema;
     } else {
       return current;
     }
@@ -128,34 +129,35 @@ export function unwrap(schema: z.ZodType): z.ZodType {
  * @returns The known keys, or an empty list when the path is not an object.
  */
 export function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  let schema: z.ZodType = configSchema;
+  let schema: z.Schema = configSchema;
   for (const key of path) {
     let inner = unwrap(schema);
-    if (inner instanceof z.ZodUnion) {
+    if (inner instanceof z.UnionSchema) {
       inner = unwrap(shapedOption(inner, typeof key === "number") ?? inner);
     }
-    if (inner instanceof z.ZodObject) {
-      const next = (inner.shape as Record<string, z.ZodType>)[String(key)];
+    if (inner instanceof z.ObjectSchema) {
+      const next = (inner.shape as Record<string, z.Schema>)[String(key)];
       if (!next) return [];
       schema = next;
-    } else if (inner instanceof z.ZodArray) {
-      schema = inner.element as z.ZodType;
+    } else if (inner instanceof z.ArraySchema) {
+      schema = inner.element as z.Schema;
     } else {
       return [];
     }
   }
   let inner = unwrap(schema);
   if (
-    inner instanceof z.ZodUnion && !(inner instanceof z.ZodDiscriminatedUnion)
+    inner instanceof z.UnionSchema &&
+    !(inner instanceof z.DiscriminatedUnionSchema)
   ) {
     inner = unwrap(shapedOption(inner, false) ?? inner);
   }
-  if (inner instanceof z.ZodObject) return Object.keys(inner.shape);
-  if (inner instanceof z.ZodDiscriminatedUnion) {
+  if (inner instanceof z.ObjectSchema) return Object.keys(inner.shape);
+  if (inner instanceof z.DiscriminatedUnionSchema) {
     const keys = new Set<string>();
-    for (const option of inner.options as z.ZodType[]) {
+    for (const option of inner.options as z.Schema[]) {
       const shaped = unwrap(option);
-      if (shaped instanceof z.ZodObject) {
+      if (shaped instanceof z.ObjectSchema) {
         for (const key of Object.keys(shaped.shape)) keys.add(key);
       }
     }

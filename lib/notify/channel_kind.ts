@@ -8,7 +8,7 @@
  * @module
  * @pure
  */
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import type { Colors } from "./discord.ts";
 import type { IncidentTable } from "./incident.ts";
 import type { Notification } from "./notification.ts";

@@ -11,7 +11,7 @@
  * @module
  * @pure
  */
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import {
   atChannelUrl,
   type BodyOptions,

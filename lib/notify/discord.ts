@@ -7,7 +7,7 @@
  * @module
  * @pure
  */
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import {
   type ChannelKindSpec,
   httpUrl,

@@ -9,7 +9,7 @@
  * @module
  * @pure
  */
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import type { BodyOptions, ChannelKindEntry } from "./channel_kind.ts";
 import { httpUrl } from "./channel_kind.ts";
 import type { Colors } from "./discord.ts";

@@ -7,7 +7,7 @@
  * @module
  * @pure
  */
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import { type ChannelKindEntry, httpUrl } from "./channel_kind.ts";
 import type { Notification } from "./notification.ts";
 import { cutChars, fieldLines, SEVERITY_EMOJI } from "./text.ts";

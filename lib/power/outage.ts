@@ -11,7 +11,7 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import { MAX_SAMPLES, type Sample } from "./history.ts";
 import type { PowerState, ResumedOutage } from "./state.ts";
 

@@ -6,7 +6,7 @@
  * @pure
  * @module
  */
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import type { ReadinessState } from "./state.ts";
 
 const STATE_SCHEMA = z.record(

@@ -14,7 +14,7 @@ import {
 import type { Runner } from "../system/exec.ts";
 import { readProcFile } from "../system/proc_file.ts";
 import type { Logger } from "../system/log.ts";
-import { z } from "zod";
+import { z } from "../schema/mod.ts";
 import { BOOT_ID_PATH } from "../system/permissions.ts";
 import type { CrisisFlag, CrisisState } from "./crisis_machine.ts";
 

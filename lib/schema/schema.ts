@@ -1,0 +1,394 @@
+/**
+ * The base of every schema and the wrappers every schema can take:
+ * optional, nullable, a default, a prefault, a transform. A schema is an
+ * immutable description; each chained call returns a changed copy, so one
+ * schema can serve several places. Parsing follows zod 4's rules (issue
+ * 19): checks after an aborting issue are skipped, length checks still run,
+ * a transform runs only on a clean value. Pure.
+ *
+ * @pure
+ * @module
+ */
+import {
+  type ErrorSpec,
+  finalizeIssue,
+  type Issue,
+  type RawIssue,
+} from "./issue.ts";
+
+/** The value being parsed and what is wrong with it so far. */
+export interface Payload {
+  value: unknown;
+  issues: RawIssue[];
+  /** Set by a pipe whose input had issues: nothing after it may run. */
+  aborted?: boolean;
+}
+
+/** A check on a parsed value: pushes issues into the payload. */
+export interface Check {
+  run(payload: Payload): void;
+  /** A length check runs even after an aborting issue, on anything with a length. */
+  onLength?: boolean;
+  /** What the JSON Schema says of it. */
+  json?: Record<string, unknown>;
+}
+
+/** What a custom check or transform may add issues through. */
+export interface RefineContext {
+  /** The issues so far; push to add one. */
+  issues: RawIssue[];
+  /** Adds an issue; its path is relative to the value checked. */
+  addIssue(issue: Omit<RawIssue, "input"> & { input?: unknown }): void;
+}
+
+/** The outcome of {@linkcode Schema.safeParse}. */
+export type SafeParseResult<T> =
+  | { success: true; data: T; error?: undefined }
+  | { success: false; data?: undefined; error: SchemaError };
+
+/** A value the schema refused: every issue, the first in the message. */
+export class SchemaError extends Error {
+  override name = "SchemaError";
+  /** Every issue. */
+  readonly issues: Issue[];
+  constructor(issues: Issue[]) {
+    super(
+      issues.map((issue) =>
+        issue.path.length
+          ? `${issue.path.join(".")}: ${issue.message}`
+          : issue.message
+      ).join("\n"),
+    );
+    this.issues = issues;
+  }
+}
+
+/** Whether any issue from `start` on stops the checks after it. */
+export function isAborted(payload: Payload, start = 0): boolean {
+  if (payload.aborted === true) return true;
+  return payload.issues.slice(start).some((issue) => issue.continue !== true);
+}
+
+function explicitlyAborted(payload: Payload): boolean {
+  return payload.aborted === true ||
+    payload.issues.some((issue) => issue.continue === false);
+}
+
+function hasLength(value: unknown): boolean {
+  return typeof value === "string" || Array.isArray(value);
+}
+
+/**
+ * Adds `key` in front of the paths of issues.
+ *
+ * @param key The key of the value the issues are about.
+ * @param issues Issues of that value.
+ * @returns The same issues.
+ */
+export function prefixIssues(key: PropertyKey, issues: RawIssue[]): RawIssue[] {
+  for (const issue of issues) issue.path = [key, ...(issue.path ?? [])];
+  return issues;
+}
+
+/** A schema: parses an unknown value into `Out`; `In` is what it accepts. */
+export abstract class Schema<Out = unknown, In = Out> {
+  declare readonly "~out": Out;
+  declare readonly "~in": In;
+  /** Help text, for the JSON Schema. */
+  description: string | undefined = undefined;
+  /** Checks run after the type is parsed. */
+  checks: readonly Check[] = [];
+  /** The custom message of the issues this schema reports itself. */
+  error: ErrorSpec | undefined = undefined;
+
+  /** Parses the type itself: sets `payload.value`, pushes issues. */
+  protected abstract parseType(payload: Payload): void;
+
+  /** What the JSON Schema (input side) says of the type itself. */
+  abstract jsonType(): Record<string, unknown>;
+
+  /**
+   * Parses `payload.value` in place.
+   *
+   * @param payload The value and the issues so far.
+   * @returns The same payload.
+   */
+  run(payload: Payload): Payload {
+    this.parseType(payload);
+    let aborted = isAborted(payload);
+    for (const check of this.checks) {
+      if (check.onLength) {
+        if (explicitlyAborted(payload) || !hasLength(payload.value)) continue;
+      } else if (aborted) {
+        continue;
+      }
+      const before = payload.issues.length;
+      check.run(payload);
+      if (!aborted) aborted = isAborted(payload, before);
+    }
+    return payload;
+  }
+
+  /** Parses a value: its output, or every issue. */
+  safeParse(value: unknown): SafeParseResult<Out> {
+    const payload = this.run({ value, issues: [] });
+    if (payload.issues.length === 0) {
+      return { success: true, data: payload.value as Out };
+    }
+    return {
+      success: false,
+      error: new SchemaError(payload.issues.map(finalizeIssue)),
+    };
+  }
+
+  /**
+   * Parses a value.
+   *
+   * @throws {SchemaError} With every issue.
+   */
+  parse(value: unknown): Out {
+    const result = this.safeParse(value);
+    if (!result.success) throw result.error;
+    return result.data;
+  }
+
+  /**
+   * A copy with some fields changed. The copy is made field by field, so
+   * schemas keep no `#private` members (a copy would lack their brand).
+   */
+  protected with(patch: Partial<Schema<Out, In>>): this {
+    return Object.assign(
+      Object.create(Object.getPrototypeOf(this)) as this,
+      this,
+      patch,
+    );
+  }
+
+  /** A copy with one more check. */
+  protected withCheck(check: Check): this {
+    return this.with({ checks: [...this.checks, check] });
+  }
+
+  /** A copy with help text. */
+  describe(description: string): this {
+    return this.with({ description });
+  }
+
+  /** A copy that also accepts undefined (the key may be left out). */
+  optional(): OptionalSchema<this> {
+    return new OptionalSchema(this);
+  }
+
+  /** A copy that also accepts null. */
+  nullable(): NullableSchema<this> {
+    return new NullableSchema(this);
+  }
+
+  /** Undefined becomes `value` (an output, not parsed). */
+  default(value: Exclude<Out, undefined>): DefaultSchema<this> {
+    return new DefaultSchema(this, value);
+  }
+
+  /** Undefined becomes `value`, parsed like a written one. */
+  prefault(value: In): PrefaultSchema<this> {
+    return new PrefaultSchema(this, value);
+  }
+
+  /** A check: a custom issue with `message` when `test` fails. */
+  refine(test: (value: Out) => boolean, options: { message: string }): this {
+    return this.withCheck({
+      run(payload) {
+        if (!test(payload.value as Out)) {
+          payload.issues.push({
+            code: "custom",
+            message: options.message,
+            input: payload.value,
+            continue: true,
+          });
+        }
+      },
+    });
+  }
+
+  /** A check that adds its own issues. */
+  superRefine(check: (value: Out, ctx: RefineContext) => void): this {
+    return this.withCheck({
+      run(payload) {
+        check(payload.value as Out, refineContext(payload));
+      },
+    });
+  }
+
+  /** A clean value turned into another; `ctx` may add issues (return NEVER then). */
+  transform<Next>(
+    change: (value: Out, ctx: RefineContext) => Next,
+  ): PipeSchema<this, Next> {
+    return new PipeSchema(this, change);
+  }
+}
+
+function refineContext(payload: Payload): RefineContext {
+  return {
+    issues: payload.issues,
+    addIssue(issue) {
+      payload.issues.push({
+        input: payload.value,
+        ...issue,
+        continue: issue.continue ?? true,
+      });
+    },
+  };
+}
+
+/** The output type of a schema. */
+export type output<S> = S extends { readonly "~out": infer O } ? O : never;
+/** The input type of a schema. */
+export type input<S> = S extends { readonly "~in": infer I } ? I : never;
+
+/** Any schema. */
+// deno-lint-ignore no-explicit-any
+export type AnySchema = Schema<any, any>;
+
+/** A schema that also takes undefined; in an object, its key may be missing. */
+export class OptionalSchema<S extends AnySchema>
+  extends Schema<output<S> | undefined, input<S> | undefined> {
+  declare readonly "~optOut": true;
+  declare readonly "~optIn": true;
+  constructor(readonly inner: S) {
+    super();
+  }
+  /** The schema inside. */
+  unwrap(): S {
+    return this.inner;
+  }
+  protected parseType(payload: Payload): void {
+    if (payload.value !== undefined) this.inner.run(payload);
+  }
+  jsonType(): Record<string, unknown> {
+    return jsonOf(this.inner);
+  }
+}
+
+/** A schema that also takes null. */
+export class NullableSchema<S extends AnySchema>
+  extends Schema<output<S> | null, input<S> | null> {
+  constructor(readonly inner: S) {
+    super();
+  }
+  /** The schema inside. */
+  unwrap(): S {
+    return this.inner;
+  }
+  protected parseType(payload: Payload): void {
+    if (payload.value !== null) this.inner.run(payload);
+  }
+  jsonType(): Record<string, unknown> {
+    const inner = jsonOf(this.inner);
+    const keys = Object.keys(inner);
+    return keys.length === 1 && typeof inner["type"] === "string"
+      ? { type: [inner["type"], "null"] }
+      : { anyOf: [inner, { type: "null" }] };
+  }
+}
+
+/** Copies of lists and mappings, so that no two parses share a default. */
+function freshCopy<T>(value: T): T {
+  if (Array.isArray(value)) return [...value] as T;
+  if (typeof value === "object" && value !== null) return { ...value };
+  return value;
+}
+
+/** Undefined becomes a fixed output. */
+export class DefaultSchema<S extends AnySchema>
+  extends Schema<Exclude<output<S>, undefined>, input<S> | undefined> {
+  declare readonly "~optIn": true;
+  constructor(readonly inner: S, readonly defaultValue: unknown) {
+    super();
+  }
+  /** The schema inside. */
+  unwrap(): S {
+    return this.inner;
+  }
+  protected parseType(payload: Payload): void {
+    if (payload.value !== undefined) this.inner.run(payload);
+    if (payload.value === undefined) {
+      payload.value = freshCopy(this.defaultValue);
+    }
+  }
+  jsonType(): Record<string, unknown> {
+    return { default: this.defaultValue, ...jsonOf(this.inner) };
+  }
+}
+
+/** Undefined becomes a fixed input, parsed. */
+export class PrefaultSchema<S extends AnySchema>
+  extends Schema<output<S>, input<S> | undefined> {
+  declare readonly "~optIn": true;
+  constructor(readonly inner: S, readonly defaultValue: unknown) {
+    super();
+  }
+  /** The schema inside. */
+  unwrap(): S {
+    return this.inner;
+  }
+  protected parseType(payload: Payload): void {
+    if (payload.value === undefined) {
+      payload.value = freshCopy(this.defaultValue);
+    }
+    this.inner.run(payload);
+  }
+  jsonType(): Record<string, unknown> {
+    return { default: this.defaultValue, ...jsonOf(this.inner) };
+  }
+}
+
+/** A clean value of `in` turned into another by a function. */
+export class PipeSchema<S extends AnySchema, Out>
+  extends Schema<Out, input<S>> {
+  constructor(
+    readonly source: S,
+    readonly change: (value: output<S>, ctx: RefineContext) => Out,
+  ) {
+    super();
+  }
+  /** The schema whose clean output is changed. */
+  get in(): S {
+    return this.source;
+  }
+  protected parseType(payload: Payload): void {
+    this.source.run(payload);
+    if (payload.issues.length > 0) {
+      payload.aborted = true;
+      return;
+    }
+    payload.value = this.change(
+      payload.value as output<S>,
+      refineContext(payload),
+    );
+  }
+  jsonType(): Record<string, unknown> {
+    return jsonOf(this.source);
+  }
+}
+
+/**
+ * The JSON Schema (input side) of a schema: its type, its checks and its
+ * help text.
+ *
+ * @param schema Any schema.
+ * @returns A JSON Schema node.
+ */
+export function jsonOf(schema: AnySchema): Record<string, unknown> {
+  const node: Record<string, unknown> = schema.description === undefined
+    ? {}
+    : { description: schema.description };
+  Object.assign(node, schema.jsonType());
+  for (const check of schema.checks) Object.assign(node, check.json);
+  if (schema.description !== undefined) {
+    node["description"] = schema.description;
+  }
+  return node;
+}
+
+/** Returned by a transform that added an issue: the value does not matter. */
+export const NEVER = Object.freeze({}) as never;
