@@ -124,9 +124,9 @@ export async function findImportViolations(
  */
 export function formatViolation(violation: ImportViolation): string {
   return `Pure file "${violation.file}" imports "${violation.specifier}": ` +
-    `a pure file imports only files marked @pure and the packages ${
-      ALLOWED_PACKAGES.map((name) => `"${name}"`).join(", ")
-    }`;
+    `a pure file imports only files marked @pure and the ${
+      ALLOWED_PACKAGES.length === 1 ? "package" : "packages"
+    } ${ALLOWED_PACKAGES.map((name) => `"${name}"`).join(", ")}`;
 }
 
 /** A file of an allowed package as Deno installed it (lib/config/yaml.ts). */
