@@ -1,6 +1,7 @@
 /**
  * `deno task compile`: builds `dist/ups-monitor` with `deno compile` and the
- * daemon's permission set. `deno compile` needs a `denort` base binary, which
+ * daemon's permission set, from the program bundled into one script
+ * (`rig/bundle.ts`). `deno compile` needs a `denort` base binary, which
  * it downloads from dl.deno.land on first use and caches; this script always
  * runs it (so a machine with internet just builds), writing into a temporary
  * directory beside the output and renaming the binary into place only on
@@ -12,7 +13,8 @@
 // deno-lint-ignore-file no-console
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { DAEMON_FLAGS, DENO_CONFIG, MAIN, REPO_ROOT } from "../lib/flags.ts";
+import { DAEMON_FLAGS, DENO_CONFIG, REPO_ROOT } from "../lib/flags.ts";
+import { buildBundle } from "./bundle.ts";
 
 const HOST_TARGET = Deno.build.target;
 const DENO_VERSION = Deno.version.deno;
@@ -94,6 +96,13 @@ async function main(): Promise<number> {
   });
   try {
     const partial = `${work}/ups-monitor`;
+    // The binary embeds the bundle: one script starts sooner than 150 modules.
+    const bundle = `${work}/ups-monitor.js`;
+    const problem = await buildBundle(bundle);
+    if (problem !== null) {
+      console.error(problem);
+      return 1;
+    }
     const result = await new Deno.Command(Deno.execPath(), {
       args: [
         "compile",
@@ -104,7 +113,7 @@ async function main(): Promise<number> {
         target,
         "--output",
         partial,
-        MAIN,
+        bundle,
       ],
       stdout: "inherit",
       stderr: "inherit",

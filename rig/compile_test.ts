@@ -1,18 +1,44 @@
 import assert from "node:assert/strict";
 import { createRunner } from "../lib/system/exec.ts";
 import { MemoryLogger } from "../lib/testing/memory_logger.ts";
+import { buildBundle } from "./bundle.ts";
 
-/** The npm cache of this process's DENO_DIR, so a fresh one needs no npm. */
-async function npmCache(): Promise<string> {
+/** This process's DENO_DIR and its npm cache. */
+async function denoDirs(): Promise<{ denoDir: string; npmCache: string }> {
   const info = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json"],
     stdout: "piped",
     stderr: "null",
   }).output();
-  const { npmCache } = JSON.parse(new TextDecoder().decode(info.stdout)) as {
-    npmCache: string;
-  };
-  return npmCache;
+  return JSON.parse(new TextDecoder().decode(info.stdout));
+}
+
+/**
+ * A fresh DENO_DIR that shares this process's npm packages and the esbuild
+ * that `deno bundle` downloads on first use (fetched here first, with the
+ * network this test runs with), so the compile needs no network until
+ * denort.
+ */
+async function freshDenoDir(): Promise<string> {
+  const scratch = await Deno.makeTempDir();
+  try {
+    assert.equal(await buildBundle(`${scratch}/warm.js`), null);
+  } finally {
+    await Deno.remove(scratch, { recursive: true });
+  }
+  const { denoDir, npmCache } = await denoDirs();
+  const fresh = await Deno.makeTempDir();
+  await Deno.symlink(npmCache, `${fresh}/npm`);
+  await Deno.mkdir(`${fresh}/dl`);
+  for await (const entry of Deno.readDir(`${denoDir}/dl`)) {
+    if (entry.name.startsWith("esbuild")) {
+      await Deno.symlink(
+        `${denoDir}/dl/${entry.name}`,
+        `${fresh}/dl/${entry.name}`,
+      );
+    }
+  }
+  return fresh;
 }
 
 /**
@@ -36,16 +62,15 @@ function refusingProxy(): Deno.TcpListener & AsyncDisposable {
 Deno.test(
   "deno task compile runs deno compile and, when denort cannot be downloaded, explains the offline way, writing nothing",
   {
-    // One type check of main.ts in a fresh cache (about 6 s here) plus the
-    // failed download; the runner's timeout bounds it if deno ever retries.
+    // The bundle with its type check in a fresh cache (about 6 s here) plus
+    // the failed download; the runner's timeout bounds it if deno ever retries.
     timeout: 150_000,
   },
   async () => {
-    const denoDir = await Deno.makeTempDir();
+    const denoDir = await freshDenoDir();
     const out = await Deno.makeTempDir();
     await using proxy = refusingProxy();
     try {
-      await Deno.symlink(await npmCache(), `${denoDir}/npm`);
       const proxyUrl = `http://127.0.0.1:${proxy.addr.port}`;
       const runner = createRunner({
         logger: new MemoryLogger(),
@@ -87,7 +112,7 @@ Deno.test(
           "deno compile downloads it from dl.deno.land (its error is above). Offline, provide it in one of these places:",
           "  DENORT_BIN: path of an unzipped denort binary",
           `  ${denoDir}/dl/release/v${Deno.version.deno}/denort-${Deno.build.target}.zip: the zip from ${url}`,
-          "Without a binary, run the program as tests and the rig do: deno run -P=daemon --no-prompt --v8-flags=--single-threaded,--max-semi-space-size=1 main.ts",
+          "Without a binary, run the program as tests and the rig do: deno run -P=daemon --no-prompt --v8-flags=--single-threaded,--max-semi-space-size=1,--no-lazy main.ts",
           "",
         ].join("\n"),
       );

@@ -15,14 +15,20 @@ const UPSC = "/usr/bin/upsc";
 const TIME = "/usr/bin/time";
 const START_TIMEOUT_MS = 20_000;
 
-/** How ups-monitor is started: `deno run` with the baked flags, or a compiled binary. */
+/**
+ * How ups-monitor is started: `deno run` with the baked flags of `main.ts`
+ * or, when `binary` is a `.js` file, of that bundle (`deno task bundle`);
+ * otherwise `binary` is a compiled binary.
+ */
 export function monitorCommand(
   args: readonly string[],
   binary?: string,
 ): [string, string[]] {
-  return binary === undefined
-    ? [Deno.execPath(), denoRunArgs(args)]
-    : [binary, [...args]];
+  if (binary === undefined) return [Deno.execPath(), denoRunArgs(args)];
+  if (binary.endsWith(".js")) {
+    return [Deno.execPath(), denoRunArgs(args, binary)];
+  }
+  return [binary, [...args]];
 }
 
 /**
@@ -101,9 +107,11 @@ async function firstReading(path: string, exited: Promise<number>) {
   const dir = path.slice(0, path.lastIndexOf("/"));
   using watcher = Deno.watchFs(dir, { recursive: false });
   let done = false;
+  // Cleared when the race is decided: a pending check must not outlive it.
+  let checkTimer: ReturnType<typeof setTimeout> | undefined;
   const tick = async () => {
     while (!done) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => checkTimer = setTimeout(resolve, 50));
       if (await hasReading(path)) return performance.now();
     }
     return NaN;
@@ -123,6 +131,7 @@ async function firstReading(path: string, exited: Promise<number>) {
   } finally {
     done = true;
     clearTimeout(timer);
+    clearTimeout(checkTimer);
   }
 }
 

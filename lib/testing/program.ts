@@ -20,15 +20,16 @@ export interface ProgramResult {
  * Runs `ups-monitor ARGS` under the daemon's permission set.
  *
  * @param args Arguments of ups-monitor.
- * @param options Working directory and extra environment.
+ * @param options Working directory, extra environment, and the program's
+ *   entry: `main.ts` unless a bundle is named.
  * @returns Exit code and output.
  */
 export async function runProgram(
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; entry?: string } = {},
 ): Promise<ProgramResult> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: denoRunArgs(args),
+    args: denoRunArgs(args, options.entry),
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
