@@ -59,6 +59,11 @@ export interface BenchReport {
   oneShots: OneShots;
   /** Spawn to first poll of further daemon starts besides the windows', ms. */
   starts: number[];
+  /**
+   * Spawn to first poll of the warm-up start before everything else, ms: it
+   * writes Deno's code cache when the program changed, so it is not counted.
+   */
+  warmUpStartMs: number;
 }
 
 /** Every start of the daemon the report has: the windows' and the others. */
@@ -273,7 +278,9 @@ export function formatReport(report: BenchReport): string {
     "wake-ups = Δ(voluntary+nonvoluntary ctxt switches) summed over /proc/PID/task/*/status of the tree;",
     "RSS = Σ VmRSS of /proc/PID/status at the window's end, peak = VmHWM, anon = RssAnon (private: heaps and stacks; the rest is the",
     "mapped executable and libraries, clean pages of the page cache). upsmon = privileged parent + child.",
-    `ups-monitor start = spawn until the state file first holds a reading (it logs no event at its first poll), each window's and ${report.starts.length} more starts; nut.connected after ${
+    `ups-monitor start = spawn until the state file first holds a reading (it logs no event at its first poll), each window's and ${report.starts.length} more starts, after a warm-up start that is not counted (${
+      report.warmUpStartMs.toFixed(1)
+    } ms: the first start after a change writes Deno's code cache and keeps the compiler's memory); nut.connected after ${
       connected.length ? median(connected).toFixed(1) : "–"
     } ms; ${median(windows.map((w) => w.monitor.threads))} threads.`,
     'upsmon start = spawn until its first "parse_status" line under -DD (a separate run; the window runs without -DD).',
