@@ -16,8 +16,9 @@
  * MiB together (RSS 83 -> 74 MiB with the first flag); `--no-lazy` compiles
  * every function when its module is compiled, so Deno's code cache holds
  * them all and a start compiles nothing on first call (start to first poll
- * 93 -> 76 ms, `status` 67 -> 60 ms, private memory +2 MiB; the first run
- * after a change, which writes the cache, takes about 10 ms longer).
+ * 86 -> 79 ms, `status` 67 -> 60 ms, private memory +0-2 MiB once the cache
+ * is warm; the first run after a change, which writes it, takes about 10 ms
+ * longer).
  */
 export const V8_FLAGS = "--single-threaded,--max-semi-space-size=1,--no-lazy";
 
