@@ -20,6 +20,7 @@ import {
   PrefaultSchema,
   prefixIssues,
   Schema,
+  typeIssue,
 } from "./schema.ts";
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -36,14 +37,6 @@ function runPart(
   const part = schema.run({ value, issues: [] });
   issues.push(...prefixIssues(key, part.issues));
   return part.value;
-}
-
-function typeIssue(
-  expected: string,
-  input: unknown,
-  error?: ErrorSpec,
-): RawIssue {
-  return { code: "invalid_type", expected, input, error };
 }
 
 /** A list of values of one schema; `min` and `max` count items. */

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ErrorSpec } from "./issue.ts";
-import { type Payload, Schema } from "./schema.ts";
+import { type Payload, Schema, typeIssue } from "./schema.ts";
 
 /** A text; `min` counts characters. */
 export class StringSchema extends Schema<string> {
@@ -16,12 +16,7 @@ export class StringSchema extends Schema<string> {
   }
   protected parseType(payload: Payload): void {
     if (typeof payload.value !== "string") {
-      payload.issues.push({
-        code: "invalid_type",
-        expected: "string",
-        input: payload.value,
-        error: this.error,
-      });
+      payload.issues.push(typeIssue("string", payload.value, this.error));
     }
   }
   jsonType(): Record<string, unknown> {
@@ -117,12 +112,7 @@ export class NumberSchema extends Schema<number> {
   protected parseType(payload: Payload): void {
     const value = payload.value;
     if (typeof value !== "number" || !Number.isFinite(value)) {
-      payload.issues.push({
-        code: "invalid_type",
-        expected: "number",
-        input: value,
-        error: this.error,
-      });
+      payload.issues.push(typeIssue("number", value, this.error));
     }
   }
   jsonType(): Record<string, unknown> {
@@ -213,11 +203,7 @@ export class NumberSchema extends Schema<number> {
 export class BooleanSchema extends Schema<boolean> {
   protected parseType(payload: Payload): void {
     if (typeof payload.value !== "boolean") {
-      payload.issues.push({
-        code: "invalid_type",
-        expected: "boolean",
-        input: payload.value,
-      });
+      payload.issues.push(typeIssue("boolean", payload.value));
     }
   }
   jsonType(): Record<string, unknown> {

@@ -63,6 +63,22 @@ export class SchemaError extends Error {
   }
 }
 
+/**
+ * The issue of a value of the wrong type.
+ *
+ * @param expected The type's name in the words (`string`, `array`, ...).
+ * @param input The value.
+ * @param error The custom message of the schema that reports it.
+ * @returns The raw issue.
+ */
+export function typeIssue(
+  expected: string,
+  input: unknown,
+  error?: ErrorSpec,
+): RawIssue {
+  return { code: "invalid_type", expected, input, error };
+}
+
 /** Whether any issue from `start` on stops the checks after it. */
 export function isAborted(payload: Payload, start = 0): boolean {
   if (payload.aborted === true) return true;
@@ -249,11 +265,9 @@ export type input<S> = S extends { readonly "~in": infer I } ? I : never;
 // deno-lint-ignore no-explicit-any
 export type AnySchema = Schema<any, any>;
 
-/** A schema that also takes undefined; in an object, its key may be missing. */
-export class OptionalSchema<S extends AnySchema>
-  extends Schema<output<S> | undefined, input<S> | undefined> {
-  declare readonly "~optOut": true;
-  declare readonly "~optIn": true;
+/** A schema around another: optional, nullable, with a default or a prefault. */
+abstract class WrapperSchema<S extends AnySchema, Out, In>
+  extends Schema<Out, In> {
   constructor(readonly inner: S) {
     super();
   }
@@ -261,6 +275,13 @@ export class OptionalSchema<S extends AnySchema>
   unwrap(): S {
     return this.inner;
   }
+}
+
+/** A schema that also takes undefined; in an object, its key may be missing. */
+export class OptionalSchema<S extends AnySchema>
+  extends WrapperSchema<S, output<S> | undefined, input<S> | undefined> {
+  declare readonly "~optOut": true;
+  declare readonly "~optIn": true;
   protected parseType(payload: Payload): void {
     if (payload.value !== undefined) this.inner.run(payload);
   }
@@ -271,14 +292,7 @@ export class OptionalSchema<S extends AnySchema>
 
 /** A schema that also takes null. */
 export class NullableSchema<S extends AnySchema>
-  extends Schema<output<S> | null, input<S> | null> {
-  constructor(readonly inner: S) {
-    super();
-  }
-  /** The schema inside. */
-  unwrap(): S {
-    return this.inner;
-  }
+  extends WrapperSchema<S, output<S> | null, input<S> | null> {
   protected parseType(payload: Payload): void {
     if (payload.value !== null) this.inner.run(payload);
   }
@@ -299,15 +313,14 @@ function freshCopy<T>(value: T): T {
 }
 
 /** Undefined becomes a fixed output. */
-export class DefaultSchema<S extends AnySchema>
-  extends Schema<Exclude<output<S>, undefined>, input<S> | undefined> {
+export class DefaultSchema<S extends AnySchema> extends WrapperSchema<
+  S,
+  Exclude<output<S>, undefined>,
+  input<S> | undefined
+> {
   declare readonly "~optIn": true;
-  constructor(readonly inner: S, readonly defaultValue: unknown) {
-    super();
-  }
-  /** The schema inside. */
-  unwrap(): S {
-    return this.inner;
+  constructor(inner: S, readonly defaultValue: unknown) {
+    super(inner);
   }
   protected parseType(payload: Payload): void {
     if (payload.value !== undefined) this.inner.run(payload);
@@ -322,14 +335,10 @@ export class DefaultSchema<S extends AnySchema>
 
 /** Undefined becomes a fixed input, parsed. */
 export class PrefaultSchema<S extends AnySchema>
-  extends Schema<output<S>, input<S> | undefined> {
+  extends WrapperSchema<S, output<S>, input<S> | undefined> {
   declare readonly "~optIn": true;
-  constructor(readonly inner: S, readonly defaultValue: unknown) {
-    super();
-  }
-  /** The schema inside. */
-  unwrap(): S {
-    return this.inner;
+  constructor(inner: S, readonly defaultValue: unknown) {
+    super(inner);
   }
   protected parseType(payload: Payload): void {
     if (payload.value === undefined) {
