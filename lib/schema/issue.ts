@@ -152,3 +152,25 @@ function received(value: unknown): string {
   }
   return typeof value;
 }
+
+/** The outcome of {@linkcode Schema.safeParse}. */
+export type SafeParseResult<T> =
+  | { success: true; data: T; error?: undefined }
+  | { success: false; data?: undefined; error: SchemaError };
+
+/** A value the schema refused: every issue, the first in the message. */
+export class SchemaError extends Error {
+  override name = "SchemaError";
+  /** Every issue. */
+  readonly issues: Issue[];
+  constructor(issues: Issue[]) {
+    super(
+      issues.map((issue) =>
+        issue.path.length
+          ? `${issue.path.join(".")}: ${issue.message}`
+          : issue.message
+      ).join("\n"),
+    );
+    this.issues = issues;
+  }
+}

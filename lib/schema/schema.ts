@@ -12,8 +12,9 @@
 import {
   type ErrorSpec,
   finalizeIssue,
-  type Issue,
   type RawIssue,
+  type SafeParseResult,
+  SchemaError,
 } from "./issue.ts";
 
 /** The value being parsed and what is wrong with it so far. */
@@ -39,28 +40,6 @@ export interface RefineContext {
   issues: RawIssue[];
   /** Adds an issue; its path is relative to the value checked. */
   addIssue(issue: Omit<RawIssue, "input"> & { input?: unknown }): void;
-}
-
-/** The outcome of {@linkcode Schema.safeParse}. */
-export type SafeParseResult<T> =
-  | { success: true; data: T; error?: undefined }
-  | { success: false; data?: undefined; error: SchemaError };
-
-/** A value the schema refused: every issue, the first in the message. */
-export class SchemaError extends Error {
-  override name = "SchemaError";
-  /** Every issue. */
-  readonly issues: Issue[];
-  constructor(issues: Issue[]) {
-    super(
-      issues.map((issue) =>
-        issue.path.length
-          ? `${issue.path.join(".")}: ${issue.message}`
-          : issue.message
-      ).join("\n"),
-    );
-    this.issues = issues;
-  }
 }
 
 /**

@@ -31,12 +31,8 @@ import { type AnySchema, jsonOf, Schema } from "./schema.ts";
 export type { ErrorSpec, Issue, RawIssue } from "./issue.ts";
 export type { AnySchema } from "./schema.ts";
 export type { Shape } from "./composites.ts";
-export type {
-  input,
-  output,
-  RefineContext,
-  SafeParseResult,
-} from "./schema.ts";
+export type { input, output, RefineContext } from "./schema.ts";
+export type { SafeParseResult } from "./issue.ts";
 export {
   DefaultSchema,
   NEVER,
@@ -44,8 +40,8 @@ export {
   OptionalSchema,
   PipeSchema,
   PrefaultSchema,
-  SchemaError,
 } from "./schema.ts";
+export { SchemaError } from "./issue.ts";
 export {
   ArraySchema,
   DiscriminatedUnionSchema,
