@@ -25,7 +25,9 @@ export function describeIssue(issue: z.Issue, doc: Document): string {
         return `expected a whole number, got ${value}`;
       }
       // A number refused as a number is Infinity or NaN: the schema says so.
-      if (typeof value === "number") return issue.message;
+      if (typeof value === "number" && issue.expected === "number") {
+        return issue.message;
+      }
       return `expected ${article(issue.expected)}, got ${
         typeName(doc.getIn(issue.path))
       }`;

@@ -157,6 +157,7 @@ Deno.test("parseConfig() refuses a NUT user or password upsd cannot take, withou
     ["mon", '"hunter2\\u0007"', `4:13: ups.password: ${ascii}`],
     ["mon", '"hunter2\\t"', `4:13: ups.password: ${ascii}`],
     ["mon", "hunter2é", `4:13: ups.password: ${ascii}`],
+    ["mon", "123456789", "4:13: ups.password: expected a string, got a number"],
     [
       "mon",
       `hunter2${"x".repeat(600)}`,

@@ -38,7 +38,6 @@ export function durationSchema() {
   });
 }
 
-/** A config duration with its default (parsed like a written value) and help text. */
 /** Longest duration a timer can wait (setTimeout's limit), ms. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
 

@@ -9,18 +9,18 @@ import type { ErrorSpec, RawIssue } from "./issue.ts";
 import { finalizeIssue } from "./issue.ts";
 import type { LiteralSchema, Primitive } from "./primitives.ts";
 import {
-  type AnySchema,
-  DefaultSchema,
-  type input,
   isAborted,
-  jsonOf,
-  OptionalSchema,
-  type output,
+  lengthOrigin,
   type Payload,
-  PrefaultSchema,
   prefixIssues,
-  Schema,
   typeIssue,
+} from "./payload.ts";
+import {
+  type AnySchema,
+  type input,
+  jsonOf,
+  type output,
+  Schema,
 } from "./schema.ts";
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -35,7 +35,8 @@ function runPart(
   issues: RawIssue[],
 ): unknown {
   const part = schema.run({ value, issues: [] });
-  issues.push(...prefixIssues(key, part.issues));
+  // One at a time: spreading a list of 100k issues overflows the stack.
+  for (const issue of prefixIssues(key, part.issues)) issues.push(issue);
   return part.value;
 }
 
@@ -76,7 +77,7 @@ export class ArraySchema<E extends AnySchema>
         if (small ? length < count : length > count) {
           payload.issues.push({
             code,
-            origin: "array",
+            origin: lengthOrigin(payload.value),
             [small ? "minimum" : "maximum"]: count,
             inclusive: true,
             input: payload.value,
@@ -146,6 +147,8 @@ export class RecordSchema<V extends AnySchema>
     }
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(input)) {
+      // Assigning it would set the output's prototype: dropped, as zod does.
+      if (key === "__proto__") continue;
       const checked = this.keys.run({ value: key, issues: [] });
       if (checked.issues.length > 0) {
         payload.issues.push({
@@ -208,13 +211,23 @@ export class ObjectSchema<S extends Shape>
       return;
     }
     const out: Record<string, unknown> = {};
+    // Own keys only, of the input and of the shape: a key named like a
+    // member of Object.prototype ("constructor", "__proto__") is no field.
     for (const [key, field] of Object.entries(this.shape)) {
-      const value = runPart(field, input[key], key, payload.issues);
-      if (value !== undefined || key in input) out[key] = value;
+      const present = Object.hasOwn(input, key);
+      const value = runPart(
+        field,
+        present ? input[key] : undefined,
+        key,
+        payload.issues,
+      );
+      if (value !== undefined || present) out[key] = value;
     }
     payload.value = out;
     if (!this.strict) return;
-    const unknown = Object.keys(input).filter((key) => !(key in this.shape));
+    const unknown = Object.keys(input).filter((key) =>
+      !Object.hasOwn(this.shape, key)
+    );
     if (unknown.length > 0) {
       payload.issues.push({
         code: "unrecognized_keys",
@@ -229,7 +242,7 @@ export class ObjectSchema<S extends Shape>
     const required: string[] = [];
     for (const [key, field] of Object.entries(this.shape)) {
       properties[key] = jsonOf(field);
-      if (!isOptionalIn(field)) required.push(key);
+      if (!field.acceptsMissing()) required.push(key);
     }
     return {
       type: "object",
@@ -238,12 +251,6 @@ export class ObjectSchema<S extends Shape>
       ...(this.strict ? { additionalProperties: false } : {}),
     };
   }
-}
-
-/** Whether a field may be left out of the input (optional or defaulted). */
-function isOptionalIn(schema: AnySchema): boolean {
-  return schema instanceof OptionalSchema || schema instanceof DefaultSchema ||
-    schema instanceof PrefaultSchema;
 }
 
 /** The first option that takes the value. */
@@ -266,7 +273,7 @@ export class UnionSchema<const T extends readonly AnySchema[]>
     const shaped = results.filter((result) => !isAborted(result));
     if (shaped.length === 1) {
       payload.value = shaped[0]!.value;
-      payload.issues.push(...shaped[0]!.issues);
+      for (const issue of shaped[0]!.issues) payload.issues.push(issue);
       return;
     }
     payload.issues.push({

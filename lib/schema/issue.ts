@@ -153,7 +153,7 @@ function received(value: unknown): string {
   return typeof value;
 }
 
-/** The outcome of {@linkcode Schema.safeParse}. */
+/** The outcome of a schema's `safeParse()`. */
 export type SafeParseResult<T> =
   | { success: true; data: T; error?: undefined }
   | { success: false; data?: undefined; error: SchemaError };

@@ -6,7 +6,8 @@
  * @module
  */
 import type { ErrorSpec } from "./issue.ts";
-import { type Payload, Schema, typeIssue } from "./schema.ts";
+import { lengthOrigin, type Payload, typeIssue } from "./payload.ts";
+import { Schema } from "./schema.ts";
 
 /** A text; `min` counts characters. */
 export class StringSchema extends Schema<string> {
@@ -31,7 +32,7 @@ export class StringSchema extends Schema<string> {
         if ((payload.value as string).length < length) {
           payload.issues.push({
             code: "too_small",
-            origin: "string",
+            origin: lengthOrigin(payload.value),
             minimum: length,
             inclusive: true,
             input: payload.value,
@@ -229,7 +230,8 @@ class ValuesSchema<T extends Primitive> extends Schema<T> {
     }
   }
   jsonType(): Record<string, unknown> {
-    const type = typeof this.values[0];
+    const first = this.values[0];
+    const type = first === null ? "null" : typeof first;
     return this.values.length === 1
       ? { type, const: this.values[0] }
       : { type, enum: [...this.values] };

@@ -16,22 +16,19 @@ import {
   type SafeParseResult,
   SchemaError,
 } from "./issue.ts";
+import {
+  type Check,
+  explicitlyAborted,
+  hasLength,
+  isAborted,
+  type Payload,
+} from "./payload.ts";
 
-/** The value being parsed and what is wrong with it so far. */
-export interface Payload {
-  value: unknown;
-  issues: RawIssue[];
-  /** Set by a pipe whose input had issues: nothing after it may run. */
-  aborted?: boolean;
-}
-
-/** A check on a parsed value: pushes issues into the payload. */
-export interface Check {
-  run(payload: Payload): void;
-  /** A length check runs even after an aborting issue, on anything with a length. */
-  onLength?: boolean;
-  /** What the JSON Schema says of it. */
-  json?: Record<string, unknown>;
+/** An issue a custom check adds: its message, and a path below the value. */
+export interface CustomIssue {
+  code: "custom";
+  message: string;
+  path?: PropertyKey[];
 }
 
 /** What a custom check or transform may add issues through. */
@@ -39,56 +36,17 @@ export interface RefineContext {
   /** The issues so far; push to add one. */
   issues: RawIssue[];
   /** Adds an issue; its path is relative to the value checked. */
-  addIssue(issue: Omit<RawIssue, "input"> & { input?: unknown }): void;
-}
-
-/**
- * The issue of a value of the wrong type.
- *
- * @param expected The type's name in the words (`string`, `array`, ...).
- * @param input The value.
- * @param error The custom message of the schema that reports it.
- * @returns The raw issue.
- */
-export function typeIssue(
-  expected: string,
-  input: unknown,
-  error?: ErrorSpec,
-): RawIssue {
-  return { code: "invalid_type", expected, input, error };
-}
-
-/** Whether any issue from `start` on stops the checks after it. */
-export function isAborted(payload: Payload, start = 0): boolean {
-  if (payload.aborted === true) return true;
-  return payload.issues.slice(start).some((issue) => issue.continue !== true);
-}
-
-function explicitlyAborted(payload: Payload): boolean {
-  return payload.aborted === true ||
-    payload.issues.some((issue) => issue.continue === false);
-}
-
-function hasLength(value: unknown): boolean {
-  return typeof value === "string" || Array.isArray(value);
-}
-
-/**
- * Adds `key` in front of the paths of issues.
- *
- * @param key The key of the value the issues are about.
- * @param issues Issues of that value.
- * @returns The same issues.
- */
-export function prefixIssues(key: PropertyKey, issues: RawIssue[]): RawIssue[] {
-  for (const issue of issues) issue.path = [key, ...(issue.path ?? [])];
-  return issues;
+  addIssue(issue: CustomIssue): void;
 }
 
 /** A schema: parses an unknown value into `Out`; `In` is what it accepts. */
 export abstract class Schema<Out = unknown, In = Out> {
   declare readonly "~out": Out;
   declare readonly "~in": In;
+  /** Types only: true where an object's key may be left out of the input. */
+  declare readonly "~optIn": boolean;
+  /** Types only: true where an object's key may be missing from the output. */
+  declare readonly "~optOut": boolean;
   /** Help text, for the JSON Schema. */
   description: string | undefined = undefined;
   /** Checks run after the type is parsed. */
@@ -98,6 +56,11 @@ export abstract class Schema<Out = unknown, In = Out> {
 
   /** Parses the type itself: sets `payload.value`, pushes issues. */
   protected abstract parseType(payload: Payload): void;
+
+  /** Whether an object's key with this schema may be left out of the input. */
+  acceptsMissing(): boolean {
+    return false;
+  }
 
   /** What the JSON Schema (input side) says of the type itself. */
   abstract jsonType(): Record<string, unknown>;
@@ -222,14 +185,14 @@ export abstract class Schema<Out = unknown, In = Out> {
   }
 }
 
-function refineContext(payload: Payload): RefineContext {
+function refineContext(payload: Payload, goOn = true): RefineContext {
   return {
     issues: payload.issues,
     addIssue(issue) {
       payload.issues.push({
         input: payload.value,
         ...issue,
-        continue: issue.continue ?? true,
+        continue: goOn,
       });
     },
   };
@@ -261,6 +224,9 @@ export class OptionalSchema<S extends AnySchema>
   extends WrapperSchema<S, output<S> | undefined, input<S> | undefined> {
   declare readonly "~optOut": true;
   declare readonly "~optIn": true;
+  override acceptsMissing(): boolean {
+    return true;
+  }
   protected parseType(payload: Payload): void {
     if (payload.value !== undefined) this.inner.run(payload);
   }
@@ -272,6 +238,11 @@ export class OptionalSchema<S extends AnySchema>
 /** A schema that also takes null. */
 export class NullableSchema<S extends AnySchema>
   extends WrapperSchema<S, output<S> | null, input<S> | null> {
+  declare readonly "~optIn": S["~optIn"];
+  declare readonly "~optOut": S["~optOut"];
+  override acceptsMissing(): boolean {
+    return this.inner.acceptsMissing();
+  }
   protected parseType(payload: Payload): void {
     if (payload.value !== null) this.inner.run(payload);
   }
@@ -282,6 +253,19 @@ export class NullableSchema<S extends AnySchema>
       ? { type: [inner["type"], "null"] }
       : { anyOf: [inner, { type: "null" }] };
   }
+}
+
+/**
+ * A JSON Schema node with this default in place of any inner one: first,
+ * for the reader, and a copy (defaults are JSON values), so that whoever
+ * edits the JSON cannot change what a parse returns.
+ */
+function withDefault(
+  node: Record<string, unknown>,
+  value: unknown,
+): Record<string, unknown> {
+  const { default: _inner, ...rest } = node;
+  return { default: JSON.parse(JSON.stringify(value)), ...rest };
 }
 
 /** Copies of lists and mappings, so that no two parses share a default. */
@@ -301,6 +285,9 @@ export class DefaultSchema<S extends AnySchema> extends WrapperSchema<
   constructor(inner: S, readonly defaultValue: unknown) {
     super(inner);
   }
+  override acceptsMissing(): boolean {
+    return true;
+  }
   protected parseType(payload: Payload): void {
     if (payload.value !== undefined) this.inner.run(payload);
     if (payload.value === undefined) {
@@ -308,7 +295,7 @@ export class DefaultSchema<S extends AnySchema> extends WrapperSchema<
     }
   }
   jsonType(): Record<string, unknown> {
-    return { default: this.defaultValue, ...jsonOf(this.inner) };
+    return withDefault(jsonOf(this.inner), this.defaultValue);
   }
 }
 
@@ -319,6 +306,9 @@ export class PrefaultSchema<S extends AnySchema>
   constructor(inner: S, readonly defaultValue: unknown) {
     super(inner);
   }
+  override acceptsMissing(): boolean {
+    return true;
+  }
   protected parseType(payload: Payload): void {
     if (payload.value === undefined) {
       payload.value = freshCopy(this.defaultValue);
@@ -326,13 +316,15 @@ export class PrefaultSchema<S extends AnySchema>
     this.inner.run(payload);
   }
   jsonType(): Record<string, unknown> {
-    return { default: this.defaultValue, ...jsonOf(this.inner) };
+    return withDefault(jsonOf(this.inner), this.defaultValue);
   }
 }
 
 /** A clean value of `in` turned into another by a function. */
 export class PipeSchema<S extends AnySchema, Out>
   extends Schema<Out, input<S>> {
+  declare readonly "~optIn": S["~optIn"];
+  declare readonly "~optOut": S["~optOut"];
   constructor(
     readonly source: S,
     readonly change: (value: output<S>, ctx: RefineContext) => Out,
@@ -343,15 +335,19 @@ export class PipeSchema<S extends AnySchema, Out>
   get in(): S {
     return this.source;
   }
+  override acceptsMissing(): boolean {
+    return this.source.acceptsMissing();
+  }
   protected parseType(payload: Payload): void {
     this.source.run(payload);
     if (payload.issues.length > 0) {
       payload.aborted = true;
       return;
     }
+    // An issue the change adds stops every check after it, as in zod.
     payload.value = this.change(
       payload.value as output<S>,
-      refineContext(payload),
+      refineContext(payload, false),
     );
   }
   jsonType(): Record<string, unknown> {

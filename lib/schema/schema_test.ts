@@ -195,3 +195,65 @@ Deno.test("toJSONSchema() describes the input: defaults, optional keys, checks, 
     additionalProperties: false,
   });
 });
+
+Deno.test("keys named like Object.prototype members are unknown keys, and a record drops __proto__", () => {
+  const input = JSON.parse('{"a": 1, "constructor": 2, "__proto__": {"x": 1}}');
+  assert.deepEqual(issuesOf(z.strictObject({ a: z.number() }), input), [{
+    code: "unrecognized_keys",
+    path: "",
+    message: 'Unrecognized keys: "constructor", "__proto__"',
+  }]);
+  // A missing field is missing, not Object.prototype's member of that name.
+  assert.deepEqual(
+    issuesOf(z.strictObject({ toString: z.string() }), {}).map((i) => i.path),
+    ["toString"],
+  );
+  const headers = z.record(z.string(), z.string()).parse(
+    JSON.parse('{"a": "1", "__proto__": "2"}'),
+  );
+  assert.deepEqual(Object.keys(headers), ["a"]);
+  assert.equal(Object.getPrototypeOf(headers), Object.prototype);
+});
+
+Deno.test("200 000 issues are reported, not a stack overflow", () => {
+  const result = z.strictObject({ list: z.array(z.string()) }).safeParse({
+    list: Array(200_000).fill(1),
+  });
+  assert.ok(!result.success);
+  assert.equal(result.error.issues.length, 200_000);
+});
+
+Deno.test("a field with a default stays optional through a transform, in types and JSON Schema", () => {
+  const hosts = z.strictObject({
+    host: z.string(),
+    files: z.union([z.string(), z.array(z.string())]).default(["/a"])
+      .transform((value) => typeof value === "string" ? [value] : value),
+  });
+  const written: z.input<typeof hosts> = { host: "nas" };
+  assert.deepEqual(hosts.parse(written), { host: "nas", files: ["/a"] });
+  const json = z.toJSONSchema(hosts) as { required: string[] };
+  assert.deepEqual(json.required, ["host"]);
+});
+
+Deno.test("an issue a transform adds stops the checks after it", () => {
+  const checked = z.number().transform((n, ctx) => {
+    ctx.addIssue({ code: "custom", message: "too big" });
+    return n;
+  }).refine(() => false, { message: "after" });
+  assert.deepEqual(issuesOf(checked, 6).map((i) => i.message), ["too big"]);
+});
+
+Deno.test("a length check names what it measured; JSON Schema defaults are copies", () => {
+  assert.deepEqual(issuesOf(z.string().min(1), []).map((i) => i.message), [
+    "Invalid input: expected string, received array",
+    "Too small: expected array to have >=1 items",
+  ]);
+  const list = z.array(z.string()).default(["a"]);
+  (z.toJSONSchema(list)["default"] as string[]).push("changed");
+  assert.deepEqual(list.parse(undefined), ["a"]);
+  assert.deepEqual(z.toJSONSchema(z.literal(null)), {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    type: "null",
+    const: null,
+  });
+});
