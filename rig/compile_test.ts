@@ -112,7 +112,7 @@ Deno.test(
           "deno compile downloads it from dl.deno.land (its error is above). Offline, provide it in one of these places:",
           "  DENORT_BIN: path of an unzipped denort binary",
           `  ${denoDir}/dl/release/v${Deno.version.deno}/denort-${Deno.build.target}.zip: the zip from ${url}`,
-          "Without a binary, run the program as tests and the rig do: deno run -P=daemon --no-prompt --v8-flags=--single-threaded,--max-semi-space-size=1,--no-lazy main.ts",
+          "Without a binary, run the program as tests and the rig do: deno run -P=daemon --no-prompt --v8-flags=--single-threaded,--max-semi-space-size=1,--no-lazy,--no-opt main.ts",
           "",
         ].join("\n"),
       );

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { denoRunArgs } from "../flags.ts";
+import { bundleRunArgs, denoRunArgs } from "../flags.ts";
 import { type JsonProcess, spawnJsonProcess } from "./json_process.ts";
 import { reapedChildrenCpuMs } from "./proc_stats.ts";
 import { type Upsd, USERS } from "./upsd.ts";
@@ -26,7 +26,7 @@ export function monitorCommand(
 ): [string, string[]] {
   if (binary === undefined) return [Deno.execPath(), denoRunArgs(args)];
   if (binary.endsWith(".js")) {
-    return [Deno.execPath(), denoRunArgs(args, binary)];
+    return [Deno.execPath(), bundleRunArgs(args, binary)];
   }
   return [binary, [...args]];
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { denoRunArgs } from "../flags.ts";
+import { bundleRunArgs, denoRunArgs } from "../flags.ts";
 
 /** What a finished run of the program printed. */
 export interface ProgramResult {
@@ -21,7 +21,7 @@ export interface ProgramResult {
  *
  * @param args Arguments of ups-monitor.
  * @param options Working directory, extra environment, and the program's
- *   entry: `main.ts` unless a bundle is named.
+ *   entry: `main.ts` unless a bundle is named (run as the binary runs it).
  * @returns Exit code and output.
  */
 export async function runProgram(
@@ -29,7 +29,9 @@ export async function runProgram(
   options: { cwd?: string; env?: Record<string, string>; entry?: string } = {},
 ): Promise<ProgramResult> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: denoRunArgs(args, options.entry),
+    args: options.entry === undefined
+      ? denoRunArgs(args)
+      : bundleRunArgs(args, options.entry),
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
