@@ -275,48 +275,43 @@ function freshCopy<T>(value: T): T {
   return value;
 }
 
-/** Undefined becomes a fixed output. */
-export class DefaultSchema<S extends AnySchema> extends WrapperSchema<
-  S,
-  Exclude<output<S>, undefined>,
-  input<S> | undefined
-> {
+/** A wrapper that stands in a fixed value for a missing one. */
+abstract class FallbackSchema<S extends AnySchema, Out, In>
+  extends WrapperSchema<S, Out, In> {
   declare readonly "~optIn": true;
   constructor(inner: S, readonly defaultValue: unknown) {
     super(inner);
   }
   override acceptsMissing(): boolean {
     return true;
-  }
-  protected parseType(payload: Payload): void {
-    if (payload.value !== undefined) this.inner.run(payload);
-    if (payload.value === undefined) {
-      payload.value = freshCopy(this.defaultValue);
-    }
   }
   jsonType(): Record<string, unknown> {
     return withDefault(jsonOf(this.inner), this.defaultValue);
   }
 }
 
+/** Undefined becomes a fixed output. */
+export class DefaultSchema<S extends AnySchema> extends FallbackSchema<
+  S,
+  Exclude<output<S>, undefined>,
+  input<S> | undefined
+> {
+  protected parseType(payload: Payload): void {
+    if (payload.value !== undefined) this.inner.run(payload);
+    if (payload.value === undefined) {
+      payload.value = freshCopy(this.defaultValue);
+    }
+  }
+}
+
 /** Undefined becomes a fixed input, parsed. */
 export class PrefaultSchema<S extends AnySchema>
-  extends WrapperSchema<S, output<S>, input<S> | undefined> {
-  declare readonly "~optIn": true;
-  constructor(inner: S, readonly defaultValue: unknown) {
-    super(inner);
-  }
-  override acceptsMissing(): boolean {
-    return true;
-  }
+  extends FallbackSchema<S, output<S>, input<S> | undefined> {
   protected parseType(payload: Payload): void {
     if (payload.value === undefined) {
       payload.value = freshCopy(this.defaultValue);
     }
     this.inner.run(payload);
-  }
-  jsonType(): Record<string, unknown> {
-    return withDefault(jsonOf(this.inner), this.defaultValue);
   }
 }
 
