@@ -27,12 +27,11 @@ import denoConfig from "../deno.json" with { type: "json" };
 export const V8_FLAGS =
   "--single-threaded,--max-semi-space-size=1,--no-lazy,--no-opt";
 
+/** Flags of the daemon besides its permissions. */
+const RUNTIME_FLAGS = ["--no-prompt", `--v8-flags=${V8_FLAGS}`] as const;
+
 /** Flags of `deno run` and `deno compile` for the daemon. */
-export const DAEMON_FLAGS = [
-  "-P=daemon",
-  "--no-prompt",
-  `--v8-flags=${V8_FLAGS}`,
-] as const;
+export const DAEMON_FLAGS = ["-P=daemon", ...RUNTIME_FLAGS] as const;
 
 /** Root of the repository. */
 export const REPO_ROOT = new URL("../", import.meta.url).pathname;
@@ -108,8 +107,7 @@ export function bundleRunArgs(
     "--no-config",
     "--no-lock",
     ...daemonPermissionFlags(),
-    "--no-prompt",
-    `--v8-flags=${V8_FLAGS}`,
+    ...RUNTIME_FLAGS,
     bundle,
     ...args,
   ];

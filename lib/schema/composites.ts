@@ -10,7 +10,7 @@ import { finalizeIssue } from "./issue.ts";
 import type { LiteralSchema, Primitive } from "./primitives.ts";
 import {
   isAborted,
-  lengthOrigin,
+  lengthCheck,
   type Payload,
   prefixIssues,
   typeIssue,
@@ -61,31 +61,13 @@ export class ArraySchema<E extends AnySchema>
   }
   /** At least `count` items. */
   min(count: number): this {
-    return this.size("too_small", count);
+    return this.withCheck(
+      lengthCheck("too_small", count, { minItems: count }),
+    );
   }
   /** At most `count` items. */
   max(count: number): this {
-    return this.size("too_big", count);
-  }
-  private size(code: "too_small" | "too_big", count: number): this {
-    const small = code === "too_small";
-    return this.withCheck({
-      onLength: true,
-      json: { [small ? "minItems" : "maxItems"]: count },
-      run(payload) {
-        const length = (payload.value as unknown[]).length;
-        if (small ? length < count : length > count) {
-          payload.issues.push({
-            code,
-            origin: lengthOrigin(payload.value),
-            [small ? "minimum" : "maximum"]: count,
-            inclusive: true,
-            input: payload.value,
-            continue: true,
-          });
-        }
-      },
-    });
+    return this.withCheck(lengthCheck("too_big", count, { maxItems: count }));
   }
 }
 

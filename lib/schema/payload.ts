@@ -68,8 +68,42 @@ export function hasLength(value: unknown): boolean {
  * @param value A text or a list.
  * @returns The issue's origin.
  */
-export function lengthOrigin(value: unknown): "string" | "array" {
+function lengthOrigin(value: unknown): "string" | "array" {
   return Array.isArray(value) ? "array" : "string";
+}
+
+/**
+ * A bound on the length of a text or a list: it runs even after the type
+ * failed (see {@linkcode hasLength}) and lets later checks run.
+ *
+ * @param code `too_small` for a least length, `too_big` for a most.
+ * @param count The bound, inclusive.
+ * @param json What the JSON Schema says of it (`minLength`, `maxItems`, ...).
+ * @returns The check.
+ */
+export function lengthCheck(
+  code: "too_small" | "too_big",
+  count: number,
+  json: Record<string, unknown>,
+): Check {
+  const small = code === "too_small";
+  return {
+    onLength: true,
+    json,
+    run(payload) {
+      const length = (payload.value as { length: number }).length;
+      if (small ? length < count : length > count) {
+        payload.issues.push({
+          code,
+          origin: lengthOrigin(payload.value),
+          [small ? "minimum" : "maximum"]: count,
+          inclusive: true,
+          input: payload.value,
+          continue: true,
+        });
+      }
+    },
+  };
 }
 
 /**

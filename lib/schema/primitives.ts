@@ -6,7 +6,7 @@
  * @module
  */
 import type { ErrorSpec } from "./issue.ts";
-import { lengthOrigin, type Payload, typeIssue } from "./payload.ts";
+import { lengthCheck, type Payload, typeIssue } from "./payload.ts";
 import { Schema } from "./schema.ts";
 
 /** A text; `min` counts characters. */
@@ -25,22 +25,9 @@ export class StringSchema extends Schema<string> {
   }
   /** At least `length` characters. */
   min(length: number): this {
-    return this.withCheck({
-      onLength: true,
-      json: { minLength: length },
-      run(payload) {
-        if ((payload.value as string).length < length) {
-          payload.issues.push({
-            code: "too_small",
-            origin: lengthOrigin(payload.value),
-            minimum: length,
-            inclusive: true,
-            input: payload.value,
-            continue: true,
-          });
-        }
-      },
-    });
+    return this.withCheck(
+      lengthCheck("too_small", length, { minLength: length }),
+    );
   }
   /** Matches `pattern`. */
   regex(

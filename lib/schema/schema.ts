@@ -154,17 +154,10 @@ export abstract class Schema<Out = unknown, In = Out> {
 
   /** A check: a custom issue with `message` when `test` fails. */
   refine(test: (value: Out) => boolean, options: { message: string }): this {
-    return this.withCheck({
-      run(payload) {
-        if (!test(payload.value as Out)) {
-          payload.issues.push({
-            code: "custom",
-            message: options.message,
-            input: payload.value,
-            continue: true,
-          });
-        }
-      },
+    return this.superRefine((value, ctx) => {
+      if (!test(value)) {
+        ctx.addIssue({ code: "custom", message: options.message });
+      }
     });
   }
 
